@@ -1,0 +1,407 @@
+//! The HTTP server: accept loop, per-connection tasks (plain or TLS), and the
+//! request pipeline (faults, auth, rate limit, handler, stats).
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::{Body as _, Incoming};
+use hyper::header::AUTHORIZATION;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use serde_json::{Value, json};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+use crate::api::{self, Ctx};
+use crate::auth::{TokenError, basic};
+use crate::faults::FaultKind;
+use crate::http::{parse_form, read_body, response, segments};
+use crate::io::{ConnCtl, FaultIo, ResetPlan};
+use crate::ratelimit::Take;
+use crate::reply::Reply;
+use crate::spec::{Routed, route};
+use crate::state::Shared;
+
+/// Accept connections until `shutdown` flips.
+pub async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            r = listener.accept() => match r {
+                Ok((tcp, _)) => {
+                    let _ = tcp.set_nodelay(true);
+                    shared.stats.connections_accepted.fetch_add(1, Ordering::Relaxed);
+                    tokio::spawn(connection(tcp, shared.clone(), tls.clone(), shutdown.clone()));
+                }
+                // out of descriptors or similar: back off briefly, keep serving
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+struct OpenGuard(Arc<Shared>);
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        self.0
+            .stats
+            .connections_open
+            .fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+async fn connection(
+    tcp: TcpStream,
+    shared: Arc<Shared>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    shared
+        .stats
+        .connections_open
+        .fetch_add(1, Ordering::Relaxed);
+    let _open = OpenGuard(shared.clone());
+    let fd = crate::io::raw_fd(&tcp);
+    let ctl = Arc::new(ConnCtl::default());
+    match tls {
+        None => {
+            let io = FaultIo::new(tcp, fd, ctl.clone(), shared.io.clone());
+            serve(io, shared, ctl, &mut shutdown).await
+        }
+        Some(acceptor) => {
+            let handshake = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp));
+            let stream = tokio::select! {
+                r = handshake => match r { Ok(Ok(s)) => s, _ => return },
+                _ = shutdown.changed() => return,
+            };
+            let io = FaultIo::new(stream, fd, ctl.clone(), shared.io.clone());
+            serve(io, shared, ctl, &mut shutdown).await
+        }
+    }
+}
+
+async fn serve<I>(
+    io: I,
+    shared: Arc<Shared>,
+    ctl: Arc<ConnCtl>,
+    shutdown: &mut watch::Receiver<bool>,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let svc = service_fn(move |req| {
+        let (shared, ctl) = (shared.clone(), ctl.clone());
+        async move { Ok::<_, Infallible>(handle(shared, ctl, req).await) }
+    });
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .keep_alive(true)
+        .header_read_timeout(None)
+        .serve_connection(TokioIo::new(io), svc);
+    tokio::select! {
+        _ = conn => {}
+        _ = shutdown.changed() => {}
+    }
+}
+
+/// Marks a request in flight on its connection (no idle close meanwhile).
+struct InFlight(Arc<ConnCtl>);
+impl InFlight {
+    fn new(ctl: Arc<ConnCtl>) -> InFlight {
+        ctl.in_flight.fetch_add(1, Ordering::AcqRel);
+        InFlight(ctl)
+    }
+}
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+type Resp = Response<Full<Bytes>>;
+
+/// One request through the pipeline.
+async fn handle(shared: Arc<Shared>, ctl: Arc<ConnCtl>, req: Request<Incoming>) -> Resp {
+    let _in_flight = InFlight::new(ctl.clone());
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().map(parse_form).unwrap_or_default();
+    let authorization = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+
+    if path.starts_with("/__mock/") || path == "/__mock" {
+        let body = match read_body(req, shared.max_body).await {
+            Ok(b) => b,
+            Err(reply) => return response(reply, &[]),
+        };
+        return response(crate::control::handle(&shared, &method, &path, &body), &[]);
+    }
+
+    let Some(segs) = segments(&path) else {
+        shared.stats.record("unmatched", 400);
+        return response(Reply::bad_request("Request path is not valid UTF-8"), &[]);
+    };
+    let (route, id) = match route(&method, &segs) {
+        Routed::Found(r, id) => (r, id),
+        Routed::MethodNotAllowed => {
+            shared.stats.record("unmatched", 405);
+            return response(
+                Reply::error(
+                    405,
+                    format!("Request method '{method}' is not supported"),
+                    Default::default(),
+                ),
+                &[],
+            );
+        }
+        Routed::NotFound => {
+            shared.stats.record("unmatched", 404);
+            return response(
+                Reply::error(
+                    404,
+                    format!("No endpoint {method} {path}"),
+                    Default::default(),
+                ),
+                &[],
+            );
+        }
+    };
+    let op = route.op;
+    let content_type = req
+        .headers()
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    let body = match read_body(req, shared.max_body).await {
+        Ok(b) => b,
+        Err(reply) => return finish(&shared, op, reply, &[]),
+    };
+
+    // faults first: they stand for the network and the front door, not the application
+    let decision = shared.faults.decide(&method, &path);
+    for kind in &decision.fired {
+        shared.stats.fault(kind);
+    }
+    if decision.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
+    }
+    let mut reset_mid_body = false;
+    match decision.action {
+        Some(FaultKind::Status {
+            status,
+            retry_after,
+        }) => {
+            let reply = if status == 401 || status == 429 {
+                Reply::empty(status)
+            } else {
+                Reply::error(
+                    status,
+                    format!("Injected fault: HTTP {status}"),
+                    Default::default(),
+                )
+            };
+            return finish(&shared, op, reply.with_retry_after(retry_after), &[]);
+        }
+        Some(FaultKind::RateLimit { retry_after }) => {
+            return finish(
+                &shared,
+                op,
+                Reply::empty(429).with_retry_after(retry_after),
+                &[],
+            );
+        }
+        Some(FaultKind::ResetBefore) => {
+            ctl.arm(ResetPlan::Now);
+            return finish(&shared, op, Reply::empty(500), &[]);
+        }
+        Some(FaultKind::ResetMidBody) => reset_mid_body = true,
+        Some(FaultKind::Stall) => {
+            let mut changed = shared.faults_changed.subscribe();
+            let _ = changed.changed().await;
+        }
+        Some(FaultKind::ExpireToken) => {
+            shared.auth.expire(authorization.as_deref());
+            shared.stats.unauthorized.fetch_add(1, Ordering::Relaxed);
+            return finish(&shared, op, Reply::empty(401), &[]);
+        }
+        Some(FaultKind::Latency { .. }) | None => {}
+    }
+
+    let (reply, headers) = if op == "requestToken" {
+        (
+            token(
+                &shared,
+                authorization.as_deref(),
+                &query,
+                content_type.as_deref(),
+                &body,
+            ),
+            Vec::new(),
+        )
+    } else {
+        authorized(
+            &shared,
+            op,
+            route.body_schema,
+            &method,
+            &path,
+            id.as_deref(),
+            &query,
+            &body,
+            authorization.as_deref(),
+        )
+    };
+    let resp = finish(&shared, op, reply, &headers);
+    if reset_mid_body {
+        let len = resp.body().size_hint().exact().unwrap_or(0) as usize;
+        ctl.arm(ResetPlan::AfterHead(len / 2));
+    }
+    resp
+}
+
+fn finish(
+    shared: &Shared,
+    op: &'static str,
+    reply: Reply,
+    headers: &[(&'static str, String)],
+) -> Resp {
+    shared.stats.record(op, reply.status);
+    response(reply, headers)
+}
+
+/// Bearer check, rate limit, then the operation's handler.
+#[allow(clippy::too_many_arguments)]
+fn authorized(
+    shared: &Shared,
+    op: &'static str,
+    body_schema: Option<&'static str>,
+    method: &str,
+    path: &str,
+    id: Option<&str>,
+    query: &[(String, String)],
+    body: &[u8],
+    authorization: Option<&str>,
+) -> (Reply, Vec<(&'static str, String)>) {
+    let now = Instant::now();
+    let Some(key) = shared.auth.check(authorization, now) else {
+        shared.stats.unauthorized.fetch_add(1, Ordering::Relaxed);
+        return (Reply::empty(401), Vec::new());
+    };
+    let rl = shared.rate_limit();
+    let mut headers = Vec::new();
+    if rl.enabled {
+        match shared.limiter.take(&key, &rl, now) {
+            Take::Limited { retry_after_secs } => {
+                shared.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
+                let ra = rl.retry_after.then(|| retry_after_secs.to_string());
+                return (Reply::empty(429).with_retry_after(ra), headers);
+            }
+            Take::Allowed { remaining } => {
+                headers = vec![
+                    ("x-ratelimit-remaining", remaining.to_string()),
+                    (
+                        "x-ratelimit-replenish-rate",
+                        rl.replenish_rate.max(1).to_string(),
+                    ),
+                    (
+                        "x-ratelimit-replenish-time",
+                        rl.replenish_time_secs.max(1).to_string(),
+                    ),
+                    ("x-ratelimit-burst-capacity", rl.burst.to_string()),
+                ];
+            }
+        }
+    }
+    let cfg = shared.config();
+    let ctx = Ctx {
+        method,
+        path,
+        id,
+        query,
+        body,
+        body_schema,
+        db: &shared.db,
+        dns_not_found_is_400: cfg.dns_not_found_is_400,
+    };
+    let reply = api::handle(op, &ctx).unwrap_or_else(|e| e);
+    if !(200..300).contains(&reply.status) {
+        headers.clear();
+    }
+    (reply, headers)
+}
+
+/// `POST /api/v1/oauth/token`: credentials by Basic auth, query or form (or JSON) body.
+fn token(
+    shared: &Shared,
+    authorization: Option<&str>,
+    query: &[(String, String)],
+    ctype: Option<&str>,
+    body: &[u8],
+) -> Reply {
+    let mut fields: Vec<(String, String)> = query.to_vec();
+    let text = std::str::from_utf8(body).unwrap_or_default().trim();
+    if text.starts_with('{') || ctype.is_some_and(|c| c.contains("json")) {
+        if let Ok(Value::Object(o)) = serde_json::from_str::<Value>(text) {
+            fields.extend(
+                o.into_iter()
+                    .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string()))),
+            );
+        }
+    } else if !text.is_empty() {
+        fields.extend(parse_form(text));
+    }
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let (id, secret) = match authorization.and_then(basic) {
+        Some((i, s)) => (Some(i), Some(s)),
+        None => (field("client_id"), field("client_secret")),
+    };
+    let lifetime = shared.token_lifetime();
+    match shared.auth.issue(
+        id.as_deref(),
+        secret.as_deref(),
+        field("grant_type").as_deref(),
+        lifetime,
+        Instant::now(),
+    ) {
+        Ok(t) => {
+            shared.stats.tokens_issued.fetch_add(1, Ordering::Relaxed);
+            Reply::ok(
+                json!({ "access_token": t, "token_type": "bearer", "expires_in": lifetime.as_secs(), "scope": "read write" }),
+            )
+        }
+        Err(TokenError::BadCredentials) => Reply::json(
+            401,
+            json!({ "error": "invalid_client", "error_description": "Bad client credentials" }),
+        ),
+        Err(TokenError::UnsupportedGrant(g)) => Reply::json(
+            400,
+            json!({ "error": "unsupported_grant_type", "error_description": format!("Unsupported grant type: {g}") }),
+        ),
+    }
+}
+
+/// Bind the listener (std first, so bind errors surface synchronously).
+pub fn bind(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let l = std::net::TcpListener::bind(addr)?;
+    l.set_nonblocking(true)?;
+    Ok(l)
+}
