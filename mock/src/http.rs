@@ -71,6 +71,23 @@ fn too_large(limit: usize) -> Reply {
     )
 }
 
+/// Serialise a reply body once, for the response cache.
+pub fn freeze(reply: &Reply) -> Reply {
+    let body = match &reply.body {
+        Body::Json(v) => Body::Raw(
+            Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
+            "application/json",
+        ),
+        Body::Text(t) => Body::Raw(Bytes::from(t.clone()), "text/plain;charset=UTF-8"),
+        other => other.clone(),
+    };
+    Reply {
+        status: reply.status,
+        body,
+        retry_after: reply.retry_after.clone(),
+    }
+}
+
 /// Serialise a reply; `extra` headers go out as well.
 pub fn response(reply: Reply, extra: &[(&'static str, String)]) -> Response<Full<Bytes>> {
     let (body, ctype) = match reply.body {
@@ -80,6 +97,7 @@ pub fn response(reply: Reply, extra: &[(&'static str, String)]) -> Response<Full
             Some("application/json"),
         ),
         Body::Text(t) => (Bytes::from(t), Some("text/plain;charset=UTF-8")),
+        Body::Raw(b, ct) => (b, Some(ct)),
     };
     let mut resp = Response::new(Full::new(body));
     *resp.status_mut() =

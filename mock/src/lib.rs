@@ -14,6 +14,7 @@
 
 mod api;
 mod auth;
+mod cache;
 mod control;
 mod db;
 mod faults;

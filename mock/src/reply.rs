@@ -9,6 +9,8 @@ pub enum Body {
     Json(Value),
     /// Bare text, sent as `text/plain` with no trailing newline.
     Text(String),
+    /// Bytes already serialised, with their content type (from the response cache).
+    Raw(bytes::Bytes, &'static str),
 }
 
 /// A handler's answer.

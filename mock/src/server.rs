@@ -326,6 +326,24 @@ fn authorized(
             }
         }
     }
+    let cacheable = method == "GET" && crate::cache::cacheable(op);
+    let cache_key = || match query.is_empty() {
+        true => path.to_string(),
+        false => format!(
+            "{path}?{}",
+            query
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&")
+        ),
+    };
+    if cacheable {
+        if let Some(hit) = shared.cache.get(&cache_key()) {
+            return (hit, headers);
+        }
+    }
+    let version = shared.cache.version();
     let cfg = shared.config();
     let ctx = Ctx {
         method,
@@ -337,7 +355,13 @@ fn authorized(
         db: &shared.db,
         dns_not_found_is_400: cfg.dns_not_found_is_400,
     };
-    let reply = api::handle(op, &ctx).unwrap_or_else(|e| e);
+    let mut reply = api::handle(op, &ctx).unwrap_or_else(|e| e);
+    if method != "GET" {
+        shared.cache.invalidate();
+    } else if cacheable {
+        reply = crate::http::freeze(&reply);
+        shared.cache.put(cache_key(), version, reply.clone());
+    }
     if !(200..300).contains(&reply.status) {
         headers.clear();
     }

@@ -36,6 +36,8 @@ pub struct Shared {
     pub io: Arc<IoShared>,
     cfg: RwLock<RuntimeConfig>,
     pub max_body: usize,
+    /// Serialised answers of read operations, valid while the data is unchanged.
+    pub cache: crate::cache::ReadCache,
     /// Bumped whenever the fault rules change, so stalled requests re-check.
     pub faults_changed: watch::Sender<u64>,
 }
@@ -62,6 +64,7 @@ impl Shared {
             stats,
             cfg: RwLock::new(cfg),
             max_body: opts.max_body_bytes,
+            cache: crate::cache::ReadCache::default(),
             faults_changed: watch::channel(0).0,
         }
     }
@@ -80,6 +83,9 @@ impl Shared {
 
     pub fn set_config(&self, new: RuntimeConfig) {
         let mut cfg = self.cfg.write();
+        if cfg.dns_not_found_is_400 != new.dns_not_found_is_400 {
+            self.cache.invalidate();
+        }
         if cfg.rate_limit != new.rate_limit {
             self.limiter.clear();
         }
@@ -102,6 +108,7 @@ impl Shared {
     /// Data back to the seed, buckets refilled.
     pub fn reset_data(&self) {
         *self.db.write() = crate::seed::build(&self.seed.0, self.seed.1);
+        self.cache.invalidate();
         self.limiter.clear();
     }
 }
