@@ -95,15 +95,15 @@ impl FaultRule {
                 self.probability
             ));
         }
-        if let FaultKind::Status { status, .. } = self.kind {
-            if !(400..=599).contains(&status) {
-                return Err(format!("status must be within 400..=599, got {status}"));
-            }
+        if let FaultKind::Status { status, .. } = self.kind
+            && !(400..=599).contains(&status)
+        {
+            return Err(format!("status must be within 400..=599, got {status}"));
         }
-        if let FaultKind::Latency { ms } = self.kind {
-            if ms > 600_000 {
-                return Err("latency above 600000 ms".into());
-            }
+        if let FaultKind::Latency { ms } = self.kind
+            && ms > 600_000
+        {
+            return Err("latency above 600000 ms".into());
         }
         Ok(())
     }

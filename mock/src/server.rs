@@ -338,10 +338,8 @@ fn authorized(
                 .join("&")
         ),
     };
-    if cacheable {
-        if let Some(hit) = shared.cache.get(&cache_key()) {
-            return (hit, headers);
-        }
+    if cacheable && let Some(hit) = shared.cache.get(&cache_key()) {
+        return (hit, headers);
     }
     let version = shared.cache.version();
     let cfg = shared.config();

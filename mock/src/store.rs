@@ -45,12 +45,12 @@ impl Collection {
 
     pub fn remove(&mut self, id: &str) -> Option<Rec> {
         let rec = self.items.shift_remove(id)?;
-        if let Some(p) = &rec.parent {
-            if let Some(set) = self.by_parent.get_mut(p) {
-                set.shift_remove(id);
-                if set.is_empty() {
-                    self.by_parent.remove(p);
-                }
+        if let Some(p) = &rec.parent
+            && let Some(set) = self.by_parent.get_mut(p)
+        {
+            set.shift_remove(id);
+            if set.is_empty() {
+                self.by_parent.remove(p);
             }
         }
         Some(rec)

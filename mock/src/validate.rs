@@ -115,16 +115,17 @@ fn walk(name: &str, schema: &Value, v: &Value, path: &str, d: &mut Map<String, V
         "string" => match v.as_str() {
             None => add_detail(d, here, "TypeMismatch", "must be a string"),
             Some(s) => {
-                if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
-                    if !s.is_empty() && !allowed.iter().any(|a| a.as_str() == Some(s)) {
-                        let list: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
-                        add_detail(
-                            d,
-                            here,
-                            "InvalidEnum",
-                            &format!("must be one of {}", list.join(", ")),
-                        );
-                    }
+                if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
+                    && !s.is_empty()
+                    && !allowed.iter().any(|a| a.as_str() == Some(s))
+                {
+                    let list: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
+                    add_detail(
+                        d,
+                        here,
+                        "InvalidEnum",
+                        &format!("must be one of {}", list.join(", ")),
+                    );
                 }
             }
         },
@@ -137,10 +138,8 @@ fn walk(name: &str, schema: &Value, v: &Value, path: &str, d: &mut Map<String, V
                 add_detail(d, here, "TypeMismatch", "must be an integer");
             }
         }
-        "boolean" => {
-            if !v.is_boolean() {
-                add_detail(d, here, "TypeMismatch", "must be a boolean");
-            }
+        "boolean" if !v.is_boolean() => {
+            add_detail(d, here, "TypeMismatch", "must be a boolean");
         }
         _ => {}
     }

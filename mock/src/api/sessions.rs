@@ -65,14 +65,14 @@ pub fn list(c: &Ctx) -> ApiResult {
         ));
     }
     let status = c.q("status").filter(|s| !s.is_empty());
-    if let Some(st) = status {
-        if !STATUSES.contains(&st) {
-            return Err(Reply::field_error(
-                "status",
-                "InvalidEnum",
-                "must be one of ACTIVE, COMPLETED, FAILED",
-            ));
-        }
+    if let Some(st) = status
+        && !STATUSES.contains(&st)
+    {
+        return Err(Reply::field_error(
+            "status",
+            "InvalidEnum",
+            "must be one of ACTIVE, COMPLETED, FAILED",
+        ));
     }
     let only_new = match c.q("returnOnlyNew") {
         None | Some("") | Some("false") => false,

@@ -99,14 +99,14 @@ fn parse(c: &Ctx, key: &str, wire: Wire) -> Result<Value, Reply> {
             if text.trim().is_empty() {
                 return Err(Reply::field_error(field, "NotBlank", "must not be blank"));
             }
-            if let Some(allowed) = allowed {
-                if !allowed.contains(&text.as_str()) {
-                    return Err(Reply::field_error(
-                        field,
-                        "InvalidEnum",
-                        &format!("must be one of {}", allowed.join(", ")),
-                    ));
-                }
+            if let Some(allowed) = allowed
+                && !allowed.contains(&text.as_str())
+            {
+                return Err(Reply::field_error(
+                    field,
+                    "InvalidEnum",
+                    &format!("must be one of {}", allowed.join(", ")),
+                ));
             }
             Ok(Value::String(text))
         }
