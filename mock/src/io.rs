@@ -110,56 +110,47 @@ impl<S> FaultIo<S> {
         match self.scan {
             Scan::Off => None,
             Scan::Body { allowance } => Some(allowance.min(buf.len())),
-            Scan::Head {
-                mut matched,
-                allowance,
-            } => {
-                for (i, &b) in buf.iter().enumerate() {
-                    let want = if matched % 2 == 0 { b'\r' } else { b'\n' };
-                    matched = if b == want {
-                        matched + 1
-                    } else if b == b'\r' {
-                        1
-                    } else {
-                        0
-                    };
-                    if matched == 4 {
-                        return Some((i + 1 + allowance).min(buf.len()));
-                    }
-                }
-                Some(buf.len())
-            }
+            Scan::Head { matched, allowance } => match head_end(matched, buf) {
+                (_, Some(end)) => Some((end + allowance).min(buf.len())),
+                (_, None) => Some(buf.len()),
+            },
         }
     }
 
-    /// Account for `n` bytes written under a reset plan.
+    /// Account for bytes written under a reset plan.
     fn consumed(&mut self, buf: &[u8]) {
         match &mut self.scan {
             Scan::Off => {}
             Scan::Body { allowance } => *allowance -= buf.len().min(*allowance),
-            Scan::Head { matched, allowance } => {
-                let mut m = *matched;
-                for (i, &b) in buf.iter().enumerate() {
-                    let want = if m % 2 == 0 { b'\r' } else { b'\n' };
-                    m = if b == want {
-                        m + 1
-                    } else if b == b'\r' {
-                        1
-                    } else {
-                        0
-                    };
-                    if m == 4 {
-                        let rest = buf.len() - i - 1;
-                        self.scan = Scan::Body {
-                            allowance: allowance.saturating_sub(rest),
-                        };
-                        return;
+            Scan::Head { matched, allowance } => match head_end(*matched, buf) {
+                (_, Some(end)) => {
+                    self.scan = Scan::Body {
+                        allowance: allowance.saturating_sub(buf.len() - end),
                     }
                 }
-                *matched = m;
-            }
+                (m, None) => *matched = m,
+            },
         }
     }
+}
+
+/// Feed `buf` to a `\r\n\r\n` matcher that has already matched `matched` bytes: the new
+/// match count, and the offset just past the end of the head if it ends inside `buf`.
+fn head_end(mut matched: u8, buf: &[u8]) -> (u8, Option<usize>) {
+    for (i, &b) in buf.iter().enumerate() {
+        let want = if matched % 2 == 0 { b'\r' } else { b'\n' };
+        matched = if b == want {
+            matched + 1
+        } else if b == b'\r' {
+            1
+        } else {
+            0
+        };
+        if matched == 4 {
+            return (4, Some(i + 1));
+        }
+    }
+    (matched, None)
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for FaultIo<S> {
@@ -254,4 +245,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for FaultIo<S> {
 /// The raw fd of a plain or TLS-wrapped TCP stream.
 pub fn raw_fd(s: &tokio::net::TcpStream) -> RawFd {
     s.as_raw_fd()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::head_end;
+
+    #[test]
+    fn finds_the_end_of_the_head_across_writes() {
+        assert_eq!(head_end(0, b"HTTP/1.1 200 OK\r\nA: b\r\n\r\nbody"), (4, Some(25)));
+        let (m, end) = head_end(0, b"HTTP/1.1 200 OK\r\n\r");
+        assert_eq!((m, end), (3, None));
+        assert_eq!(head_end(m, b"\nxyz"), (4, Some(1)));
+        assert_eq!(head_end(0, b"a\r\nb\r\r\n\r\n"), (4, Some(9)));
+    }
 }
