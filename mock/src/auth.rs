@@ -39,9 +39,7 @@ impl Auth {
     }
 
     pub fn add_credentials(&self, id: &str, secret: &str) {
-        self.credentials
-            .lock()
-            .insert(id.to_string(), secret.to_string());
+        self.credentials.lock().insert(id.to_string(), secret.to_string());
     }
 
     /// Check credentials and grant type, then mint a JWT-shaped token valid for `lifetime`.
@@ -173,10 +171,7 @@ mod tests {
 
     #[test]
     fn basic_decodes() {
-        assert_eq!(
-            basic("Basic aWQ6c2VjcmV0"),
-            Some(("id".into(), "secret".into()))
-        );
+        assert_eq!(basic("Basic aWQ6c2VjcmV0"), Some(("id".into(), "secret".into())));
         assert_eq!(basic("Basic !!!"), None);
         assert_eq!(basic("Bearer aWQ6c2VjcmV0"), None);
     }

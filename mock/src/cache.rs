@@ -66,9 +66,6 @@ mod tests {
         c.invalidate();
         assert!(c.get("a").is_none());
         c.put("a".into(), v, Reply::empty(200));
-        assert!(
-            c.get("a").is_none(),
-            "an answer computed before a write is not stored"
-        );
+        assert!(c.get("a").is_none(), "an answer computed before a write is not stored");
     }
 }

@@ -37,25 +37,19 @@ pub fn handle(shared: &Shared, method: &str, path: &str, body: &[u8]) -> Reply {
             shared.set_faults(Vec::new());
             Reply::ok(json!({ "rules": [] }))
         }
-        ("GET", "/__mock/config") => {
-            Reply::ok(serde_json::to_value(shared.config()).unwrap_or_default())
-        }
+        ("GET", "/__mock/config") => Reply::ok(serde_json::to_value(shared.config()).unwrap_or_default()),
         ("PUT", "/__mock/config") => match update_config(shared, body) {
             Ok(c) => Reply::ok(serde_json::to_value(c).unwrap_or_default()),
             Err(e) => e,
         },
-        ("POST", "/__mock/tokens/expire") => {
-            Reply::ok(json!({ "expired": shared.auth.expire_all(Instant::now()) }))
-        }
+        ("POST", "/__mock/tokens/expire") => Reply::ok(json!({ "expired": shared.auth.expire_all(Instant::now()) })),
         ("POST", "/__mock/credentials") => match parse_json(body) {
             Ok(v) => match (v["client_id"].as_str(), v["client_secret"].as_str()) {
                 (Some(id), Some(secret)) if !id.is_empty() && !secret.is_empty() => {
                     shared.auth.add_credentials(id, secret);
                     Reply::ok(json!({ "client_id": id }))
                 }
-                _ => Reply::bad_request(
-                    "body must be {\"client_id\": \"…\", \"client_secret\": \"…\"}",
-                ),
+                _ => Reply::bad_request("body must be {\"client_id\": \"…\", \"client_secret\": \"…\"}"),
             },
             Err(e) => e,
         },
@@ -63,17 +57,13 @@ pub fn handle(shared: &Shared, method: &str, path: &str, body: &[u8]) -> Reply {
             shared.reset_data();
             Reply::ok(json!({ "reset": true }))
         }
-        _ => Reply::error(
-            404,
-            format!("No control endpoint {method} {path}"),
-            Default::default(),
-        ),
+        _ => Reply::error(404, format!("No control endpoint {method} {path}"), Default::default()),
     }
 }
 
 fn rule(v: &Value) -> Result<FaultRule, Reply> {
-    let r: FaultRule = serde_json::from_value(v.clone())
-        .map_err(|e| Reply::bad_request(format!("invalid fault rule: {e}")))?;
+    let r: FaultRule =
+        serde_json::from_value(v.clone()).map_err(|e| Reply::bad_request(format!("invalid fault rule: {e}")))?;
     r.check().map_err(Reply::bad_request)?;
     Ok(r)
 }
@@ -101,8 +91,8 @@ fn update_config(shared: &Shared, body: &[u8]) -> Result<RuntimeConfig, Reply> {
             (None, _) => return Err(Reply::bad_request(format!("unknown config key {k}"))),
         }
     }
-    let new: RuntimeConfig = serde_json::from_value(cur)
-        .map_err(|e| Reply::bad_request(format!("invalid config: {e}")))?;
+    let new: RuntimeConfig =
+        serde_json::from_value(cur).map_err(|e| Reply::bad_request(format!("invalid config: {e}")))?;
     shared.set_config(new.clone());
     Ok(new)
 }

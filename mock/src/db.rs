@@ -138,12 +138,7 @@ impl Db {
     /// Children kinds embedded in (and deleted with) a parent of kind `k`.
     fn children_of(k: Kind) -> &'static [Kind] {
         match k {
-            Kind::Network => &[
-                Kind::Route,
-                Kind::NetConnector,
-                Kind::NetService,
-                Kind::NetApp,
-            ],
+            Kind::Network => &[Kind::Route, Kind::NetConnector, Kind::NetService, Kind::NetApp],
             Kind::Host => &[Kind::HostConnector, Kind::HostService, Kind::HostApp],
             Kind::User => &[Kind::Device],
             _ => &[],
@@ -153,9 +148,8 @@ impl Db {
     /// The response JSON of a record, with its embedded children.
     pub fn render(&self, k: Kind, rec: &Rec) -> Value {
         let id = rec.v["id"].as_str().unwrap_or_default();
-        let embed = |child: Kind| -> Value {
-            Value::Array(self.coll(child).children(id).map(|c| c.v.clone()).collect())
-        };
+        let embed =
+            |child: Kind| -> Value { Value::Array(self.coll(child).children(id).map(|c| c.v.clone()).collect()) };
         let mut v = rec.v.clone();
         match k {
             Kind::Network => {
@@ -213,10 +207,7 @@ impl Db {
 
 /// A JSON string field, or `""`.
 pub fn s(v: &Value, key: &str) -> String {
-    v.get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
+    v.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
 }
 
 /// A string field if set and non-empty, else `default` (for enums, so a response never carries `""`).
@@ -229,10 +220,7 @@ pub fn enum_or(v: &Value, key: &str, default: &str) -> String {
 
 /// An array field (`null` or absent = empty).
 pub fn arr(v: &Value, key: &str) -> Vec<Value> {
-    v.get(key)
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
+    v.get(key).and_then(Value::as_array).cloned().unwrap_or_default()
 }
 
 /// A boolean field, or `default`.
@@ -251,11 +239,7 @@ pub fn merge(dst: &mut Value, src: &Value, keys: &[&str]) {
 
 /// Set an enum field from `src` if it holds a non-empty value.
 pub fn merge_enum(dst: &mut Value, src: &Value, key: &str) {
-    if let Some(x) = src
-        .get(key)
-        .and_then(Value::as_str)
-        .filter(|x| !x.is_empty())
-    {
+    if let Some(x) = src.get(key).and_then(Value::as_str).filter(|x| !x.is_empty()) {
         dst[key] = json!(x);
     }
 }

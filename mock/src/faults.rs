@@ -81,8 +81,7 @@ impl FaultKind {
 impl FaultRule {
     /// Parse and check a rule from its JSON form.
     pub fn parse(json: &str) -> Result<FaultRule, String> {
-        let rule: FaultRule =
-            serde_json::from_str(json).map_err(|e| format!("invalid fault rule: {e}"))?;
+        let rule: FaultRule = serde_json::from_str(json).map_err(|e| format!("invalid fault rule: {e}"))?;
         rule.check()?;
         Ok(rule)
     }
@@ -90,10 +89,7 @@ impl FaultRule {
     /// Reject rules that cannot be carried out.
     pub fn check(&self) -> Result<(), String> {
         if !(0.0..=1.0).contains(&self.probability) {
-            return Err(format!(
-                "probability must be within 0..=1, got {}",
-                self.probability
-            ));
+            return Err(format!("probability must be within 0..=1, got {}", self.probability));
         }
         if let FaultKind::Status { status, .. } = self.kind
             && !(400..=599).contains(&status)
@@ -109,10 +105,7 @@ impl FaultRule {
     }
 
     fn matches(&self, method: &str, path: &str) -> bool {
-        self.method
-            .as_deref()
-            .is_none_or(|m| m.eq_ignore_ascii_case(method))
-            && glob(&self.path, path)
+        self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method)) && glob(&self.path, path)
     }
 }
 
@@ -245,14 +238,10 @@ mod tests {
     #[test]
     fn count_and_after() {
         let f = Faults::new(
-            vec![
-                FaultRule::parse(r#"{"kind":"status","status":503,"after":1,"count":2}"#).unwrap(),
-            ],
+            vec![FaultRule::parse(r#"{"kind":"status","status":503,"after":1,"count":2}"#).unwrap()],
             1,
         );
-        let hits: Vec<bool> = (0..5)
-            .map(|_| f.decide("GET", "/x").action.is_some())
-            .collect();
+        let hits: Vec<bool> = (0..5).map(|_| f.decide("GET", "/x").action.is_some()).collect();
         assert_eq!(hits, [false, true, true, false, false]);
     }
 

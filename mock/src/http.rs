@@ -30,12 +30,7 @@ fn decode(s: &str) -> String {
 pub fn segments(path: &str) -> Option<Vec<String>> {
     path.trim_start_matches('/')
         .split('/')
-        .map(|s| {
-            percent_decode_str(s)
-                .decode_utf8()
-                .ok()
-                .map(|c| c.into_owned())
-        })
+        .map(|s| percent_decode_str(s).decode_utf8().ok().map(|c| c.into_owned()))
         .collect()
 }
 
@@ -51,15 +46,8 @@ pub async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Bytes, Re
     }
     match Limited::new(req.into_body(), limit).collect().await {
         Ok(c) => Ok(c.to_bytes()),
-        Err(e)
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
-            Err(too_large(limit))
-        }
-        Err(e) => Err(Reply::bad_request(format!(
-            "Could not read the request body: {e}"
-        ))),
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(too_large(limit)),
+        Err(e) => Err(Reply::bad_request(format!("Could not read the request body: {e}"))),
     }
 }
 
@@ -100,16 +88,12 @@ pub fn response(reply: Reply, extra: &[(&'static str, String)]) -> Response<Full
         Body::Raw(b, ct) => (b, Some(ct)),
     };
     let mut resp = Response::new(Full::new(body));
-    *resp.status_mut() =
-        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *resp.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let h = resp.headers_mut();
     if let Some(ct) = ctype {
         h.insert(CONTENT_TYPE, HeaderValue::from_static(ct));
     }
-    if let Some(ra) = reply
-        .retry_after
-        .and_then(|v| HeaderValue::from_str(&v).ok())
-    {
+    if let Some(ra) = reply.retry_after.and_then(|v| HeaderValue::from_str(&v).ok()) {
         h.insert(RETRY_AFTER, ra);
     }
     for (k, v) in extra {

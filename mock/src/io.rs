@@ -90,10 +90,7 @@ impl<S> FaultIo<S> {
         let sock = socket2::SockRef::from(&fd);
         let _ = sock.set_linger(Some(Duration::ZERO));
         let _ = sock.shutdown(std::net::Shutdown::Read);
-        io::Error::new(
-            io::ErrorKind::ConnectionReset,
-            "fault injection: connection reset",
-        )
+        io::Error::new(io::ErrorKind::ConnectionReset, "fault injection: connection reset")
     }
 
     /// How many bytes of `buf` may go out before the planned reset (`None` = no limit).
@@ -138,7 +135,7 @@ impl<S> FaultIo<S> {
 /// match count, and the offset just past the end of the head if it ends inside `buf`.
 fn head_end(mut matched: u8, buf: &[u8]) -> (u8, Option<usize>) {
     for (i, &b) in buf.iter().enumerate() {
-        let want = if matched % 2 == 0 { b'\r' } else { b'\n' };
+        let want = if matched.is_multiple_of(2) { b'\r' } else { b'\n' };
         matched = if b == want {
             matched + 1
         } else if b == b'\r' {
@@ -154,11 +151,7 @@ fn head_end(mut matched: u8, buf: &[u8]) -> (u8, Option<usize>) {
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for FaultIo<S> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         if this.reset {
             return Poll::Ready(Err(io::ErrorKind::ConnectionReset.into()));
@@ -194,11 +187,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for FaultIo<S> {
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for FaultIo<S> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         if this.reset {
             return Poll::Ready(Err(io::ErrorKind::ConnectionReset.into()));
@@ -214,10 +203,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for FaultIo<S> {
         match Pin::new(&mut this.inner).poll_write(cx, &buf[..limit]) {
             Poll::Ready(Ok(n)) => {
                 this.consumed(&buf[..n]);
-                this.shared
-                    .stats
-                    .bytes_served
-                    .fetch_add(n as u64, Ordering::Relaxed);
+                this.shared.stats.bytes_served.fetch_add(n as u64, Ordering::Relaxed);
                 this.last_activity = Instant::now();
                 Poll::Ready(Ok(n))
             }

@@ -75,11 +75,7 @@ impl MockServer {
         for f in &opts.faults {
             f.check().map_err(std::io::Error::other)?;
         }
-        let pki = if opts.tls {
-            Some(TestPki::generate()?)
-        } else {
-            None
-        };
+        let pki = if opts.tls { Some(TestPki::generate()?) } else { None };
         if let (Some(p), Some(dir)) = (&pki, &opts.cert_dir) {
             p.write_to(dir)?;
         }
@@ -144,9 +140,7 @@ impl MockServer {
 
     /// Where `ca.pem` was written, if `cert_dir` was set.
     pub fn ca_path(&self) -> Option<PathBuf> {
-        self.cert_dir
-            .as_deref()
-            .map(|d| Path::new(d).join("ca.pem"))
+        self.cert_dir.as_deref().map(|d| Path::new(d).join("ca.pem"))
     }
 
     /// The same JSON as `GET /__mock/stats`.

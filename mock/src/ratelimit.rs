@@ -42,10 +42,7 @@ impl Limiter {
         let per_sec = cfg.replenish_rate.max(1) as f64 / cfg.replenish_time_secs.max(1) as f64;
         let cap = cfg.burst as f64;
         let mut map = self.buckets.lock();
-        let b = map.entry(key.to_string()).or_insert(Bucket {
-            tokens: cap,
-            at: now,
-        });
+        let b = map.entry(key.to_string()).or_insert(Bucket { tokens: cap, at: now });
         let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
         b.tokens = (b.tokens + elapsed * per_sec).min(cap);
         b.at = now;
@@ -76,12 +73,7 @@ mod tests {
         for i in 0..20 {
             assert_eq!(l.take("k", &cfg, t0), Take::Allowed { remaining: 19 - i });
         }
-        assert_eq!(
-            l.take("k", &cfg, t0),
-            Take::Limited {
-                retry_after_secs: 15
-            }
-        );
+        assert_eq!(l.take("k", &cfg, t0), Take::Limited { retry_after_secs: 15 });
         assert_eq!(l.take("other", &cfg, t0), Take::Allowed { remaining: 19 });
         assert_eq!(
             l.take("k", &cfg, t0 + Duration::from_secs(15)),
@@ -89,9 +81,7 @@ mod tests {
         );
         assert_eq!(
             l.take("k", &cfg, t0 + Duration::from_secs(20)),
-            Take::Limited {
-                retry_after_secs: 10
-            }
+            Take::Limited { retry_after_secs: 10 }
         );
     }
 }

@@ -12,23 +12,11 @@ use crate::timefmt::{format_unix, now_unix};
 
 /// Real Cloud Connexa region ids and places.
 const REGIONS: &[(&str, &str, &str, &str, &str)] = &[
-    (
-        "us-east-1",
-        "North America",
-        "United States",
-        "US",
-        "N. Virginia",
-    ),
+    ("us-east-1", "North America", "United States", "US", "N. Virginia"),
     ("us-nyc", "North America", "United States", "US", "New York"),
     ("us-chi", "North America", "United States", "US", "Chicago"),
     ("us-mia", "North America", "United States", "US", "Miami"),
-    (
-        "us-sfo",
-        "North America",
-        "United States",
-        "US",
-        "San Francisco",
-    ),
+    ("us-sfo", "North America", "United States", "US", "San Francisco"),
     ("us-sea", "North America", "United States", "US", "Seattle"),
     ("ca-tor", "North America", "Canada", "CA", "Toronto"),
     ("br-gru", "South America", "Brazil", "BR", "Sao Paulo"),
@@ -48,12 +36,10 @@ const REGIONS: &[(&str, &str, &str, &str, &str)] = &[
 ];
 
 const FIRST: &[&str] = &[
-    "Ada", "Alan", "Grace", "Linus", "Margaret", "Dennis", "Barbara", "Ken", "Radia", "Vint",
-    "Frances", "Donald",
+    "Ada", "Alan", "Grace", "Linus", "Margaret", "Dennis", "Barbara", "Ken", "Radia", "Vint", "Frances", "Donald",
 ];
 const LAST: &[&str] = &[
-    "Lovelace", "Turing", "Hopper", "Torvalds", "Hamilton", "Ritchie", "Liskov", "Thompson",
-    "Perlman", "Cerf",
+    "Lovelace", "Turing", "Hopper", "Torvalds", "Hamilton", "Ritchie", "Liskov", "Thompson", "Perlman", "Cerf",
 ];
 const OS: &[(&str, &str)] = &[
     ("Windows", "11"),
@@ -191,8 +177,7 @@ pub fn build(opts: &SeedOptions, seed: u64) -> Db {
     }
 
     let id = db.new_id();
-    let all_networks: Vec<Value> =
-        vec![json!({ "type": "NETWORK_SERVICE", "allCovered": true, "children": [] })];
+    let all_networks: Vec<Value> = vec![json!({ "type": "NETWORK_SERVICE", "allCovered": true, "children": [] })];
     db.access_groups.insert(
         id.clone(),
         None,

@@ -55,10 +55,7 @@ pub async fn accept_loop(
 struct OpenGuard(Arc<Shared>);
 impl Drop for OpenGuard {
     fn drop(&mut self) {
-        self.0
-            .stats
-            .connections_open
-            .fetch_sub(1, Ordering::Relaxed);
+        self.0.stats.connections_open.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -68,10 +65,7 @@ async fn connection(
     tls: Option<tokio_rustls::TlsAcceptor>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    shared
-        .stats
-        .connections_open
-        .fetch_add(1, Ordering::Relaxed);
+    shared.stats.connections_open.fetch_add(1, Ordering::Relaxed);
     let _open = OpenGuard(shared.clone());
     let fd = crate::io::raw_fd(&tcp);
     let ctl = Arc::new(ConnCtl::default());
@@ -92,12 +86,8 @@ async fn connection(
     }
 }
 
-async fn serve<I>(
-    io: I,
-    shared: Arc<Shared>,
-    ctl: Arc<ConnCtl>,
-    shutdown: &mut watch::Receiver<bool>,
-) where
+async fn serve<I>(io: I, shared: Arc<Shared>, ctl: Arc<ConnCtl>, shutdown: &mut watch::Receiver<bool>)
+where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let svc = service_fn(move |req| {
@@ -171,11 +161,7 @@ async fn handle(shared: Arc<Shared>, ctl: Arc<ConnCtl>, req: Request<Incoming>) 
         Routed::NotFound => {
             shared.stats.record("unmatched", 404);
             return response(
-                Reply::error(
-                    404,
-                    format!("No endpoint {method} {path}"),
-                    Default::default(),
-                ),
+                Reply::error(404, format!("No endpoint {method} {path}"), Default::default()),
                 &[],
             );
         }
@@ -201,28 +187,16 @@ async fn handle(shared: Arc<Shared>, ctl: Arc<ConnCtl>, req: Request<Incoming>) 
     }
     let mut reset_mid_body = false;
     match decision.action {
-        Some(FaultKind::Status {
-            status,
-            retry_after,
-        }) => {
+        Some(FaultKind::Status { status, retry_after }) => {
             let reply = if status == 401 || status == 429 {
                 Reply::empty(status)
             } else {
-                Reply::error(
-                    status,
-                    format!("Injected fault: HTTP {status}"),
-                    Default::default(),
-                )
+                Reply::error(status, format!("Injected fault: HTTP {status}"), Default::default())
             };
             return finish(&shared, op, reply.with_retry_after(retry_after), &[]);
         }
         Some(FaultKind::RateLimit { retry_after }) => {
-            return finish(
-                &shared,
-                op,
-                Reply::empty(429).with_retry_after(retry_after),
-                &[],
-            );
+            return finish(&shared, op, Reply::empty(429).with_retry_after(retry_after), &[]);
         }
         Some(FaultKind::ResetBefore) => {
             ctl.arm(ResetPlan::Now);
@@ -273,12 +247,7 @@ async fn handle(shared: Arc<Shared>, ctl: Arc<ConnCtl>, req: Request<Incoming>) 
     resp
 }
 
-fn finish(
-    shared: &Shared,
-    op: &'static str,
-    reply: Reply,
-    headers: &[(&'static str, String)],
-) -> Resp {
+fn finish(shared: &Shared, op: &'static str, reply: Reply, headers: &[(&'static str, String)]) -> Resp {
     shared.stats.record(op, reply.status);
     response(reply, headers)
 }
@@ -313,14 +282,8 @@ fn authorized(
             Take::Allowed { remaining } => {
                 headers = vec![
                     ("x-ratelimit-remaining", remaining.to_string()),
-                    (
-                        "x-ratelimit-replenish-rate",
-                        rl.replenish_rate.max(1).to_string(),
-                    ),
-                    (
-                        "x-ratelimit-replenish-time",
-                        rl.replenish_time_secs.max(1).to_string(),
-                    ),
+                    ("x-ratelimit-replenish-rate", rl.replenish_rate.max(1).to_string()),
+                    ("x-ratelimit-replenish-time", rl.replenish_time_secs.max(1).to_string()),
                     ("x-ratelimit-burst-capacity", rl.burst.to_string()),
                 ];
             }
@@ -386,12 +349,7 @@ fn token(
     } else if !text.is_empty() {
         fields.extend(parse_form(text));
     }
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let (id, secret) = match authorization.and_then(basic) {
         Some((i, s)) => (Some(i), Some(s)),
         None => (field("client_id"), field("client_secret")),

@@ -20,16 +20,8 @@ pub const EXTRA_OPERATIONS: &[(&str, &str, &str)] = &[
         "/api/v1/networks/connectors/{id}/suspend",
         "suspendNetworkConnector",
     ),
-    (
-        "PUT",
-        "/api/v1/hosts/connectors/{id}/activate",
-        "activateHostConnector",
-    ),
-    (
-        "PUT",
-        "/api/v1/hosts/connectors/{id}/suspend",
-        "suspendHostConnector",
-    ),
+    ("PUT", "/api/v1/hosts/connectors/{id}/activate", "activateHostConnector"),
+    ("PUT", "/api/v1/hosts/connectors/{id}/suspend", "suspendHostConnector"),
     ("PUT", "/api/v1/users/{id}/activate", "activateUser"),
     ("PUT", "/api/v1/users/{id}/suspend", "suspendUser"),
     (
@@ -37,21 +29,9 @@ pub const EXTRA_OPERATIONS: &[(&str, &str, &str)] = &[
         "/api/v1/dns-log/user-dns-resolutions/enabled",
         "getDnsLogEnabled",
     ),
-    (
-        "GET",
-        "/api/v1/access-visibility/enabled",
-        "getAccessVisibilityEnabled",
-    ),
-    (
-        "PUT",
-        "/api/v1/access-visibility/enable",
-        "enableAccessVisibility",
-    ),
-    (
-        "PUT",
-        "/api/v1/access-visibility/disable",
-        "disableAccessVisibility",
-    ),
+    ("GET", "/api/v1/access-visibility/enabled", "getAccessVisibilityEnabled"),
+    ("PUT", "/api/v1/access-visibility/enable", "enableAccessVisibility"),
+    ("PUT", "/api/v1/access-visibility/disable", "disableAccessVisibility"),
     (
         "GET",
         "/api/v1/settings/wpc/routes-advanced-configuration-enabled",
@@ -62,24 +42,14 @@ pub const EXTRA_OPERATIONS: &[(&str, &str, &str)] = &[
         "/api/v1/settings/wpc/routes-advanced-configuration-enabled",
         "setRoutesAdvancedConfigurationEnabled",
     ),
-    (
-        "GET",
-        "/api/v1/settings/wpc/ip-allocation-mode",
-        "getIpAllocationMode",
-    ),
-    (
-        "PUT",
-        "/api/v1/settings/wpc/ip-allocation-mode",
-        "setIpAllocationMode",
-    ),
+    ("GET", "/api/v1/settings/wpc/ip-allocation-mode", "getIpAllocationMode"),
+    ("PUT", "/api/v1/settings/wpc/ip-allocation-mode", "setIpAllocationMode"),
 ];
 
 /// The parsed document.
 pub fn spec() -> &'static Value {
     static SPEC: OnceLock<Value> = OnceLock::new();
-    SPEC.get_or_init(|| {
-        serde_json::from_str(SPEC_JSON).expect("embedded OpenAPI document is valid JSON")
-    })
+    SPEC.get_or_init(|| serde_json::from_str(SPEC_JSON).expect("embedded OpenAPI document is valid JSON"))
 }
 
 /// A schema of `components.schemas` by name.
@@ -202,10 +172,7 @@ mod tests {
     use super::*;
 
     fn segs(p: &str) -> Vec<String> {
-        p.trim_start_matches('/')
-            .split('/')
-            .map(String::from)
-            .collect()
+        p.trim_start_matches('/').split('/').map(String::from).collect()
     }
 
     #[test]
@@ -230,10 +197,7 @@ mod tests {
             route("PATCH", &segs("/api/v1/networks")),
             Routed::MethodNotAllowed
         ));
-        assert!(matches!(
-            route("GET", &segs("/api/v2/networks")),
-            Routed::NotFound
-        ));
+        assert!(matches!(route("GET", &segs("/api/v2/networks")), Routed::NotFound));
         assert!(matches!(
             route("GET", &segs("/api/v1/networks/")),
             Routed::NotFound | Routed::MethodNotAllowed

@@ -23,13 +23,7 @@ pub struct Stats {
 impl Stats {
     pub fn record(&self, op: &'static str, status: u16) {
         self.requests_total.fetch_add(1, Relaxed);
-        *self
-            .operations
-            .lock()
-            .entry(op)
-            .or_default()
-            .entry(status)
-            .or_default() += 1;
+        *self.operations.lock().entry(op).or_default().entry(status).or_default() += 1;
     }
 
     pub fn fault(&self, kind: &'static str) {
@@ -57,8 +51,7 @@ impl Stats {
             .lock()
             .iter()
             .map(|(op, by)| {
-                let by: Map<String, Value> =
-                    by.iter().map(|(s, n)| (s.to_string(), json!(n))).collect();
+                let by: Map<String, Value> = by.iter().map(|(s, n)| (s.to_string(), json!(n))).collect();
                 (op.to_string(), Value::Object(by))
             })
             .collect();

@@ -23,10 +23,7 @@ pub struct Collection {
 impl Collection {
     pub fn insert(&mut self, id: String, parent: Option<String>, v: Value) {
         if let Some(p) = &parent {
-            self.by_parent
-                .entry(p.clone())
-                .or_default()
-                .insert(id.clone());
+            self.by_parent.entry(p.clone()).or_default().insert(id.clone());
         }
         self.items.insert(id, Rec { parent, v });
     }

@@ -18,9 +18,7 @@ pub fn format_unix(secs: i64) -> String {
 
 /// Parse an RFC 3339 / ISO instant (offsets allowed) into Unix seconds.
 pub fn parse_instant(s: &str) -> Option<i64> {
-    OffsetDateTime::parse(s, &Rfc3339)
-        .ok()
-        .map(|t| t.unix_timestamp())
+    OffsetDateTime::parse(s, &Rfc3339).ok().map(|t| t.unix_timestamp())
 }
 
 #[cfg(test)]
@@ -31,10 +29,7 @@ mod tests {
     fn round_trip() {
         assert_eq!(format_unix(1_667_919_223), "2022-11-08T14:53:43Z");
         assert_eq!(parse_instant("2022-11-08T14:53:43Z"), Some(1_667_919_223));
-        assert_eq!(
-            parse_instant("2022-11-08T16:53:43+02:00"),
-            Some(1_667_919_223)
-        );
+        assert_eq!(parse_instant("2022-11-08T16:53:43+02:00"), Some(1_667_919_223));
         assert_eq!(parse_instant("yesterday"), None);
     }
 }

@@ -72,10 +72,7 @@ fn walk(name: &str, schema: &Value, v: &Value, path: &str, d: &mut Map<String, V
     if v.is_null() {
         return;
     }
-    let ty = schema
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or("object");
+    let ty = schema.get("type").and_then(Value::as_str).unwrap_or("object");
     let here = if path.is_empty() { "body" } else { path };
     match ty {
         "object" => {
@@ -120,12 +117,7 @@ fn walk(name: &str, schema: &Value, v: &Value, path: &str, d: &mut Map<String, V
                     && !allowed.iter().any(|a| a.as_str() == Some(s))
                 {
                     let list: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
-                    add_detail(
-                        d,
-                        here,
-                        "InvalidEnum",
-                        &format!("must be one of {}", list.join(", ")),
-                    );
+                    add_detail(d, here, "InvalidEnum", &format!("must be one of {}", list.join(", ")));
                 }
             }
         },
@@ -154,12 +146,7 @@ mod tests {
         match r {
             Ok(()) => vec![],
             Err(reply) => match reply.body {
-                crate::reply::Body::Json(v) => v["errorDetails"]
-                    .as_object()
-                    .unwrap()
-                    .keys()
-                    .cloned()
-                    .collect(),
+                crate::reply::Body::Json(v) => v["errorDetails"].as_object().unwrap().keys().cloned().collect(),
                 _ => panic!("not json"),
             },
         }
@@ -190,16 +177,10 @@ mod tests {
             vec!["connectors[0].vpnRegionId"]
         );
         assert_eq!(
-            fields(check(
-                "NetworkCreateRequest",
-                &json!({"name": "n", "egress": "yes"})
-            )),
+            fields(check("NetworkCreateRequest", &json!({"name": "n", "egress": "yes"}))),
             vec!["egress"]
         );
-        assert_eq!(
-            fields(check("NetworkCreateRequest", &json!([]))),
-            vec!["body"]
-        );
+        assert_eq!(fields(check("NetworkCreateRequest", &json!([]))), vec!["body"]);
     }
 
     #[test]
@@ -207,12 +188,6 @@ mod tests {
         let go_style = json!({"id": "", "name": "n", "routes": null, "connectors": null, "internetAccess": "",
                               "connectionStatus": "", "unknown": {"x": 1}});
         assert!(check("NetworkCreateRequest", &go_style).is_ok());
-        assert!(
-            check(
-                "UserGroupRequest",
-                &json!({"name": "g", "maxDevice": 3_000_000_000i64})
-            )
-            .is_err()
-        );
+        assert!(check("UserGroupRequest", &json!({"name": "g", "maxDevice": 3_000_000_000i64})).is_err());
     }
 }

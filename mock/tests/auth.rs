@@ -29,11 +29,7 @@ fn assert_works(a: &ureq::Agent, s: &MockServer, tok: &str) {
 #[track_caller]
 fn assert_401_empty(r: &Resp) {
     assert_eq!(r.status, 401, "body: {:?}", r.text());
-    assert!(
-        r.body.is_empty(),
-        "401 must have an empty body: {:?}",
-        r.text()
-    );
+    assert!(r.body.is_empty(), "401 must have an empty body: {:?}", r.text());
 }
 
 #[test]
@@ -152,13 +148,7 @@ fn wrong_secret_is_401_json_error() {
         assert!(v.get("access_token").is_none(), "{v}");
     }
     // no credentials at all
-    let r = must(
-        &a,
-        "POST",
-        &format!("{}{TOKEN_PATH}", s.base_url()),
-        &[],
-        None,
-    );
+    let r = must(&a, "POST", &format!("{}{TOKEN_PATH}", s.base_url()), &[], None);
     assert_eq!(r.status, 401, "{:?}", r.text());
     assert_eq!(counter(&stats(&a, &s), &["tokens_issued"]), 0);
 }
@@ -230,11 +220,7 @@ fn missing_or_garbage_token_is_401_with_empty_body() {
     assert_401_empty(&r);
 
     let st = stats(&a, &s);
-    assert_eq!(
-        counter(&st, &["unauthorized"]),
-        cases.len() as u64 + 2,
-        "{st}"
-    );
+    assert_eq!(counter(&st, &["unauthorized"]), cases.len() as u64 + 2, "{st}");
 
     // a valid token on the same server still works
     let tok = token(&a, &s);
@@ -261,12 +247,7 @@ fn token_lifetime_expires_tokens() {
         "/__mock/config",
         Some(&json!({"token_lifetime_secs": 1})),
     );
-    assert!(
-        (200..300).contains(&r.status),
-        "{} {:?}",
-        r.status,
-        r.text()
-    );
+    assert!((200..300).contains(&r.status), "{} {:?}", r.status, r.text());
     let cfg = control(&a, &sb, "GET", "/__mock/config", None).json();
     assert_eq!(cfg["token_lifetime_secs"], 1, "{cfg}");
     let r = token_request(&a, &sb, sb.client_id(), sb.client_secret());
@@ -323,9 +304,7 @@ fn expire_token_fault_expires_only_the_presented_token() {
     let a = agent();
     let victim = token(&a, &s);
     let other = token(&a, &s);
-    s.add_fault(rule(
-        r#"{"kind":"expire_token","path":"/api/v1/networks*","count":1}"#,
-    ));
+    s.add_fault(rule(r#"{"kind":"expire_token","path":"/api/v1/networks*","count":1}"#));
 
     assert_401_empty(&get(&a, &s, &victim, "/api/v1/networks"));
     // the rule has fired once; the token stays expired
@@ -357,16 +336,8 @@ fn tokens_issued_is_counted() {
     );
     let st = stats(&a, &s);
     assert_eq!(counter(&st, &["tokens_issued"]), 3, "{st}");
-    assert_eq!(
-        counter(&st, &["operations", "requestToken", "200"]),
-        3,
-        "{st}"
-    );
-    assert_eq!(
-        counter(&st, &["operations", "requestToken", "401"]),
-        1,
-        "{st}"
-    );
+    assert_eq!(counter(&st, &["operations", "requestToken", "200"]), 3, "{st}");
+    assert_eq!(counter(&st, &["operations", "requestToken", "401"]), 1, "{st}");
     assert_eq!(s.stats()["tokens_issued"], st["tokens_issued"]);
 }
 
@@ -375,10 +346,7 @@ fn second_api_key_via_control_api() {
     let s = start(opts());
     let a = agent();
     // unknown before it is added
-    assert_eq!(
-        token_request(&a, &s, "second-key", "second-secret").status,
-        401
-    );
+    assert_eq!(token_request(&a, &s, "second-key", "second-secret").status, 401);
 
     add_credentials(&a, &s, "second-key", "second-secret");
     let t2 = token_for(&a, &s, "second-key", "second-secret");

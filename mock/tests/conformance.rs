@@ -33,10 +33,7 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::{Map, Value, json};
 
 /// The OpenAPI document the emulator implements.
-const SPEC_PATH: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../spec/cloudconnexa-api-1.1.0.json"
-);
+const SPEC_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/cloudconnexa-api-1.1.0.json");
 
 /// Number of operations in the v1.1.0 document.
 const EXPECTED_OPERATIONS: usize = 144;
@@ -317,9 +314,7 @@ impl Operation {
 
     /// Whether the request body is JSON.
     fn json_body(&self) -> bool {
-        self.request
-            .as_ref()
-            .is_some_and(|(ct, _)| ct.contains("json"))
+        self.request.as_ref().is_some_and(|(ct, _)| ct.contains("json"))
     }
 }
 
@@ -470,8 +465,7 @@ impl Spec {
         match serde_json::from_str::<Value>(body) {
             Err(e) => vec![format!("error body is not JSON: {e}")],
             Ok(v) => {
-                let mut problems =
-                    self.validate(&json!({"$ref": "#/components/schemas/ErrorResponse"}), &v);
+                let mut problems = self.validate(&json!({"$ref": "#/components/schemas/ErrorResponse"}), &v);
                 if !v.is_object() {
                     problems.push("error body is not an object".into());
                 }
@@ -490,11 +484,7 @@ impl Spec {
         if depth > 8 {
             return Value::Null;
         }
-        if let Some(first) = schema
-            .get("enum")
-            .and_then(Value::as_array)
-            .and_then(|e| e.first())
-        {
+        if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|e| e.first()) {
             return first.clone();
         }
         if let Some(props) = schema.get("properties").and_then(Value::as_object) {
@@ -618,9 +608,7 @@ fn rewrite_refs(v: &Value) -> Value {
             m.iter()
                 .map(|(k, v)| {
                     let v = match (k.as_str(), v.as_str()) {
-                        ("$ref", Some(r)) => {
-                            Value::String(r.replace("#/components/schemas/", "#/$defs/"))
-                        }
+                        ("$ref", Some(r)) => Value::String(r.replace("#/components/schemas/", "#/$defs/")),
                         _ => rewrite_refs(v),
                     };
                     (k.clone(), v)
@@ -764,12 +752,7 @@ impl Api {
         let reply = self.send("POST", TOKEN_PATH, Auth::Basic, None);
         assert_eq!(reply.status, 200, "token request: {}", reply.text());
         let v: Value = serde_json::from_slice(&reply.body).expect("token response is JSON");
-        self.token = Some(
-            v["access_token"]
-                .as_str()
-                .expect("access_token")
-                .to_string(),
-        );
+        self.token = Some(v["access_token"].as_str().expect("access_token").to_string());
     }
 
     /// Sends one request. `target` is the path with its query string.
@@ -792,13 +775,9 @@ impl Api {
         let result = match (method, body) {
             ("GET", _) => with_auth!(self.agent.get(&url)).call(),
             ("DELETE", _) => with_auth!(self.agent.delete(&url)).call(),
-            ("POST", Some((ct, bytes))) => with_auth!(self.agent.post(&url))
-                .content_type(ct)
-                .send(bytes),
+            ("POST", Some((ct, bytes))) => with_auth!(self.agent.post(&url)).content_type(ct).send(bytes),
             ("POST", None) => with_auth!(self.agent.post(&url)).send_empty(),
-            ("PUT", Some((ct, bytes))) => with_auth!(self.agent.put(&url))
-                .content_type(ct)
-                .send(bytes),
+            ("PUT", Some((ct, bytes))) => with_auth!(self.agent.put(&url)).content_type(ct).send(bytes),
             ("PUT", None) => with_auth!(self.agent.put(&url)).send_empty(),
             (m, _) => panic!("unsupported method {m}"),
         };
@@ -1394,11 +1373,7 @@ impl<'s> Runner<'s> {
         let body = self.spec.body_of(op, req);
         let mut description = format!("{} {}", op.method, target);
         if let Some((ct, bytes, _)) = &body {
-            let _ = write!(
-                description,
-                " [{ct}] {}",
-                excerpt(&String::from_utf8_lossy(bytes))
-            );
+            let _ = write!(description, " [{ct}] {}", excerpt(&String::from_utf8_lossy(bytes)));
         }
         let reply = self.api.send(
             &op.method,
@@ -1443,10 +1418,7 @@ impl<'s> Runner<'s> {
                 op_id,
                 &description,
                 &reply,
-                vec![format!(
-                    "expected status {}, got {}",
-                    op.success, reply.status
-                )],
+                vec![format!("expected status {}, got {}", op.success, reply.status)],
             );
             return None;
         }
@@ -1535,10 +1507,7 @@ impl<'s> Runner<'s> {
                 _ => "",
             };
             if !status_name.is_empty() && v["statusError"] != status_name {
-                problems.push(format!(
-                    "statusError should be {status_name}, is {}",
-                    v["statusError"]
-                ));
+                problems.push(format!("statusError should be {status_name}, is {}", v["statusError"]));
             }
             let keys: Vec<String> = v["errorDetails"]
                 .as_object()
@@ -1557,9 +1526,7 @@ impl<'s> Runner<'s> {
                 Details::NotFoundMessage => {
                     let message = v["errorMessage"].as_str().unwrap_or_default();
                     if !message.to_ascii_lowercase().contains("not found") {
-                        problems.push(format!(
-                            "errorMessage should say \"not found\", is {message:?}"
-                        ));
+                        problems.push(format!("errorMessage should say \"not found\", is {message:?}"));
                     }
                 }
             }
@@ -1581,11 +1548,7 @@ impl<'s> Runner<'s> {
             let response = self.call(op, &req).unwrap_or(Value::Null);
             ids.capture(op, &response);
         }
-        let missing: Vec<&str> = CREATES
-            .iter()
-            .copied()
-            .filter(|op| slot_empty(&ids, op))
-            .collect();
+        let missing: Vec<&str> = CREATES.iter().copied().filter(|op| slot_empty(&ids, op)).collect();
         assert!(
             missing.is_empty(),
             "could not create the fixtures {missing:?}:\n{}",
@@ -1680,9 +1643,8 @@ fn parse_body(schema: &Value, content_type: &str, text: &str) -> Result<Value, S
     if schema.get("type").and_then(Value::as_str) == Some("string") {
         return Ok(Value::String(text.to_string()));
     }
-    serde_json::from_str(text).map_err(|e| {
-        format!("the body (content type {content_type:?}) is not a bare JSON value: {e}")
-    })
+    serde_json::from_str(text)
+        .map_err(|e| format!("the body (content type {content_type:?}) is not a bare JSON value: {e}"))
 }
 
 /// The `content` array of a page envelope.
@@ -1722,10 +1684,7 @@ fn every_operation_conforms_to_the_spec() {
             }
             "getVpnRegions" => {
                 ids.capture(op_id, &response);
-                assert!(
-                    !ids.region.is_empty(),
-                    "GET /api/v1/regions listed no region"
-                );
+                assert!(!ids.region.is_empty(), "GET /api/v1/regions listed no region");
             }
             "getSessions" => {
                 // Follow the cursor once: the next page must conform as well.
@@ -1736,22 +1695,12 @@ fn every_operation_conforms_to_the_spec() {
             }
             _ => ids.capture(op_id, &response),
         }
-        check_setting_round_trip(
-            &mut run,
-            op_id,
-            &req,
-            sent.as_ref(),
-            &response,
-            &mut last_setting,
-        );
+        check_setting_round_trip(&mut run, op_id, &req, sent.as_ref(), &response, &mut last_setting);
         check_semantics(&mut run, op, &req, sent.as_ref(), &response, &ids);
 
         // A deleted resource is gone: its GET answers 404 (400 "not found" for DNS records).
         if op.method == "DELETE"
-            && let Some(get) = spec
-                .ops
-                .iter()
-                .find(|o| o.method == "GET" && o.path == op.path)
+            && let Some(get) = spec.ops.iter().find(|o| o.method == "GET" && o.path == op.path)
         {
             let (status, details) = not_found_answer(&op.path);
             run.expect_error("after the delete", &get.id, &req, status, details);
@@ -1770,20 +1719,11 @@ fn every_operation_conforms_to_the_spec() {
         .filter(|o| !run.calls.contains_key(&o.id))
         .map(|o| o.id.as_str())
         .collect();
-    assert!(
-        not_called.is_empty(),
-        "operations never called: {not_called:?}"
-    );
+    assert!(not_called.is_empty(), "operations never called: {not_called:?}");
     let failed: BTreeSet<&str> = run.failures.iter().map(|f| f.op.as_str()).collect();
-    let passed = spec
-        .ops
-        .iter()
-        .filter(|o| !failed.contains(o.id.as_str()))
-        .count();
+    let passed = spec.ops.iter().filter(|o| !failed.contains(o.id.as_str())).count();
     let requests: usize = run.calls.values().sum();
-    println!(
-        "{passed} of {EXPECTED_OPERATIONS} operations conform ({requests} requests validated)"
-    );
+    println!("{passed} of {EXPECTED_OPERATIONS} operations conform ({requests} requests validated)");
     run.finish(&format!(
         "{passed} of {EXPECTED_OPERATIONS} operations conform to the spec"
     ));
@@ -1792,29 +1732,15 @@ fn every_operation_conforms_to_the_spec() {
 
 /// The spec has 144 operations with unique ids, and [`PLAN`] lists each exactly once.
 fn assert_plan_covers_the_spec(spec: &Spec) {
-    assert_eq!(
-        spec.ops.len(),
-        EXPECTED_OPERATIONS,
-        "operations in the spec"
-    );
+    assert_eq!(spec.ops.len(), EXPECTED_OPERATIONS, "operations in the spec");
     let spec_ids: BTreeSet<&str> = spec.ops.iter().map(|o| o.id.as_str()).collect();
     assert_eq!(spec_ids.len(), EXPECTED_OPERATIONS, "unique operationIds");
     let plan_ids: BTreeSet<&str> = PLAN.iter().copied().collect();
-    assert_eq!(
-        plan_ids.len(),
-        PLAN.len(),
-        "the plan lists an operation twice"
-    );
+    assert_eq!(plan_ids.len(), PLAN.len(), "the plan lists an operation twice");
     let missing: Vec<_> = spec_ids.difference(&plan_ids).collect();
-    assert!(
-        missing.is_empty(),
-        "operations missing from the plan: {missing:?}"
-    );
+    assert!(missing.is_empty(), "operations missing from the plan: {missing:?}");
     let extra: Vec<_> = plan_ids.difference(&spec_ids).collect();
-    assert!(
-        extra.is_empty(),
-        "plan entries that are not in the spec: {extra:?}"
-    );
+    assert!(extra.is_empty(), "plan entries that are not in the spec: {extra:?}");
 }
 
 /// Settings: a setter answers the value it was sent, and the getter that follows it in the
@@ -1852,22 +1778,11 @@ fn check_setting_round_trip(
 /// Checks beyond the schema, from mock/README.md: creates answer an id and the name sent and
 /// embed the children sent along; reads by id answer that id; filtered lists hold what the
 /// test created.
-fn check_semantics(
-    run: &mut Runner,
-    op: &Operation,
-    req: &Req,
-    sent: Option<&Value>,
-    response: &Value,
-    ids: &Ids,
-) {
+fn check_semantics(run: &mut Runner, op: &Operation, req: &Req, sent: Option<&Value>, response: &Value, ids: &Ids) {
     let op_id = op.id.as_str();
     let count = |field: &str| response[field].as_array().map_or(0, Vec::len);
     if CREATES.contains(&op_id) {
-        run.check(
-            op_id,
-            !slot_empty(ids, op_id),
-            "the create response has no id",
-        );
+        run.check(op_id, !slot_empty(ids, op_id), "the create response has no id");
         if let (Some(sent), Some(name)) = (sent, response.get("name")) {
             run.check(
                 op_id,
@@ -1889,10 +1804,7 @@ fn check_semantics(
         "createHost" => run.check(
             op_id,
             count("connectors") == 1,
-            format!(
-                "a host created with 1 connector embeds {}",
-                count("connectors")
-            ),
+            format!("a host created with 1 connector embeds {}", count("connectors")),
         ),
         "createUser" => run.check(
             op_id,
@@ -1990,13 +1902,7 @@ fn missing_or_blank_required_fields_are_400() {
     // A route overlapping an existing one is 400.
     let mut req = valid_request("createNetworkRoute", &ids);
     req.body = ReqBody::Generated(json!({"value": "10.201.2.128/25", "description": "overlap"}));
-    run.expect_error(
-        "overlapping route",
-        "createNetworkRoute",
-        &req,
-        400,
-        Details::Any,
-    );
+    run.expect_error("overlapping route", "createNetworkRoute", &req, 400, Details::Any);
 
     run.finish("required fields");
 }
@@ -2035,13 +1941,7 @@ fn invalid_enum_values_are_400() {
                 body: ReqBody::Json(bad_body),
                 ..req.clone()
             };
-            run.expect_error(
-                &format!("{path} = \"NOPE\""),
-                &op.id,
-                &bad,
-                400,
-                Details::Key(names),
-            );
+            run.expect_error(&format!("{path} = \"NOPE\""), &op.id, &bad, 400, Details::Key(names));
         }
     }
     assert!(checked >= 25, "only {checked} enum fields were checked");
@@ -2165,13 +2065,7 @@ fn paging_parameters_are_validated() {
         ("size=101", Req::default().query("size", "101")),
         ("size=abc", Req::default().query("size", "abc")),
     ] {
-        run.expect_error(
-            label,
-            "getSessions",
-            &req,
-            400,
-            Details::Key(vec!["size".into()]),
-        );
+        run.expect_error(label, "getSessions", &req, 400, Details::Key(vec!["size".into()]));
     }
     for size in ["1", "100"] {
         if let Some(page) = run.call("getSessions", &Req::default().query("size", size)) {
@@ -2215,10 +2109,7 @@ fn paging_parameters_are_validated() {
             run.check(
                 "getUserDnsResolutions",
                 page["size"] == json!(expected) && page["content"].is_array(),
-                format!(
-                    "size={size:?}: page envelope {}",
-                    excerpt(&page.to_string())
-                ),
+                format!("size={size:?}: page envelope {}", excerpt(&page.to_string())),
             );
         }
     }
@@ -2328,8 +2219,7 @@ fn authentication_failures_are_401() {
     let mut problems = Vec::new();
 
     let good_basic = api.basic.clone();
-    api.basic = base64::engine::general_purpose::STANDARD
-        .encode(format!("{}:wrong-secret", server.client_id()));
+    api.basic = base64::engine::general_purpose::STANDARD.encode(format!("{}:wrong-secret", server.client_id()));
     let reply = api.send("POST", TOKEN_PATH, Auth::Basic, None);
     let body: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
     if reply.status != 401 || body["error"] != "invalid_client" {
@@ -2344,11 +2234,7 @@ fn authentication_failures_are_401() {
     let networks = spec.op("getNetworksPage");
     for (label, token) in [("no token", None), ("unknown token", Some("not-a-token"))] {
         api.token = token.map(str::to_string);
-        let auth = if token.is_some() {
-            Auth::Bearer
-        } else {
-            Auth::None
-        };
+        let auth = if token.is_some() { Auth::Bearer } else { Auth::None };
         let reply = api.send("GET", &networks.path, auth, None);
         if reply.status != 401 || !reply.body.is_empty() {
             problems.push(format!(
@@ -2365,11 +2251,7 @@ fn authentication_failures_are_401() {
     if reply.status != 200 {
         problems.push(format!("with a token: expected 200, got {}", reply.status));
     }
-    assert!(
-        problems.is_empty(),
-        "authentication:\n{}",
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "authentication:\n{}", problems.join("\n"));
 }
 
 /// The schema machinery itself: references resolve and the validators reject bodies that break
@@ -2405,11 +2287,7 @@ fn schema_validation_rejects_nonconforming_bodies() {
             json!({"id": "us-east-1"}),
         ),
         (json!({"type": "boolean"}), json!(true), json!("true")),
-        (
-            json!({"type": "integer", "format": "int32"}),
-            json!(3),
-            json!(3.5),
-        ),
+        (json!({"type": "integer", "format": "int32"}), json!(3), json!(3.5)),
         (
             json!({"type": "string", "enum": ["FULL_MESH", "CUSTOM"]}),
             json!("FULL_MESH"),
@@ -2419,10 +2297,7 @@ fn schema_validation_rejects_nonconforming_bodies() {
     for (schema, good, bad) in cases {
         let errors = spec.validate(&schema, &good);
         assert!(errors.is_empty(), "{schema} rejected {good}: {errors:?}");
-        assert!(
-            !spec.validate(&schema, &bad).is_empty(),
-            "{schema} accepted {bad}"
-        );
+        assert!(!spec.validate(&schema, &bad).is_empty(), "{schema} accepted {bad}");
     }
     // Every response schema of the spec compiles.
     for op in &spec.ops {

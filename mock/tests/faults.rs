@@ -21,37 +21,25 @@ fn latency_delays_and_succeeds() {
     let s = start(opts());
     let a = agent();
     let tok = token(&a, &s);
-    s.add_fault(rule(
-        r#"{"kind":"latency","ms":300,"path":"/api/v1/networks*"}"#,
-    ));
+    s.add_fault(rule(r#"{"kind":"latency","ms":300,"path":"/api/v1/networks*"}"#));
 
     let t0 = Instant::now();
     let r = get(&a, &s, &tok, NETS);
     let took = t0.elapsed();
     r.expect_status(200);
     assert!(r.json()["content"].is_array());
-    assert!(
-        took >= Duration::from_millis(280),
-        "latency not applied: {took:?}"
-    );
+    assert!(took >= Duration::from_millis(280), "latency not applied: {took:?}");
 
     let st = stats(&a, &s);
     assert_eq!(counter(&st, &["faults", "latency"]), 1, "{st}");
-    assert_eq!(
-        counter(&st, &["operations", "getNetworksPage", "200"]),
-        1,
-        "{st}"
-    );
+    assert_eq!(counter(&st, &["operations", "getNetworksPage", "200"]), 1, "{st}");
 
     // several latency rules add up
     s.add_fault(rule(r#"{"kind":"latency","ms":300}"#));
     let t0 = Instant::now();
     get(&a, &s, &tok, NETS).expect_status(200);
     let took = t0.elapsed();
-    assert!(
-        took >= Duration::from_millis(580),
-        "latencies did not add up: {took:?}"
-    );
+    assert!(took >= Duration::from_millis(580), "latencies did not add up: {took:?}");
 }
 
 #[test]
@@ -71,11 +59,7 @@ fn status_fault_always() {
     get(&a, &s, &tok, "/api/v1/hosts").expect_status(200);
     let st = stats(&a, &s);
     assert_eq!(counter(&st, &["faults", "status"]), 3, "{st}");
-    assert_eq!(
-        counter(&st, &["operations", "getNetworksPage", "503"]),
-        3,
-        "{st}"
-    );
+    assert_eq!(counter(&st, &["operations", "getNetworksPage", "503"]), 3, "{st}");
 }
 
 #[test]
@@ -124,13 +108,8 @@ fn after_lets_the_first_requests_pass() {
     let s = start(opts());
     let a = agent();
     let tok = token(&a, &s);
-    s.add_fault(rule(
-        r#"{"kind":"status","status":502,"after":3,"count":2}"#,
-    ));
-    assert_eq!(
-        statuses(&a, &s, &tok, 7),
-        [200, 200, 200, 502, 502, 200, 200]
-    );
+    s.add_fault(rule(r#"{"kind":"status","status":502,"after":3,"count":2}"#));
+    assert_eq!(statuses(&a, &s, &tok, 7), [200, 200, 200, 502, 502, 200, 200]);
 }
 
 #[test]
@@ -154,10 +133,7 @@ fn probability_is_reproducible_with_a_seed() {
     let n503 = first.iter().filter(|&&c| c == 503).count();
     let n200 = first.iter().filter(|&&c| c == 200).count();
     assert_eq!(n503 + n200, 40, "{first:?}");
-    assert!(
-        n503 > 0 && n200 > 0,
-        "probability 0.5 never/always fired: {first:?}"
-    );
+    assert!(n503 > 0 && n200 > 0, "probability 0.5 never/always fired: {first:?}");
     assert_eq!(fired, n503 as u64);
 }
 
@@ -193,10 +169,7 @@ fn faults_apply_before_auth_and_rate_limiting_and_not_to_control_calls() {
     let r = must(&a, "GET", &format!("{}{NETS}", s.base_url()), &[], None);
     assert_eq!(r.status, 503);
     // the token endpoint is covered too
-    assert_eq!(
-        token_request(&a, &s, s.client_id(), s.client_secret()).status,
-        503
-    );
+    assert_eq!(token_request(&a, &s, s.client_id(), s.client_secret()).status, 503);
     // control calls are not
     control(&a, &s, "GET", "/__mock/health", None).expect_status(200);
     // three more faulted calls do not drain the bucket of 2
@@ -211,9 +184,7 @@ fn reset_before_sends_no_byte() {
     let s = start(opts());
     let a = agent();
     let tok = token(&a, &s);
-    s.add_fault(rule(
-        r#"{"kind":"reset_before","path":"/api/v1/networks*"}"#,
-    ));
+    s.add_fault(rule(r#"{"kind":"reset_before","path":"/api/v1/networks*"}"#));
 
     let err = request(
         &a,
@@ -223,19 +194,12 @@ fn reset_before_sends_no_byte() {
         None,
     )
     .expect_err("reset_before gave an HTTP response");
-    assert!(
-        !matches!(err, ureq::Error::Timeout(_)),
-        "timed out instead: {err}"
-    );
+    assert!(!matches!(err, ureq::Error::Timeout(_)), "timed out instead: {err}");
 
     let mut c = RawConn::open(&s);
     c.send(&raw_get(NETS, Some(&tok))).unwrap();
     let (bytes, e) = c.read_until_close();
-    assert!(
-        bytes.is_empty(),
-        "got bytes: {:?}",
-        String::from_utf8_lossy(&bytes)
-    );
+    assert!(bytes.is_empty(), "got bytes: {:?}", String::from_utf8_lossy(&bytes));
     if let Some(e) = e {
         assert_eq!(e.kind(), io::ErrorKind::ConnectionReset, "{e}");
     }
@@ -252,21 +216,16 @@ fn reset_mid_body_sends_a_partial_body_then_resets() {
     let s = start(o);
     let a = agent();
     let tok = token(&a, &s);
-    s.add_fault(rule(
-        r#"{"kind":"reset_mid_body","path":"/api/v1/networks"}"#,
-    ));
+    s.add_fault(rule(r#"{"kind":"reset_mid_body","path":"/api/v1/networks"}"#));
 
     let mut c = RawConn::open(&s);
-    c.send(&raw_get("/api/v1/networks?size=30", Some(&tok)))
-        .unwrap();
+    c.send(&raw_get("/api/v1/networks?size=30", Some(&tok))).unwrap();
     let head = c
         .read_head()
         .expect("read head")
         .expect("connection closed before the head");
     assert_eq!(head.status, 200, "{head:?}");
-    let cl = head
-        .content_length()
-        .expect("Content-Length on the faulted response");
+    let cl = head.content_length().expect("Content-Length on the faulted response");
     let (body, err) = c.read_until_close();
     assert!(!body.is_empty(), "no body bytes at all");
     assert!(body.len() < cl, "whole body sent: {} of {cl}", body.len());
@@ -282,10 +241,7 @@ fn reset_mid_body_sends_a_partial_body_then_resets() {
         None,
     );
     assert!(res.is_err(), "ureq got a complete response: {res:?}");
-    assert_eq!(
-        counter(&stats(&agent(), &s), &["faults", "reset_mid_body"]),
-        2
-    );
+    assert_eq!(counter(&stats(&agent(), &s), &["faults", "reset_mid_body"]), 2);
 }
 
 #[test]
@@ -304,10 +260,7 @@ fn stall_times_out_and_is_cleared() {
         None,
     )
     .expect_err("stalled call answered");
-    assert!(
-        matches!(err, ureq::Error::Timeout(_)),
-        "not a timeout: {err}"
-    );
+    assert!(matches!(err, ureq::Error::Timeout(_)), "not a timeout: {err}");
     // other paths are not stalled
     get(&a, &s, &tok, "/api/v1/hosts").expect_status(200);
 
@@ -344,10 +297,7 @@ fn stalled_server_stops_cleanly_on_drop() {
     // the stalled connection is closed, not left hanging
     let (_, e) = c.read_until_close();
     if let Some(e) = e {
-        assert!(
-            is_disconnect(e.kind()),
-            "stalled connection not closed: {e}"
-        );
+        assert!(is_disconnect(e.kind()), "stalled connection not closed: {e}");
     }
     // and the port no longer accepts connections
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
@@ -362,9 +312,7 @@ fn expire_token_fault() {
     let s = start(opts());
     let a = agent();
     let tok = token(&a, &s);
-    s.add_fault(rule(
-        r#"{"kind":"expire_token","path":"/api/v1/hosts","count":1}"#,
-    ));
+    s.add_fault(rule(r#"{"kind":"expire_token","path":"/api/v1/hosts","count":1}"#));
     let r = get(&a, &s, &tok, "/api/v1/hosts");
     assert_eq!(r.status, 401);
     assert!(r.body.is_empty());
@@ -394,14 +342,9 @@ fn method_and_path_glob_select_requests() {
 
     // a glob in the middle; the query string is not part of the match
     s.clear_faults();
-    s.add_fault(rule(
-        r#"{"kind":"status","status":500,"path":"/api/v1/*/connectors"}"#,
-    ));
+    s.add_fault(rule(r#"{"kind":"status","status":500,"path":"/api/v1/*/connectors"}"#));
     assert_eq!(get(&a, &s, &tok, "/api/v1/networks/connectors").status, 500);
-    assert_eq!(
-        get(&a, &s, &tok, "/api/v1/hosts/connectors?size=3").status,
-        500
-    );
+    assert_eq!(get(&a, &s, &tok, "/api/v1/hosts/connectors?size=3").status, 500);
     get(&a, &s, &tok, "/api/v1/hosts").expect_status(200);
     get(&a, &s, &tok, NETS).expect_status(200);
 
@@ -450,20 +393,10 @@ fn without_idle_close_keep_alive_connections_stay_open() {
     let s = start(opts());
     let mut c = RawConn::open(&s);
     c.send(&raw_get("/__mock/health", None)).unwrap();
-    assert_eq!(
-        c.read_response(false)
-            .unwrap()
-            .expect("response")
-            .head
-            .status,
-        200
-    );
+    assert_eq!(c.read_response(false).unwrap().expect("response").head.status, 200);
     std::thread::sleep(Duration::from_millis(500));
     c.send(&raw_get("/__mock/health", None)).unwrap();
-    let r = c
-        .read_response(false)
-        .unwrap()
-        .expect("connection was closed");
+    let r = c.read_response(false).unwrap().expect("connection was closed");
     assert_eq!(r.head.status, 200);
     assert_eq!(
         serde_json::from_slice::<Value>(&r.body).unwrap(),
@@ -486,10 +419,7 @@ fn faults_from_options() {
     get(&a, &s, &tok, NETS).expect_status(200);
     let listed = control(&a, &s, "GET", "/__mock/faults", None);
     listed.expect_status(200);
-    let rules = listed.json()["rules"]
-        .as_array()
-        .expect("rules array")
-        .clone();
+    let rules = listed.json()["rules"].as_array().expect("rules array").clone();
     assert_eq!(rules.len(), 2);
     assert_eq!(rules[0]["kind"], "status");
     assert_eq!(rules[0]["status"], 502);
@@ -513,24 +443,14 @@ fn faults_through_the_control_api() {
         {"kind": "status", "status": 504, "path": "/api/v1/users"}
     ]});
     let r = control(&a, &s, "PUT", "/__mock/faults", Some(&put));
-    assert!(
-        (200..300).contains(&r.status),
-        "{} {:?}",
-        r.status,
-        r.text()
-    );
+    assert!((200..300).contains(&r.status), "{} {:?}", r.status, r.text());
     assert_eq!(list(&a).len(), 2);
     assert_eq!(get(&a, &s, &tok, "/api/v1/hosts").status, 503);
     assert_eq!(get(&a, &s, &tok, "/api/v1/users").status, 504);
 
     let post = json!({"kind": "status", "status": 500, "path": "/api/v1/regions"});
     let r = control(&a, &s, "POST", "/__mock/faults", Some(&post));
-    assert!(
-        (200..300).contains(&r.status),
-        "{} {:?}",
-        r.status,
-        r.text()
-    );
+    assert!((200..300).contains(&r.status), "{} {:?}", r.status, r.text());
     let rules = list(&a);
     assert_eq!(rules.len(), 3);
     assert_eq!(rules[2]["status"], 500);
@@ -558,10 +478,7 @@ fn faults_through_the_control_api() {
     ] {
         let r = control(&a, &s, "POST", "/__mock/faults", Some(&bad));
         assert_eq!(r.status, 400, "accepted {bad}: {:?}", r.text());
-        assert!(
-            FaultRule::parse(&bad.to_string()).is_err(),
-            "parse accepted {bad}"
-        );
+        assert!(FaultRule::parse(&bad.to_string()).is_err(), "parse accepted {bad}");
     }
     assert!(list(&a).is_empty());
 }
@@ -600,9 +517,7 @@ fn fault_counters_in_stats() {
     assert_eq!(counter(&st, &["requests_total"]), 0, "{st}");
 
     // and through the Rust API
-    s.add_fault(rule(
-        r#"{"kind":"rate_limit","path":"/api/v1/users","count":1}"#,
-    ));
+    s.add_fault(rule(r#"{"kind":"rate_limit","path":"/api/v1/users","count":1}"#));
     get(&a, &s, &tok, "/api/v1/users").expect_status(429);
     assert_eq!(counter(&s.stats(), &["faults", "rate_limit"]), 1);
     s.reset_stats();
@@ -651,32 +566,14 @@ fn idle_close_through_the_config_api() {
     let a = agent();
     let cfg = control(&a, &s, "GET", "/__mock/config", None).json();
     assert_eq!(cfg["idle_close_ms"], Value::Null, "{cfg}");
-    let r = control(
-        &a,
-        &s,
-        "PUT",
-        "/__mock/config",
-        Some(&json!({"idle_close_ms": 200})),
-    );
-    assert!(
-        (200..300).contains(&r.status),
-        "{} {:?}",
-        r.status,
-        r.text()
-    );
+    let r = control(&a, &s, "PUT", "/__mock/config", Some(&json!({"idle_close_ms": 200})));
+    assert!((200..300).contains(&r.status), "{} {:?}", r.status, r.text());
     let cfg = control(&a, &s, "GET", "/__mock/config", None).json();
     assert_eq!(cfg["idle_close_ms"], 200, "{cfg}");
 
     let mut c = RawConn::open(&s);
     c.send(&raw_get("/__mock/health", None)).unwrap();
-    assert_eq!(
-        c.read_response(false)
-            .unwrap()
-            .expect("response")
-            .head
-            .status,
-        200
-    );
+    assert_eq!(c.read_response(false).unwrap().expect("response").head.status, 200);
     std::thread::sleep(Duration::from_millis(500));
     c.set_read_timeout(Duration::from_secs(2));
     match c.read_response(false) {

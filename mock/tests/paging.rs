@@ -22,17 +22,11 @@ fn page(a: &ureq::Agent, s: &MockServer, tok: &str, path: &str) -> Value {
 
 #[track_caller]
 fn assert_envelope(v: &Value, items: usize, total: u64, pages: u64, page: u64, size: u64) {
-    let content = v["content"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no content: {v}"));
+    let content = v["content"].as_array().unwrap_or_else(|| panic!("no content: {v}"));
     assert_eq!(content.len(), items, "content length: {v}");
     assert_eq!(v["totalElements"].as_u64(), Some(total), "totalElements");
     assert_eq!(v["totalPages"].as_u64(), Some(pages), "totalPages");
-    assert_eq!(
-        v["numberOfElements"].as_u64(),
-        Some(items as u64),
-        "numberOfElements"
-    );
+    assert_eq!(v["numberOfElements"].as_u64(), Some(items as u64), "numberOfElements");
     assert_eq!(v["page"].as_u64(), Some(page), "page");
     assert_eq!(v["size"].as_u64(), Some(size), "size");
     assert_eq!(v["success"], json!(true), "success");
@@ -101,12 +95,7 @@ fn pages_are_distinct_and_match_the_full_listing() {
         let mut ids = Vec::new();
         let mut p = 0;
         loop {
-            let v = page(
-                &a,
-                &s,
-                &tok,
-                &format!("/api/v1/networks?page={p}&size={size}"),
-            );
+            let v = page(&a, &s, &tok, &format!("/api/v1/networks?page={p}&size={size}"));
             ids.extend(content_ids(&v));
             p += 1;
             if p >= v["totalPages"].as_u64().unwrap() {
@@ -172,13 +161,7 @@ fn session_id(s: &Value) -> String {
 }
 
 /// Follows `nextCursor` from the first page; returns the ids and the number of pages.
-fn all_sessions(
-    a: &ureq::Agent,
-    s: &MockServer,
-    tok: &str,
-    size: usize,
-    start: &str,
-) -> (Vec<String>, usize) {
+fn all_sessions(a: &ureq::Agent, s: &MockServer, tok: &str, size: usize, start: &str) -> (Vec<String>, usize) {
     let mut ids = Vec::new();
     let mut cursor: Option<String> = None;
     for pages in 1..=1000 {
@@ -188,21 +171,13 @@ fn all_sessions(
             path.push_str(&format!("&cursor={c}"));
         }
         let v = page(a, s, tok, &path);
-        let list = v["sessions"]
-            .as_array()
-            .unwrap_or_else(|| panic!("no sessions: {v}"));
-        assert!(
-            list.len() <= size,
-            "page larger than size {size}: {}",
-            list.len()
-        );
+        let list = v["sessions"].as_array().unwrap_or_else(|| panic!("no sessions: {v}"));
+        assert!(list.len() <= size, "page larger than size {size}: {}", list.len());
         ids.extend(list.iter().map(session_id));
         match v.get("nextCursor") {
             None => return (ids, pages),
             Some(c) => {
-                let c = c
-                    .as_str()
-                    .unwrap_or_else(|| panic!("nextCursor not a string: {v}"));
+                let c = c.as_str().unwrap_or_else(|| panic!("nextCursor not a string: {v}"));
                 assert!(!c.is_empty(), "nextCursor present but empty: {v}");
                 assert!(!list.is_empty(), "empty page with a nextCursor: {v}");
                 cursor = Some(c.to_owned());
@@ -221,17 +196,8 @@ fn sessions_cursor_paging() {
     let tok = token(&a, &s);
     let since = iso_days_ago(29);
     let (ids, pages) = all_sessions(&a, &s, &tok, 7, &since);
-    assert!(
-        ids.len() > 7,
-        "expected several pages of sessions, got {}",
-        ids.len()
-    );
-    assert_eq!(
-        pages,
-        ids.len().div_ceil(7),
-        "pages of 7 for {} sessions",
-        ids.len()
-    );
+    assert!(ids.len() > 7, "expected several pages of sessions, got {}", ids.len());
+    assert_eq!(pages, ids.len().div_ceil(7), "pages of 7 for {} sessions", ids.len());
     let distinct: HashSet<_> = ids.iter().collect();
     assert_eq!(distinct.len(), ids.len(), "duplicate sessions across pages");
 
@@ -255,10 +221,7 @@ fn sessions_parameter_errors() {
         ("size=101".to_owned(), "size"),
         ("size=0".to_owned(), "size"),
         ("size=abc".to_owned(), "size"),
-        (
-            format!("size=10&startDate={}", iso_days_ago(31)),
-            "startDate",
-        ),
+        (format!("size=10&startDate={}", iso_days_ago(31)), "startDate"),
     ] {
         let r = get(&a, &s, &tok, &format!("/api/v1/sessions?{query}"));
         assert_eq!(r.status, 400, "sessions?{query}: {:?}", r.text());
@@ -278,9 +241,7 @@ fn regions_are_a_bare_array() {
     let a = agent();
     let tok = token(&a, &s);
     let v = page(&a, &s, &tok, "/api/v1/regions");
-    let list = v
-        .as_array()
-        .unwrap_or_else(|| panic!("regions not an array: {v}"));
+    let list = v.as_array().unwrap_or_else(|| panic!("regions not an array: {v}"));
     assert!(!list.is_empty());
     for r in list {
         assert!(r["id"].as_str().is_some_and(|id| !id.is_empty()), "{r}");
@@ -333,10 +294,7 @@ fn network_id_filter_on_routes() {
     got.sort();
     embedded.sort();
     assert_eq!(got, embedded);
-    assert!(
-        all["totalElements"].as_u64().unwrap() >= 2,
-        "unfiltered routes: {all}"
-    );
+    assert!(all["totalElements"].as_u64().unwrap() >= 2, "unfiltered routes: {all}");
 
     // every seeded network: the filter returns exactly its embedded routes
     let nets = page(&a, &s, &tok, "/api/v1/networks?size=1000");
@@ -356,11 +314,7 @@ fn network_id_filter_on_routes() {
         assert_eq!(got, want, "routes of network {id}");
         sum += got.len() as u64;
     }
-    assert_eq!(
-        Some(sum),
-        all["totalElements"].as_u64(),
-        "filters do not partition"
-    );
+    assert_eq!(Some(sum), all["totalElements"].as_u64(), "filters do not partition");
 }
 
 #[test]
@@ -403,12 +357,7 @@ fn user_id_filter_on_devices() {
 
     for (u, n) in [(&u1, 2u64), (&u2, 1)] {
         let uid = u["id"].as_str().unwrap();
-        let f = page(
-            &a,
-            &s,
-            &tok,
-            &format!("/api/v1/devices?userId={uid}&size=1000"),
-        );
+        let f = page(&a, &s, &tok, &format!("/api/v1/devices?userId={uid}&size=1000"));
         assert_eq!(f["totalElements"].as_u64(), Some(n), "{f}");
         for d in f["content"].as_array().unwrap() {
             assert_eq!(d["userId"].as_str(), Some(uid), "{d}");
@@ -422,11 +371,6 @@ fn user_id_filter_on_devices() {
     assert!(all_total >= 3);
     // a filter does not page differently: size 1 gives totalPages == matches
     let uid = u1["id"].as_str().unwrap();
-    let f = page(
-        &a,
-        &s,
-        &tok,
-        &format!("/api/v1/devices?userId={uid}&size=1&page=1"),
-    );
+    let f = page(&a, &s, &tok, &format!("/api/v1/devices?userId={uid}&size=1&page=1"));
     assert_envelope(&f, 1, 2, 2, 1, 1);
 }

@@ -30,11 +30,7 @@ fn int_header(r: &Resp, name: &str) -> u64 {
 #[track_caller]
 fn assert_429(r: &Resp) {
     assert_eq!(r.status, 429, "body: {:?}", r.text());
-    assert!(
-        r.body.is_empty(),
-        "429 must have an empty body: {:?}",
-        r.text()
-    );
+    assert!(r.body.is_empty(), "429 must have an empty body: {:?}", r.text());
 }
 
 #[test]
@@ -52,25 +48,14 @@ fn default_bucket_counts_down_then_429() {
     }
     let r = get(&a, &s, &tok, "/api/v1/networks");
     assert_429(&r);
-    assert!(
-        r.header("Retry-After").is_none(),
-        "Retry-After sent while off"
-    );
+    assert!(r.header("Retry-After").is_none(), "Retry-After sent while off");
     // still limited on another endpoint: the bucket is per key, not per route
     assert_429(&get(&a, &s, &tok, "/api/v1/hosts"));
 
     let st = stats(&a, &s);
     assert_eq!(counter(&st, &["rate_limited"]), 2, "{st}");
-    assert_eq!(
-        counter(&st, &["operations", "getNetworksPage", "200"]),
-        20,
-        "{st}"
-    );
-    assert_eq!(
-        counter(&st, &["operations", "getNetworksPage", "429"]),
-        1,
-        "{st}"
-    );
+    assert_eq!(counter(&st, &["operations", "getNetworksPage", "200"]), 20, "{st}");
+    assert_eq!(counter(&st, &["operations", "getNetworksPage", "429"]), 1, "{st}");
 }
 
 #[test]
@@ -126,11 +111,7 @@ fn bucket_refills() {
     std::thread::sleep(Duration::from_millis(300));
     let r = get(&a, &s, &tok, "/api/v1/regions");
     r.expect_status(200);
-    assert_eq!(
-        int_header(&r, "X-RateLimit-Remaining"),
-        1,
-        "bucket not full again"
-    );
+    assert_eq!(int_header(&r, "X-RateLimit-Remaining"), 1, "bucket not full again");
 }
 
 #[test]
@@ -181,11 +162,7 @@ fn disabled_limiter_sends_no_headers_and_never_429() {
     }
     let st = stats(&a, &s);
     assert_eq!(counter(&st, &["rate_limited"]), 0, "{st}");
-    assert_eq!(
-        counter(&st, &["operations", "getNetworksPage", "200"]),
-        100,
-        "{st}"
-    );
+    assert_eq!(counter(&st, &["operations", "getNetworksPage", "200"]), 100, "{st}");
 }
 
 #[test]
@@ -206,14 +183,10 @@ fn config_changes_limits_at_run_time() {
         })
     );
 
-    let new_limits = json!({"rate_limit":{"enabled":true,"burst":3,"replenish_rate":2,"replenish_time_secs":60,"retry_after":true}});
+    let new_limits =
+        json!({"rate_limit":{"enabled":true,"burst":3,"replenish_rate":2,"replenish_time_secs":60,"retry_after":true}});
     let r = control(&a, &s, "PUT", "/__mock/config", Some(&new_limits));
-    assert!(
-        (200..300).contains(&r.status),
-        "{} {:?}",
-        r.status,
-        r.text()
-    );
+    assert!((200..300).contains(&r.status), "{} {:?}", r.status, r.text());
     let cfg = control(&a, &s, "GET", "/__mock/config", None).json();
     assert_eq!(cfg["rate_limit"], new_limits["rate_limit"], "{cfg}");
 
@@ -232,12 +205,7 @@ fn config_changes_limits_at_run_time() {
     // changing the limits refills every bucket
     let bigger = json!({"rate_limit":{"enabled":true,"burst":5,"replenish_rate":1,"replenish_time_secs":60,"retry_after":false}});
     let r = control(&a, &s, "PUT", "/__mock/config", Some(&bigger));
-    assert!(
-        (200..300).contains(&r.status),
-        "{} {:?}",
-        r.status,
-        r.text()
-    );
+    assert!((200..300).contains(&r.status), "{} {:?}", r.status, r.text());
     let r = get(&a, &s, &tok, "/api/v1/networks");
     r.expect_status(200);
     assert_eq!(int_header(&r, "X-RateLimit-Remaining"), 4);
@@ -246,12 +214,7 @@ fn config_changes_limits_at_run_time() {
     // switching it off removes headers and limits
     let off = json!({"rate_limit":{"enabled":false,"burst":5,"replenish_rate":1,"replenish_time_secs":60,"retry_after":false}});
     let r = control(&a, &s, "PUT", "/__mock/config", Some(&off));
-    assert!(
-        (200..300).contains(&r.status),
-        "{} {:?}",
-        r.status,
-        r.text()
-    );
+    assert!((200..300).contains(&r.status), "{} {:?}", r.status, r.text());
     for _ in 0..10 {
         let r = get(&a, &s, &tok, "/api/v1/networks");
         r.expect_status(200);
@@ -291,12 +254,7 @@ fn control_reset_refills_buckets_and_keeps_tokens() {
     assert_429(&get(&a, &s, &tok, "/api/v1/networks"));
 
     let r = control(&a, &s, "POST", "/__mock/reset", None);
-    assert!(
-        (200..300).contains(&r.status),
-        "{} {:?}",
-        r.status,
-        r.text()
-    );
+    assert!((200..300).contains(&r.status), "{} {:?}", r.status, r.text());
     // same token, full bucket
     let r = get(&a, &s, &tok, "/api/v1/networks");
     r.expect_status(200);

@@ -24,10 +24,7 @@ fn post_raw(a: &ureq::Agent, s: &MockServer, tok: &str, path: &str, body: &[u8])
         a,
         "POST",
         &format!("{}{path}", s.base_url()),
-        &[
-            ("Authorization", &auth),
-            ("Content-Type", "application/json"),
-        ],
+        &[("Authorization", &auth), ("Content-Type", "application/json")],
         Some(body),
     )
 }
@@ -67,11 +64,7 @@ fn malformed_json_is_400() {
         assert_eq!(r.status, 400, "{body}: {:?}", r.text());
         assert_error_response(&r);
     }
-    assert_eq!(
-        network_count(&a, &s, &tok),
-        before,
-        "a bad request created a network"
-    );
+    assert_eq!(network_count(&a, &s, &tok), before, "a bad request created a network");
     // a good request still works on the same connection
     post_json(&a, &s, &tok, NETS, &json!({"name": "ok-net"})).expect_status(201);
     assert_eq!(network_count(&a, &s, &tok), before + 1);
@@ -169,12 +162,7 @@ fn assert_rejected(s: &MockServer, what: &str, bytes: &[u8]) {
         ),
         Ok(None) => {}
         Err(e) if is_disconnect(e.kind()) => {}
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-            ) =>
-        {
+        Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
             panic!("{what}: server neither answered nor closed the connection")
         }
         Err(e) => panic!("{what}: {e}"),
@@ -213,9 +201,7 @@ fn broken_http_is_rejected_and_the_server_keeps_serving() {
         ),
         (
             "binary junk",
-            vec![
-                0x16, 0x03, 0x01, 0x00, 0xff, 0x00, 0x00, b'\r', b'\n', b'\r', b'\n',
-            ],
+            vec![0x16, 0x03, 0x01, 0x00, 0xff, 0x00, 0x00, b'\r', b'\n', b'\r', b'\n'],
         ),
     ];
     for (what, bytes) in &cases {
@@ -286,12 +272,7 @@ fn path_injection_is_404() {
     }
     // a path that does not decode to UTF-8 is refused one way or the other
     let r = get(&a, &s, &tok, "/api/v1/networks/%ff%fe");
-    assert!(
-        matches!(r.status, 400 | 404),
-        "%ff%fe: {} {:?}",
-        r.status,
-        r.text()
-    );
+    assert!(matches!(r.status, 400 | 404), "%ff%fe: {} {:?}", r.status, r.text());
     assert_error_response(&r);
     // nothing crashed
     get(&a, &s, &tok, "/api/v1/users").expect_status(200);
@@ -333,9 +314,5 @@ fn two_hundred_concurrent_connections() {
     assert_eq!(ok, 600);
     let st = stats(&a, &s);
     assert!(counter(&st, &["connections_accepted"]) >= 201, "{st}");
-    assert_eq!(
-        counter(&st, &["operations", "getNetworksPage", "200"]),
-        600,
-        "{st}"
-    );
+    assert_eq!(counter(&st, &["operations", "getNetworksPage", "200"]), 600, "{st}");
 }

@@ -62,10 +62,7 @@ fn certificate_covers_the_loopback_ip() {
 #[track_caller]
 fn assert_cert_error(res: Result<Resp, ureq::Error>) {
     match res {
-        Ok(r) => panic!(
-            "TLS handshake succeeded without trusting the CA: {}",
-            r.status
-        ),
+        Ok(r) => panic!("TLS handshake succeeded without trusting the CA: {}", r.status),
         Err(e) => {
             let msg = e.to_string().to_lowercase();
             assert!(
@@ -94,14 +91,7 @@ fn another_servers_ca_is_rejected() {
     let url = format!("{}/__mock/health", s2.base_url());
     assert_cert_error(request(&a, "GET", &url, &[], None));
     // while its own server is fine
-    must(
-        &a,
-        "GET",
-        &format!("{}/__mock/health", s1.base_url()),
-        &[],
-        None,
-    )
-    .expect_status(200);
+    must(&a, "GET", &format!("{}/__mock/health", s1.base_url()), &[], None).expect_status(200);
 }
 
 #[test]
@@ -117,17 +107,11 @@ fn cert_dir_receives_the_pem_files() {
     let mut o = tls_opts();
     o.cert_dir = Some(dir.clone());
     let s = start(o);
-    let read = |name: &str| {
-        std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
-    };
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     let ca = read("ca.pem");
     let server = read("server.pem");
     let key = read("server-key.pem");
-    assert_eq!(
-        ca.trim(),
-        s.ca_pem().unwrap().trim(),
-        "ca.pem differs from ca_pem()"
-    );
+    assert_eq!(ca.trim(), s.ca_pem().unwrap().trim(), "ca.pem differs from ca_pem()");
     assert!(server.contains("-----BEGIN CERTIFICATE-----"), "{server}");
     assert!(key.contains("PRIVATE KEY-----"), "not a private key");
     assert_ne!(server.trim(), ca.trim(), "server.pem is the CA");

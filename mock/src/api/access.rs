@@ -14,11 +14,7 @@ fn access_item(item: &Value) -> Value {
         "allCovered": b(item, "allCovered", false),
         "children": arr(item, "children"),
     });
-    if let Some(p) = item
-        .get("parent")
-        .and_then(Value::as_str)
-        .filter(|p| !p.is_empty())
-    {
+    if let Some(p) = item.get("parent").and_then(Value::as_str).filter(|p| !p.is_empty()) {
         out["parent"] = json!(p);
     }
     out
@@ -94,12 +90,7 @@ pub fn remove_items(c: &Ctx, side: &str) -> ApiResult {
     let allowed: &[&str] = if side == "source" {
         &["USER_GROUP", "NETWORK_SERVICE", "HOST"]
     } else {
-        &[
-            "USER_GROUP",
-            "NETWORK_SERVICE",
-            "HOST_SERVICE",
-            "PUBLISHED_SERVICE",
-        ]
+        &["USER_GROUP", "NETWORK_SERVICE", "HOST_SERVICE", "PUBLISHED_SERVICE"]
     };
     if !allowed.contains(&ty) {
         return Err(Reply::field_error(
@@ -117,10 +108,7 @@ pub fn remove_items(c: &Ctx, side: &str) -> ApiResult {
         (None, _) => list.retain(|x| x["type"] != ty),
         (Some(p), None) => list.retain(|x| !(x["type"] == ty && x["parent"] == p)),
         (Some(p), Some(ch)) => {
-            for x in list
-                .iter_mut()
-                .filter(|x| x["type"] == ty && x["parent"] == p)
-            {
+            for x in list.iter_mut().filter(|x| x["type"] == ty && x["parent"] == p) {
                 if let Some(children) = x["children"].as_array_mut() {
                     children.retain(|y| y != ch);
                 }
@@ -189,10 +177,7 @@ pub fn save_posture(c: &Ctx, id: Option<&str>) -> ApiResult {
             "ios",
         ],
     );
-    if let Some(de) = v
-        .pointer_mut("/windows/diskEncryption")
-        .filter(|d| d.is_object())
-    {
+    if let Some(de) = v.pointer_mut("/windows/diskEncryption").filter(|d| d.is_object()) {
         de["type"] = json!(enum_or(de, "type", "FULL_DISK"));
     }
     let id = s(&v, "id");

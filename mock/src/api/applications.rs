@@ -66,8 +66,7 @@ pub fn insert(db: &mut Db, kind: Kind, parent: &str, req: &Value) -> Result<Valu
         "routes": app_routes(db, kind, req)?,
         "config": service_config(req),
     });
-    db.coll_mut(kind)
-        .insert(id, Some(parent.to_string()), v.clone());
+    db.coll_mut(kind).insert(id, Some(parent.to_string()), v.clone());
     Ok(v)
 }
 

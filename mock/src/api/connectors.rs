@@ -93,8 +93,7 @@ pub fn insert(db: &mut Db, kind: Kind, parent: &str, req: &Value) -> Value {
             v["ipSecConfig"] = cfg;
         }
     }
-    db.coll_mut(kind)
-        .insert(id, Some(parent.to_string()), v.clone());
+    db.coll_mut(kind).insert(id, Some(parent.to_string()), v.clone());
     v
 }
 
@@ -138,11 +137,7 @@ pub fn profile(c: &Ctx, kind: Kind) -> ApiResult {
     let mut db = c.db.write();
     let v = existing(c, &db, kind, c.id())?;
     let key = STANDARD.encode(db.rng.hex(96));
-    Ok(Reply::text(ovpn_profile(
-        &s(&v, "vpnRegionId"),
-        &s(&v, "name"),
-        &key,
-    )))
+    Ok(Reply::text(ovpn_profile(&s(&v, "vpnRegionId"), &s(&v, "name"), &key)))
 }
 
 /// A syntactically plausible OpenVPN client profile.
@@ -175,11 +170,7 @@ pub fn bundle(c: &Ctx, kind: Kind) -> ApiResult {
         "DMG" => "dmg",
         "MSI" => "msi",
         _ => {
-            return Err(Reply::field_error(
-                "type",
-                "InvalidEnum",
-                "must be one of DMG, MSI",
-            ));
+            return Err(Reply::field_error("type", "InvalidEnum", "must be one of DMG, MSI"));
         }
     };
     existing(c, &c.db.read(), kind, c.id())?;

@@ -62,9 +62,7 @@ pub fn envelope(content: Vec<Value>, total: usize, p: Paging) -> Value {
 /// `GET` a page of a collection, optionally filtered by a parent query parameter.
 pub fn list(c: &Ctx, kind: Kind, filter: Option<(&str, Kind)>) -> ApiResult {
     let p = page_params(c, 10, 1, 1000)?;
-    let parent = filter
-        .and_then(|(param, _)| c.q(param))
-        .filter(|v| !v.is_empty());
+    let parent = filter.and_then(|(param, _)| c.q(param)).filter(|v| !v.is_empty());
     let db = c.db.read();
     let coll = db.coll(kind);
     let total = coll.count(parent);
@@ -81,11 +79,7 @@ pub fn list(c: &Ctx, kind: Kind, filter: Option<(&str, Kind)>) -> ApiResult {
 pub fn not_found(c: &Ctx, kind: Kind, id: &str) -> Reply {
     let mut r = Reply::not_found(kind.label(), id);
     if kind == Kind::DnsRecord && c.dns_not_found_is_400 {
-        r = Reply::error(
-            400,
-            format!("DNS record with id {id} not found"),
-            Default::default(),
-        );
+        r = Reply::error(400, format!("DNS record with id {id} not found"), Default::default());
     }
     r
 }

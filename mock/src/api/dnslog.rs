@@ -122,11 +122,7 @@ pub fn add_domains(c: &Ctx, block: bool) -> ApiResult {
         }
     }
     let mut db = c.db.write();
-    let list = if block {
-        &mut db.block_list
-    } else {
-        &mut db.allow_list
-    };
+    let list = if block { &mut db.block_list } else { &mut db.allow_list };
     for it in items {
         list.insert(s(&it, "domain"), s(&it, "comment"));
     }
@@ -136,23 +132,11 @@ pub fn add_domains(c: &Ctx, block: bool) -> ApiResult {
 /// `POST /api/v1/cybershield/{block|allow}-list-remove-domains`.
 pub fn remove_domains(c: &Ctx, block: bool) -> ApiResult {
     let req = c.json()?;
-    let Some(domains) = req
-        .get("domains")
-        .and_then(Value::as_array)
-        .filter(|d| !d.is_empty())
-    else {
-        return Err(Reply::field_error(
-            "domains",
-            "NotEmpty",
-            "must not be empty",
-        ));
+    let Some(domains) = req.get("domains").and_then(Value::as_array).filter(|d| !d.is_empty()) else {
+        return Err(Reply::field_error("domains", "NotEmpty", "must not be empty"));
     };
     let mut db = c.db.write();
-    let list = if block {
-        &mut db.block_list
-    } else {
-        &mut db.allow_list
-    };
+    let list = if block { &mut db.block_list } else { &mut db.allow_list };
     for d in domains.iter().filter_map(Value::as_str) {
         list.shift_remove(d);
     }

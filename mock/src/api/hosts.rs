@@ -45,11 +45,7 @@ pub fn update(c: &Ctx) -> ApiResult {
     let req = c.json()?;
     let mut db = c.db.write();
     let mut host = existing(c, &db, Kind::Host, c.id())?;
-    merge(
-        &mut host,
-        &req,
-        &["name", "description", "domain", "gatewaysIds"],
-    );
+    merge(&mut host, &req, &["name", "description", "domain", "gatewaysIds"]);
     merge_enum(&mut host, &req, "internetAccess");
     db.hosts.get_mut(c.id()).expect("checked").v = host;
     let rec = db.hosts.get(c.id()).expect("checked");

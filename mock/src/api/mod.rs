@@ -40,11 +40,7 @@ pub mod seed_helpers {
     }
 
     pub fn insert_service(db: &mut Db, network: bool, parent: &str, req: &Value) {
-        let kind = if network {
-            Kind::NetService
-        } else {
-            Kind::HostService
-        };
+        let kind = if network { Kind::NetService } else { Kind::HostService };
         super::services::insert(db, kind, parent, req).expect("seeded service is valid");
     }
 
@@ -71,17 +67,14 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     /// A query parameter (the first occurrence).
     pub fn q(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// A required, non-empty query parameter, else 400 naming it.
     pub fn required_q(&self, name: &str) -> Result<&str, Reply> {
-        self.q(name).filter(|v| !v.is_empty()).ok_or_else(|| {
-            Reply::field_error(name, "MissingParameter", "query parameter is required")
-        })
+        self.q(name)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| Reply::field_error(name, "MissingParameter", "query parameter is required"))
     }
 
     pub fn id(&self) -> &str {
@@ -103,10 +96,9 @@ pub fn parse_json(body: &[u8]) -> Result<Value, Reply> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Reply::bad_request("Required request body is missing"));
     }
-    let text = std::str::from_utf8(body)
-        .map_err(|e| Reply::bad_request(format!("Request body is not valid UTF-8: {e}")))?;
-    serde_json::from_str(text)
-        .map_err(|e| Reply::bad_request(format!("Malformed JSON request: {e}")))
+    let text =
+        std::str::from_utf8(body).map_err(|e| Reply::bad_request(format!("Request body is not valid UTF-8: {e}")))?;
+    serde_json::from_str(text).map_err(|e| Reply::bad_request(format!("Malformed JSON request: {e}")))
 }
 
 /// Run the handler of operation `op`.
@@ -229,9 +221,7 @@ pub fn handle(op: &str, c: &Ctx) -> ApiResult {
         "enableDnsLog" => dnslog::set_enabled(c, true),
         "disableDnsLog" => dnslog::set_enabled(c, false),
         "getDnsLogEnabled" => Ok(Reply::ok(Value::Bool(c.db.read().dns_log_enabled))),
-        "getAccessVisibilityEnabled" => Ok(Reply::ok(Value::Bool(
-            c.db.read().access_visibility_enabled,
-        ))),
+        "getAccessVisibilityEnabled" => Ok(Reply::ok(Value::Bool(c.db.read().access_visibility_enabled))),
         "enableAccessVisibility" => dnslog::set_visibility(c, true),
         "disableAccessVisibility" => dnslog::set_visibility(c, false),
         "blockListAddDomains" => dnslog::add_domains(c, true),

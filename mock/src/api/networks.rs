@@ -79,9 +79,7 @@ fn check_route(db: &Db, value: &str, except: Option<&str>, field: &str) -> Resul
         if except.is_some_and(|e| r.v["id"] == e) {
             continue;
         }
-        if parse_cidr(r.v["subnet"].as_str().unwrap_or_default())
-            .is_some_and(|o| o.overlaps(&range))
-        {
+        if parse_cidr(r.v["subnet"].as_str().unwrap_or_default()).is_some_and(|o| o.overlaps(&range)) {
             return Err(Reply::field_error(
                 field,
                 "SubnetOverlap",
@@ -106,8 +104,7 @@ pub fn route_type(value: &str) -> &'static str {
 /// Store a route under a network (already validated).
 pub fn insert_route(db: &mut Db, network: &str, value: &str, description: &str) -> Value {
     let id = db.new_id();
-    let v =
-        json!({ "id": id, "type": route_type(value), "subnet": value, "description": description });
+    let v = json!({ "id": id, "type": route_type(value), "subnet": value, "description": description });
     db.routes.insert(id, Some(network.to_string()), v.clone());
     v
 }

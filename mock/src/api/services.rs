@@ -41,10 +41,7 @@ fn service_routes(db: &mut Db, network: &str, req: &Value) -> Result<Vec<Value>,
         let parent = db
             .routes
             .children(network)
-            .find(|nr| {
-                parse_cidr(nr.v["subnet"].as_str().unwrap_or_default())
-                    .is_some_and(|p| p.contains(&range))
-            })
+            .find(|nr| parse_cidr(nr.v["subnet"].as_str().unwrap_or_default()).is_some_and(|p| p.contains(&range)))
             .map(|nr| nr.v["id"].clone());
         let mut route = json!({ "id": db.new_id(), "type": super::networks::route_type(&value), "subnet": value });
         if let Some(p) = parent {
@@ -84,8 +81,7 @@ pub fn insert(db: &mut Db, kind: Kind, parent: &str, req: &Value) -> Result<Valu
         v["type"] = json!(enum_or(req, "type", "IP_SOURCE"));
         v["routes"] = json!(service_routes(db, parent, req)?);
     }
-    db.coll_mut(kind)
-        .insert(id, Some(parent.to_string()), v.clone());
+    db.coll_mut(kind).insert(id, Some(parent.to_string()), v.clone());
     Ok(v)
 }
 

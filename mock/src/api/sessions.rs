@@ -46,11 +46,7 @@ pub fn list(c: &Ctx) -> ApiResult {
         Some(v) => match v.parse::<i64>() {
             Ok(n @ 1..=100) => n as usize,
             _ => {
-                return Err(Reply::field_error(
-                    "size",
-                    "Range",
-                    "must be an integer from 1 to 100",
-                ));
+                return Err(Reply::field_error("size", "Range", "must be an integer from 1 to 100"));
             }
         },
     };
@@ -87,9 +83,9 @@ pub fn list(c: &Ctx) -> ApiResult {
     };
     let from = match c.q("cursor").filter(|s| !s.is_empty()) {
         None => 0,
-        Some(cur) => decode_cursor(cur).ok_or_else(|| {
-            Reply::field_error("cursor", "InvalidCursor", "is not a valid cursor")
-        })?,
+        Some(cur) => {
+            decode_cursor(cur).ok_or_else(|| Reply::field_error("cursor", "InvalidCursor", "is not a valid cursor"))?
+        }
     };
     let db = c.db.read();
     let matching: Vec<&Value> = db

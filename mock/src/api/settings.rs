@@ -38,25 +38,16 @@ pub const SETTINGS: &[(&str, Wire)] = &[
         "user/device-enforcement",
         Wire::Text(Some(&["OFF", "LEARN_AND_ENFORCE", "ENFORCE"])),
     ),
-    (
-        "user/profile-distribution",
-        Wire::Text(Some(&["AUTOMATIC", "MANUAL"])),
-    ),
+    ("user/profile-distribution", Wire::Text(Some(&["AUTOMATIC", "MANUAL"]))),
     ("users/connection-timeout", Wire::Int { min: 0 }),
     ("wpc/client-options", Wire::StringList),
     ("wpc/default-region", Wire::Text(None)),
-    (
-        "wpc/domain-routing-subnet",
-        Wire::Object("DomainRoutingSubnet"),
-    ),
+    ("wpc/domain-routing-subnet", Wire::Object("DomainRoutingSubnet")),
     ("wpc/snat", Wire::Bool),
     ("wpc/subnet", Wire::Object("Subnet")),
     ("wpc/topology", Wire::Text(Some(&["FULL_MESH", "CUSTOM"]))),
     ("wpc/routes-advanced-configuration-enabled", Wire::Bool),
-    (
-        "wpc/ip-allocation-mode",
-        Wire::Text(Some(&["BOTH", "IP_V4_ONLY"])),
-    ),
+    ("wpc/ip-allocation-mode", Wire::Text(Some(&["BOTH", "IP_V4_ONLY"]))),
 ];
 
 /// Render a stored value the way the real service sends it.
@@ -73,11 +64,7 @@ fn parse(c: &Ctx, key: &str, wire: Wire) -> Result<Value, Reply> {
     match wire {
         Wire::Bool => match parse_json(c.body)? {
             Value::Bool(b) => Ok(Value::Bool(b)),
-            _ => Err(Reply::field_error(
-                field,
-                "TypeMismatch",
-                "must be true or false",
-            )),
+            _ => Err(Reply::field_error(field, "TypeMismatch", "must be true or false")),
         },
         Wire::Int { min } => match parse_json(c.body)?.as_i64() {
             Some(n) if n >= min && n <= i32::MAX as i64 => Ok(Value::from(n)),
@@ -88,8 +75,7 @@ fn parse(c: &Ctx, key: &str, wire: Wire) -> Result<Value, Reply> {
             )),
         },
         Wire::Text(allowed) => {
-            let raw = std::str::from_utf8(c.body)
-                .map_err(|_| Reply::bad_request("Request body is not valid UTF-8"))?;
+            let raw = std::str::from_utf8(c.body).map_err(|_| Reply::bad_request("Request body is not valid UTF-8"))?;
             let text = if raw.trim_start().starts_with('"') {
                 serde_json::from_str::<String>(raw)
                     .map_err(|e| Reply::bad_request(format!("Malformed JSON string: {e}")))?
@@ -114,21 +100,13 @@ fn parse(c: &Ctx, key: &str, wire: Wire) -> Result<Value, Reply> {
             let v = parse_json(c.body)?;
             validate::check(schema, &v)?;
             if !v.is_object() {
-                return Err(Reply::field_error(
-                    field,
-                    "TypeMismatch",
-                    "must be an object",
-                ));
+                return Err(Reply::field_error(field, "TypeMismatch", "must be an object"));
             }
             Ok(v)
         }
         Wire::StringList => match parse_json(c.body)? {
             Value::Array(a) if a.iter().all(Value::is_string) => Ok(Value::Array(a)),
-            _ => Err(Reply::field_error(
-                field,
-                "TypeMismatch",
-                "must be an array of strings",
-            )),
+            _ => Err(Reply::field_error(field, "TypeMismatch", "must be an array of strings")),
         },
     }
 }
@@ -137,11 +115,7 @@ fn parse(c: &Ctx, key: &str, wire: Wire) -> Result<Value, Reply> {
 pub fn handle(c: &Ctx) -> ApiResult {
     let key = c.path.trim_start_matches("/api/v1/settings/");
     let Some(&(name, wire)) = SETTINGS.iter().find(|(k, _)| *k == key) else {
-        return Err(Reply::error(
-            404,
-            format!("Unknown setting {key}"),
-            Default::default(),
-        ));
+        return Err(Reply::error(404, format!("Unknown setting {key}"), Default::default()));
     };
     if c.method == "GET" {
         let db = c.db.read();

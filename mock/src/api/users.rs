@@ -46,11 +46,7 @@ pub fn create(c: &Ctx) -> ApiResult {
     let req = c.json()?;
     let mut db = c.db.write();
     let username = s(&req, "username");
-    if db
-        .users
-        .iter()
-        .any(|u| u.v["username"] == username.as_str())
-    {
+    if db.users.iter().any(|u| u.v["username"] == username.as_str()) {
         return Err(Reply::field_error(
             "username",
             "Duplicate",
@@ -67,12 +63,7 @@ pub fn create(c: &Ctx) -> ApiResult {
 pub fn insert_user(db: &mut Db, req: &Value) -> String {
     let mut group = s(req, "groupId");
     if group.is_empty() {
-        group = db
-            .user_groups
-            .iter()
-            .next()
-            .map(|g| s(&g.v, "id"))
-            .unwrap_or_default();
+        group = db.user_groups.iter().next().map(|g| s(&g.v, "id")).unwrap_or_default();
     }
     let id = db.new_id();
     let mut user = json!({
@@ -246,11 +237,7 @@ pub fn device_profile(c: &Ctx) -> ApiResult {
     let mut db = c.db.write();
     let (_, v) = device_of_user(c, &db)?;
     if !db.region_exists(region) {
-        return Err(Reply::field_error(
-            "regionId",
-            "UnknownRegion",
-            "unknown VPN region",
-        ));
+        return Err(Reply::field_error("regionId", "UnknownRegion", "unknown VPN region"));
     }
     let key = db.rng.hex(96);
     Ok(Reply::text(ovpn_profile(region, &s(&v, "name"), &key)))

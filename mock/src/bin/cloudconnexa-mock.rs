@@ -80,9 +80,7 @@ fn main() {
     let a = Args::parse();
     let cert_dir = match (&a.cert_dir, a.tls) {
         (Some(d), _) => Some(d.clone()),
-        (None, true) => {
-            Some(std::env::temp_dir().join(format!("cloudconnexa-mock-{}", std::process::id())))
-        }
+        (None, true) => Some(std::env::temp_dir().join(format!("cloudconnexa-mock-{}", std::process::id()))),
         (None, false) => None,
     };
     let mut o = MockOptions {

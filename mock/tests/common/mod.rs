@@ -65,30 +65,18 @@ impl Resp {
     }
 
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!(
-                "status {}: body is not JSON ({e}): {:?}",
-                self.status,
-                self.text()
-            )
-        })
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("status {}: body is not JSON ({e}): {:?}", self.status, self.text()))
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .get(name)
-            .map(|v| v.to_str().expect("header is ASCII"))
+        self.headers.get(name).map(|v| v.to_str().expect("header is ASCII"))
     }
 
     /// Asserts the status, printing the body on mismatch.
     #[track_caller]
     pub fn expect_status(&self, status: u16) -> &Self {
-        assert_eq!(
-            self.status,
-            status,
-            "unexpected status; body: {:?}",
-            self.text()
-        );
+        assert_eq!(self.status, status, "unexpected status; body: {:?}", self.text());
         self
     }
 }
@@ -112,22 +100,12 @@ pub fn request(
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let body = resp.body_mut().read_to_vec()?;
-    Ok(Resp {
-        status,
-        headers,
-        body,
-    })
+    Ok(Resp { status, headers, body })
 }
 
 /// Like [`request`] but panics on transport errors.
 #[track_caller]
-pub fn must(
-    agent: &Agent,
-    method: &str,
-    url: &str,
-    headers: &[(&str, &str)],
-    body: Option<&[u8]>,
-) -> Resp {
+pub fn must(agent: &Agent, method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Resp {
     match request(agent, method, url, headers, body) {
         Ok(r) => r,
         Err(e) => panic!("{method} {url}: transport error: {e}"),
@@ -136,10 +114,7 @@ pub fn must(
 
 pub fn basic(id: &str, secret: &str) -> String {
     let raw = format!("{id}:{secret}");
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(raw)
-    )
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
 }
 
 /// `POST /api/v1/oauth/token` with HTTP Basic credentials, no body.
@@ -163,23 +138,13 @@ pub fn token_for(agent: &Agent, server: &MockServer, id: &str, secret: &str) -> 
 /// A fresh access token for the server's default API key.
 #[track_caller]
 pub fn token(agent: &Agent, server: &MockServer) -> String {
-    let (id, secret) = (
-        server.client_id().to_owned(),
-        server.client_secret().to_owned(),
-    );
+    let (id, secret) = (server.client_id().to_owned(), server.client_secret().to_owned());
     token_for(agent, server, &id, &secret)
 }
 
 /// An API call with a bearer token. `path` starts with `/api/`.
 #[track_caller]
-pub fn api(
-    agent: &Agent,
-    server: &MockServer,
-    token: &str,
-    method: &str,
-    path: &str,
-    body: Option<&Value>,
-) -> Resp {
+pub fn api(agent: &Agent, server: &MockServer, token: &str, method: &str, path: &str, body: Option<&Value>) -> Resp {
     let url = format!("{}{path}", server.base_url());
     let auth = format!("Bearer {token}");
     match body {
@@ -189,10 +154,7 @@ pub fn api(
                 agent,
                 method,
                 &url,
-                &[
-                    ("Authorization", &auth),
-                    ("Content-Type", "application/json"),
-                ],
+                &[("Authorization", &auth), ("Content-Type", "application/json")],
                 Some(&bytes),
             )
         }
@@ -206,25 +168,13 @@ pub fn get(agent: &Agent, server: &MockServer, token: &str, path: &str) -> Resp 
 }
 
 #[track_caller]
-pub fn post_json(
-    agent: &Agent,
-    server: &MockServer,
-    token: &str,
-    path: &str,
-    body: &Value,
-) -> Resp {
+pub fn post_json(agent: &Agent, server: &MockServer, token: &str, path: &str, body: &Value) -> Resp {
     api(agent, server, token, "POST", path, Some(body))
 }
 
 /// A control call (`/__mock/...`, no auth). `body` is sent as JSON.
 #[track_caller]
-pub fn control(
-    agent: &Agent,
-    server: &MockServer,
-    method: &str,
-    path: &str,
-    body: Option<&Value>,
-) -> Resp {
+pub fn control(agent: &Agent, server: &MockServer, method: &str, path: &str, body: Option<&Value>) -> Resp {
     let url = format!("{}{path}", server.base_url());
     match body {
         Some(v) => {
@@ -289,10 +239,7 @@ pub fn assert_error_response(r: &Resp) -> Value {
         "no statusError string in {v}"
     );
     if let Some(d) = v.get("errorDetails") {
-        assert!(
-            d.is_object() || d.is_null(),
-            "errorDetails is not an object: {v}"
-        );
+        assert!(d.is_object() || d.is_null(), "errorDetails is not an object: {v}");
     }
     v
 }
@@ -412,10 +359,7 @@ impl RawConn {
                 }
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
-                    format!(
-                        "EOF inside the response head: {:?}",
-                        String::from_utf8_lossy(&self.buf)
-                    ),
+                    format!("EOF inside the response head: {:?}", String::from_utf8_lossy(&self.buf)),
                 ));
             }
         }
@@ -464,8 +408,7 @@ impl RawConn {
         let Some(head) = self.read_head()? else {
             return Ok(None);
         };
-        let no_body =
-            head_request || head.status / 100 == 1 || head.status == 204 || head.status == 304;
+        let no_body = head_request || head.status / 100 == 1 || head.status == 204 || head.status == 304;
         let body = if no_body {
             Vec::new()
         } else if let Some(n) = head.content_length() {
@@ -479,9 +422,8 @@ impl RawConn {
                 let line = self.read_line()?;
                 let size_str = String::from_utf8_lossy(&line);
                 let size_str = size_str.split(';').next().unwrap_or("").trim();
-                let size = usize::from_str_radix(size_str, 16).map_err(|e| {
-                    io::Error::new(io::ErrorKind::InvalidData, format!("chunk size: {e}"))
-                })?;
+                let size = usize::from_str_radix(size_str, 16)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("chunk size: {e}")))?;
                 if size == 0 {
                     // trailers until an empty line
                     while !self.read_line()?.is_empty() {}
@@ -515,16 +457,11 @@ fn parse_head(head: &[u8]) -> RawHead {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
-    assert!(
-        status_line.starts_with("HTTP/1."),
-        "bad status line {status_line:?}"
-    );
+    assert!(status_line.starts_with("HTTP/1."), "bad status line {status_line:?}");
     let headers = lines
         .filter(|l| !l.is_empty())
         .map(|l| {
-            let (k, v) = l
-                .split_once(':')
-                .unwrap_or_else(|| panic!("bad header line {l:?}"));
+            let (k, v) = l.split_once(':').unwrap_or_else(|| panic!("bad header line {l:?}"));
             (k.trim().to_owned(), v.trim().to_owned())
         })
         .collect();
@@ -562,10 +499,7 @@ pub fn scratch_dir(tag: &str) -> std::path::PathBuf {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    let dir = std::env::temp_dir().join(format!(
-        "ccx-mock-test-{tag}-{}-{nanos}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("ccx-mock-test-{tag}-{}-{nanos}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("create scratch dir");
     dir
 }
