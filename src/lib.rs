@@ -1,8 +1,49 @@
 //! `cloudconnexa`: a blocking, thread-safe client for the OpenVPN Cloud Connexa REST API.
 //!
-//! The client itself lands with issue 3; this crate currently only anchors the workspace
-//! layout described in `DESIGN.md`. The API emulator lives in the `cloudconnexa-mock`
-//! workspace member (`mock/`).
+//! ```no_run
+//! let client = cloudconnexa::Client::builder()
+//!     .cloud_id("acme")
+//!     .client_id("id")
+//!     .client_secret("secret")
+//!     .build()?;
+//! for network in client.networks().iter() {
+//!     println!("{}", network?.name);
+//! }
+//! # Ok::<(), cloudconnexa::Error>(())
+//! ```
+//!
+//! One [`Client`] is meant to be shared by every thread of a service: it keeps a
+//! pool of keep-alive connections with tuned TCP keepalive, caches DNS answers,
+//! caches and refreshes its OAuth token (one refresh at a time), and caps the
+//! connections it opens per host when asked to. See `DESIGN.md` for the pipeline.
+
+pub mod api;
+mod auth;
+mod cancel;
+mod client;
+mod config;
+mod error;
+mod factory;
+pub mod metrics;
+mod pipeline;
+mod request;
+pub mod resilience;
+mod secret;
+pub mod trace;
+pub mod transport;
+mod url;
+
+pub use api::*;
+pub use cancel::{CancelToken, with_cancel};
+pub use client::{Client, RawRequest, RawResponse};
+pub use config::ClientBuilder;
+pub use error::{ApiErrorBody, ApiErrorDetail, Error, ErrorKind, Result, TimeoutPhase};
+pub use factory::{ClientFactory, ClientOverrides};
+pub use metrics::MetricsSnapshot;
+pub use pipeline::{RequestEvent, RequestHook, StageStats};
+pub use request::{Call, Method, Payload, segment};
+pub use trace::{TraceContext, current_trace_context, with_trace_context};
+pub use transport::{TlsRoots, Transport, TransportOptions};
 
 /// Version of this library, as in `Cargo.toml`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

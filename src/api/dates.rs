@@ -1,0 +1,121 @@
+//! RFC 3339 instants, the format of every date-time query parameter of the API
+//! (`2024-11-08T14:00:00Z`), without a date-time dependency.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::error::{Error, Result};
+
+/// Format a time as an RFC 3339 instant in UTC with whole seconds,
+/// e.g. `2024-11-08T14:53:43Z`. Times before 1970 are clamped to the epoch.
+pub fn rfc3339(t: SystemTime) -> String {
+    let secs = t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days as i64);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Year, month, day of a day count since 1970-01-01 (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = (if mp < 10 { mp + 3 } else { mp - 9 }) as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Check that `value` is an RFC 3339 date-time (`YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`);
+/// `name` is the parameter named in the `InvalidInput` error.
+pub(crate) fn check_rfc3339(name: &str, value: &str) -> Result<()> {
+    if is_rfc3339(value.as_bytes()) {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "{name} must be an RFC 3339 date-time like 2024-11-08T14:00:00Z, got {value:?}"
+        )))
+    }
+}
+
+fn is_rfc3339(b: &[u8]) -> bool {
+    let num = |s: &[u8], max: u32| -> bool {
+        s.iter().all(u8::is_ascii_digit) && s.iter().fold(0u32, |n, c| n * 10 + u32::from(c - b'0')) <= max
+    };
+    if b.len() < 20 {
+        return false;
+    }
+    let date_ok = b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && num(&b[5..7], 12)
+        && b[5..7] != *b"00"
+        && b[7] == b'-'
+        && num(&b[8..10], 31)
+        && b[8..10] != *b"00"
+        && matches!(b[10], b'T' | b't')
+        && num(&b[11..13], 23)
+        && b[13] == b':'
+        && num(&b[14..16], 59)
+        && b[16] == b':'
+        && num(&b[17..19], 60);
+    if !date_ok {
+        return false;
+    }
+    let mut rest = &b[19..];
+    if let Some(frac) = rest.strip_prefix(b".") {
+        let digits = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 {
+            return false;
+        }
+        rest = &frac[digits..];
+    }
+    match rest {
+        [b'Z' | b'z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => num(&[*h1, *h2], 23) && num(&[*m1, *m2], 59),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_utc_instants() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        let t = UNIX_EPOCH + Duration::from_secs(1_667_919_223);
+        assert_eq!(rfc3339(t), "2022-11-08T14:53:43Z");
+        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
+        assert_eq!(rfc3339(leap), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn checks_the_format() {
+        for ok in [
+            "2024-11-08T14:00:00Z",
+            "2024-11-08T14:00:00.123Z",
+            "2024-11-08t14:00:00+02:00",
+        ] {
+            assert!(check_rfc3339("startDate", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "2024-11-08",
+            "2024-13-08T14:00:00Z",
+            "2024-11-08T24:00:00Z",
+            "2024-11-08 14:00:00Z",
+            "2024-11-08T14:00:00",
+            "2024-11-08T14:00:00.Z",
+            "yesterday",
+            "2024-11-08T14:00:00+0200",
+        ] {
+            assert!(check_rfc3339("startDate", bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! OAuth2 client credentials: the token is fetched once, cached, refreshed a
+//! margin before it expires, and refreshed by exactly one thread at a time
+//! (single flight) however many callers need it.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use parking_lot::{Mutex, RwLock};
+use serde::Deserialize;
+
+use crate::config::ClientConfig;
+use crate::error::{Error, ErrorKind, Result};
+use crate::metrics::Metrics;
+use crate::request::Method;
+use crate::secret::Secret;
+use crate::transport::{HttpRequest, Transport};
+
+/// Counters of the token manager.
+#[derive(Debug, Default)]
+pub struct AuthStats {
+    /// Token requests sent.
+    pub fetches: AtomicU64,
+    /// Token requests that failed.
+    pub failures: AtomicU64,
+    /// Tokens dropped because the server answered 401.
+    pub rejected: AtomicU64,
+}
+
+#[derive(Clone)]
+struct Token {
+    value: Secret,
+    /// When to stop using it (expiry minus the refresh margin).
+    refresh_at: Instant,
+    generation: u64,
+}
+
+#[derive(Default)]
+pub(crate) struct TokenManager {
+    current: RwLock<Option<Token>>,
+    refresh: Mutex<u64>,
+    pub stats: AuthStats,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: Option<String>,
+    expires_in: Option<serde_json::Value>,
+}
+
+/// Lifetime when the server does not say (conservative).
+const DEFAULT_LIFETIME: Duration = Duration::from_secs(300);
+
+impl TokenManager {
+    /// A valid token and its generation (for [`invalidate`](Self::invalidate)).
+    pub fn token(
+        &self,
+        cfg: &ClientConfig,
+        transport: &Transport,
+        metrics: &Metrics,
+        deadline: Instant,
+    ) -> Result<(Secret, u64)> {
+        if let Some(t) = self.current.read().as_ref().filter(|t| t.refresh_at > Instant::now()) {
+            return Ok((t.value.clone(), t.generation));
+        }
+        // one refresher; the others wait here and then find the new token
+        let mut generation = self.refresh.lock();
+        if let Some(t) = self.current.read().as_ref().filter(|t| t.refresh_at > Instant::now()) {
+            return Ok((t.value.clone(), t.generation));
+        }
+        let (value, lifetime) = self.fetch(cfg, transport, metrics, deadline)?;
+        let margin = cfg.token_refresh_margin.min(lifetime / 2);
+        *generation += 1;
+        let token = Token {
+            value: value.clone(),
+            refresh_at: Instant::now() + lifetime - margin,
+            generation: *generation,
+        };
+        *self.current.write() = Some(token);
+        Ok((value, *generation))
+    }
+
+    /// Drop the token of `generation` after a 401, so the next call fetches a new one.
+    pub fn invalidate(&self, generation: u64) {
+        let mut cur = self.current.write();
+        if cur.as_ref().is_some_and(|t| t.generation == generation) {
+            *cur = None;
+            self.stats.rejected.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Time left before the cached token is refreshed (`None` if there is none).
+    pub fn time_to_refresh(&self) -> Option<Duration> {
+        self.current
+            .read()
+            .as_ref()
+            .map(|t| t.refresh_at.saturating_duration_since(Instant::now()))
+    }
+
+    fn fetch(
+        &self,
+        cfg: &ClientConfig,
+        transport: &Transport,
+        metrics: &Metrics,
+        deadline: Instant,
+    ) -> Result<(Secret, Duration)> {
+        self.stats.fetches.fetch_add(1, Relaxed);
+        let started = Instant::now();
+        let r = self.fetch_once(cfg, transport, deadline);
+        let status = match &r {
+            Ok(_) => Some(200),
+            Err(e) => e.status(),
+        };
+        metrics.record_request("requestToken", Method::Post, status);
+        metrics.record_call("requestToken", r.is_ok(), started.elapsed());
+        match &r {
+            Ok((_, lifetime)) => log::debug!(target: "cloudconnexa", "new token, valid {} s", lifetime.as_secs()),
+            Err(e) => {
+                self.stats.failures.fetch_add(1, Relaxed);
+                log::warn!(target: "cloudconnexa", "token request failed: {e}");
+            }
+        }
+        r
+    }
+
+    fn fetch_once(&self, cfg: &ClientConfig, transport: &Transport, deadline: Instant) -> Result<(Secret, Duration)> {
+        let basic = Secret::new(format!(
+            "Basic {}",
+            STANDARD.encode(format!("{}:{}", cfg.client_id, cfg.client_secret.expose()))
+        ));
+        let url = cfg.token_url();
+        let req = HttpRequest {
+            method: Method::Post,
+            url: &url,
+            host: &cfg.base.host,
+            headers: vec![
+                ("authorization", basic.expose().to_string()),
+                ("accept", "application/json".into()),
+                ("user-agent", cfg.user_agent.clone()),
+            ],
+            body: Some((b"grant_type=client_credentials", "application/x-www-form-urlencoded")),
+            read_timeout: cfg.read_timeout,
+            deadline,
+            max_body: 1 << 20,
+            fresh_connection: false,
+        };
+        let _permit = transport.permit(&cfg.base.host, deadline)?;
+        // No HTTP status: keep the transport's kind (a bad certificate must not look retryable).
+        let resp = transport.send(&req).map_err(|e| e.context("token request"))?;
+        if !(200..300).contains(&resp.status) {
+            let retry_after = resp.header("retry-after").and_then(crate::client::parse_retry_after);
+            return Err(Error::new(
+                ErrorKind::Auth { status: resp.status },
+                format!("token endpoint answered HTTP {}", resp.status),
+            )
+            .with_retry_after(retry_after));
+        }
+        let parsed: TokenResponse = serde_json::from_slice(&resp.body).map_err(|e| {
+            Error::new(
+                ErrorKind::Auth { status: resp.status },
+                format!("token response is not JSON: {e}"),
+            )
+        })?;
+        let token = parsed
+            .access_token
+            .filter(|t| !t.is_empty() && !t.chars().any(|c| c.is_control() || c == ' '))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Auth { status: resp.status },
+                    "token response has no usable access_token",
+                )
+            })?;
+        let lifetime = match parsed.expires_in {
+            Some(serde_json::Value::Number(n)) => n.as_u64().map(Duration::from_secs),
+            Some(serde_json::Value::String(s)) => s.trim().parse::<u64>().ok().map(Duration::from_secs),
+            _ => None,
+        }
+        .filter(|d| !d.is_zero())
+        .unwrap_or(DEFAULT_LIFETIME)
+        .min(Duration::from_secs(366 * 24 * 3600));
+        Ok((Secret::new(token), lifetime))
+    }
+}

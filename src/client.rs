@@ -1,0 +1,315 @@
+//! `Client` and the request pipeline: token, per-host slot, send, one token
+//! refresh on 401, one retry on a fresh connection when a pooled one was stale.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use serde::de::DeserializeOwned;
+
+use crate::auth::{AuthStats, TokenManager};
+use crate::config::{ClientBuilder, ClientConfig};
+use crate::error::{ApiErrorBody, Error, ErrorKind, Result};
+use crate::request::{Call, Method, encode_query};
+use crate::transport::{HttpResponse, Transport};
+
+pub(crate) struct Inner {
+    pub(crate) cfg: ClientConfig,
+    pub(crate) transport: Transport,
+    pub(crate) auth: TokenManager,
+    pub(crate) stages: crate::pipeline::Stages,
+}
+
+/// A Cloud Connexa API client.
+///
+/// `Send + Sync + Clone`: clones share one connection pool, DNS cache and token.
+/// Build one per API key and share it across threads. Every method blocks the
+/// calling thread until the call finishes or its `call_timeout` (default 120 s) runs out.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("api_url", &self.inner.cfg.base.origin)
+            .field("client_id", &self.inner.cfg.client_id)
+            .field("client_secret", &self.inner.cfg.client_secret)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Parse `Retry-After`: delay seconds or an HTTP-date (RFC 9110 §10.2.3).
+pub(crate) fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(v).ok()?;
+    Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+/// The `Error` for a non-success response.
+pub(crate) fn http_error(op: &str, resp: &HttpResponse) -> Error {
+    let raw_full = String::from_utf8_lossy(&resp.body);
+    let raw: String = raw_full.chars().take(64 * 1024).collect();
+    let body = serde_json::from_slice::<ApiErrorBody>(&resp.body)
+        .ok()
+        .filter(|b| b.error_message.is_some() || b.status_error.is_some() || !b.error_details.is_empty());
+    let detail = match &body {
+        Some(b) => b.error_message.clone().unwrap_or_default(),
+        None => raw.chars().take(200).collect(),
+    };
+    let msg = if detail.is_empty() {
+        op.to_string()
+    } else {
+        format!("{op}: {detail}")
+    };
+    Error::new(
+        ErrorKind::Http {
+            status: resp.status,
+            body,
+            raw,
+        },
+        msg,
+    )
+    .with_retry_after(resp.header("retry-after").and_then(parse_retry_after))
+}
+
+impl Client {
+    /// A builder with every setting at its default.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client from `CLOUDCONNEXA_API_URL`, `CLOUDCONNEXA_CLIENT_ID` and `CLOUDCONNEXA_CLIENT_SECRET`.
+    pub fn from_env() -> Result<Client> {
+        ClientBuilder::from_env().build()
+    }
+
+    pub(crate) fn from_parts(
+        cfg: ClientConfig,
+        transport: Transport,
+        clock: Arc<dyn crate::resilience::Clock>,
+    ) -> Client {
+        let stages = crate::pipeline::Stages::new(&cfg.resilience, cfg.hook.as_ref().map(|h| h.0.clone()), clock);
+        Client {
+            inner: Arc::new(Inner {
+                cfg,
+                transport,
+                auth: TokenManager::default(),
+                stages,
+            }),
+        }
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+
+    /// State of the circuit breaker for this client's host (`Closed` when there is none).
+    pub fn breaker_state(&self, op: &str) -> crate::resilience::BreakerState {
+        self.inner.stages.breaker_state(&self.inner.cfg.base.host, op)
+    }
+
+    /// Counters of the resilience stages.
+    pub fn resilience_stats(&self) -> &crate::pipeline::StageStats {
+        &self.inner.stages.stats
+    }
+
+    /// Everything the client has measured so far: requests, calls and latency per
+    /// operation, retries, breaker, limiter, pool, DNS and token counters. Cheap enough
+    /// to call on every scrape; `to_json()` and `to_prometheus()` render it.
+    pub fn metrics(&self) -> crate::metrics::MetricsSnapshot {
+        crate::metrics::snapshot_of(self)
+    }
+
+    /// Calls answered by an identical GET already in flight (requests saved).
+    pub fn coalesced_calls(&self) -> u64 {
+        self.inner.stages.coalesced()
+    }
+
+    /// Answers served stale after a failure (`stale_if_error`).
+    pub fn stale_served(&self) -> u64 {
+        self.inner.stages.stale_served()
+    }
+
+    /// The transport (pool, DNS cache) this client uses; pass it to other builders to share it.
+    pub fn transport(&self) -> &Transport {
+        &self.inner.transport
+    }
+
+    /// Token counters.
+    pub fn auth_stats(&self) -> &AuthStats {
+        &self.inner.auth.stats
+    }
+
+    /// Time until the cached token is refreshed, if one is cached.
+    pub fn token_time_to_refresh(&self) -> Option<Duration> {
+        self.inner.auth.time_to_refresh()
+    }
+
+    /// The API base URL in use (e.g. `https://acme.api.openvpn.com`).
+    pub fn api_url(&self) -> &str {
+        &self.inner.cfg.base.origin
+    }
+
+    /// A raw request to `path` below the API prefix (e.g. `/networks`), through the same
+    /// pipeline as the typed methods: for endpoints this version does not know yet.
+    pub fn request(&self, method: Method, path: &str) -> RawRequest<'_> {
+        let error = check_raw_path(path).err();
+        RawRequest {
+            client: self,
+            call: Call::new("raw", method, path),
+            error,
+        }
+    }
+
+    pub(crate) fn url(&self, call: &Call) -> String {
+        let mut url = self.inner.cfg.url(&call.path);
+        for (i, (k, v)) in call.query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(&encode_query(k));
+            url.push('=');
+            url.push_str(&encode_query(v));
+        }
+        url
+    }
+
+    /// Run a call through the pipeline; `Ok` only for 2xx.
+    pub(crate) fn execute(&self, call: &Call) -> Result<HttpResponse> {
+        crate::pipeline::execute(self, call)
+    }
+
+    /// Run a call and decode its JSON body.
+    pub(crate) fn call_json<T: DeserializeOwned>(&self, call: Call) -> Result<T> {
+        let resp = self.execute(&call)?;
+        decode_json(call.op, &resp.body)
+    }
+
+    /// Run a call and return its body as text.
+    pub(crate) fn call_text(&self, call: Call) -> Result<String> {
+        let resp = self.execute(&call)?;
+        String::from_utf8(resp.body)
+            .map_err(|_| Error::new(ErrorKind::Decode, format!("{}: body is not UTF-8", call.op)))
+    }
+
+    /// Run a call and ignore its body.
+    pub(crate) fn call_unit(&self, call: Call) -> Result<()> {
+        self.execute(&call).map(|_| ())
+    }
+}
+
+fn decode_json<T: DeserializeOwned>(op: &str, body: &[u8]) -> Result<T> {
+    serde_json::from_slice(body).map_err(|e| {
+        let excerpt: String = String::from_utf8_lossy(body).chars().take(120).collect();
+        Error::new(
+            ErrorKind::Decode,
+            format!("{op}: cannot decode response ({e}); body starts {excerpt:?}"),
+        )
+    })
+}
+
+fn check_raw_path(path: &str) -> Result<()> {
+    if !path.starts_with('/') {
+        return Err(Error::invalid(format!("raw path {path:?} must start with '/'")));
+    }
+    if path.contains(['?', '#']) || path.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(Error::invalid(
+            "raw path must not contain '?', '#', spaces or control characters; use .query()",
+        ));
+    }
+    if path.split('/').any(|s| s == ".." || s == ".") {
+        return Err(Error::invalid("raw path must not contain '.' or '..' segments"));
+    }
+    Ok(())
+}
+
+/// A request built by [`Client::request`].
+#[must_use = "a RawRequest does nothing until send() is called"]
+pub struct RawRequest<'a> {
+    client: &'a Client,
+    call: Call,
+    error: Option<Error>,
+}
+
+impl RawRequest<'_> {
+    /// Add a query parameter (encoded for you).
+    pub fn query(mut self, key: &str, value: impl ToString) -> Self {
+        self.call = self.call.query(key, value);
+        self
+    }
+
+    /// Send `body` as JSON.
+    pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
+        match self.call.clone().json(body) {
+            Ok(c) => self.call = c,
+            Err(e) => self.error = Some(e),
+        }
+        self
+    }
+
+    /// Send bare text (`text/plain`).
+    pub fn text(mut self, body: impl Into<String>) -> Self {
+        self.call = self.call.text(body);
+        self
+    }
+
+    /// Run it. `Ok` for 2xx; other statuses are `ErrorKind::Http`.
+    pub fn send(self) -> Result<RawResponse> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let r = self.client.execute(&self.call)?;
+        Ok(RawResponse {
+            status: r.status,
+            headers: r.headers,
+            body: r.body,
+        })
+    }
+}
+
+/// The answer to a raw request.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    pub status: u16,
+    /// Selected headers (content type, rate-limit headers, Retry-After), lower-case names.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    /// Decode the body as JSON.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        decode_json("raw", &self.body)
+    }
+
+    /// The body as text.
+    pub fn text(&self) -> Result<&str> {
+        std::str::from_utf8(&self.body).map_err(|_| Error::new(ErrorKind::Decode, "body is not UTF-8"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
+        let d = parse_retry_after(&future).unwrap();
+        assert!(d <= Duration::from_secs(30) && d >= Duration::from_secs(28));
+        assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("-1"), None);
+    }
+
+    #[test]
+    fn raw_paths() {
+        assert!(check_raw_path("/networks").is_ok());
+        for bad in ["networks", "/a?b", "/a/../b", "/a b", "/a#x"] {
+            assert!(check_raw_path(bad).is_err(), "{bad}");
+        }
+    }
+}

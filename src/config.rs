@@ -1,0 +1,505 @@
+//! `ClientBuilder`: every knob of the client, its default and its validation.
+//! Nothing here panics: `build()` returns `InvalidInput` naming the bad knob.
+
+use std::time::Duration;
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::resilience::{BreakerConfig, RateLimit, RetryBudgetConfig, RetryPolicy};
+use crate::secret::Secret;
+use crate::transport::{Transport, TransportOptions};
+use crate::url::{self, BaseUrl};
+
+/// The per-call settings of a client (the transport's are in [`TransportOptions`]).
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub(crate) base: BaseUrl,
+    pub(crate) api_prefix: String,
+    pub(crate) client_id: String,
+    pub(crate) client_secret: Secret,
+    /// Longest wait for any single read of the response (head or body). Default 30 s.
+    pub(crate) read_timeout: Duration,
+    /// Budget of a whole call, all attempts included. Default 120 s.
+    pub(crate) call_timeout: Duration,
+    pub(crate) user_agent: String,
+    /// Refresh a token this long before it expires. Default 60 s.
+    pub(crate) token_refresh_margin: Duration,
+    /// Largest response body accepted. Default 10 MiB.
+    pub(crate) max_response_bytes: u64,
+    pub(crate) resilience: Resilience,
+    pub(crate) hook: Option<Hook>,
+}
+
+/// The per-request hook, with a `Debug` that does not try to print a closure.
+#[derive(Clone)]
+pub(crate) struct Hook(pub crate::pipeline::RequestHook);
+
+impl std::fmt::Debug for Hook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Hook")
+    }
+}
+
+/// The resilience settings of a client.
+#[derive(Debug, Clone)]
+pub struct Resilience {
+    pub retry: RetryPolicy,
+    pub budget: Option<RetryBudgetConfig>,
+    pub breaker: Option<BreakerConfig>,
+    /// Client-side limit of every call (reads, and writes unless `write_limit` is set).
+    pub limit: Option<RateLimit>,
+    /// A separate budget for POST, PUT and DELETE.
+    pub write_limit: Option<RateLimit>,
+    /// Follow the server's `X-RateLimit-*` headers and pause after a 429.
+    pub adaptive: bool,
+    pub coalesce_gets: bool,
+    pub stale_if_error: Option<Duration>,
+}
+
+impl Default for Resilience {
+    fn default() -> Self {
+        Resilience {
+            retry: RetryPolicy::default(),
+            budget: Some(RetryBudgetConfig::default()),
+            breaker: Some(BreakerConfig::default()),
+            // no limit of our own until the server's headers describe one
+            limit: Some(RateLimit {
+                rate_per_sec: 1e6,
+                burst: 1_000_000,
+                ..RateLimit::default()
+            }),
+            write_limit: None,
+            adaptive: true,
+            coalesce_gets: true,
+            stale_if_error: None,
+        }
+    }
+}
+
+impl ClientConfig {
+    /// The absolute URL of `path` (which starts with `/`) under the API prefix.
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{}{}", self.base.origin, self.api_prefix, path)
+    }
+
+    /// The OAuth token endpoint (always under `/api/v1`, whatever the API version).
+    pub(crate) fn token_url(&self) -> String {
+        format!("{}/api/v1/oauth/token", self.base.origin)
+    }
+}
+
+/// Builds a [`Client`]. Start from [`Client::builder`] or [`ClientBuilder::from_env`].
+///
+/// Defaults follow the reference design: connect timeout 5 s, read timeout 30 s,
+/// pool of 50 idle connections per host for up to 20 hosts, no cap on open
+/// connections (non-blocking), TCP keepalive 60 s / 10 s / 6 probes, TCP_NODELAY,
+/// DNS cache 300 s preferring IPv4, bundled Mozilla roots, no proxy.
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    api_url: Option<String>,
+    cloud_id: Option<String>,
+    allow_insecure_http: bool,
+    client_id: Option<String>,
+    client_secret: Option<Secret>,
+    api_version: String,
+    read_timeout: Duration,
+    call_timeout: Duration,
+    user_agent: String,
+    token_refresh_margin: Duration,
+    max_response_bytes: u64,
+    transport: TransportOptions,
+    shared_transport: Option<Transport>,
+    resilience: Resilience,
+    clock: Option<std::sync::Arc<dyn crate::resilience::Clock>>,
+    hook: Option<Hook>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            api_url: None,
+            cloud_id: None,
+            allow_insecure_http: false,
+            client_id: None,
+            client_secret: None,
+            api_version: "v1".into(),
+            read_timeout: Duration::from_secs(30),
+            call_timeout: Duration::from_secs(120),
+            user_agent: format!("cloudconnexa-rust/{}", env!("CARGO_PKG_VERSION")),
+            token_refresh_margin: Duration::from_secs(60),
+            max_response_bytes: 10 << 20,
+            transport: TransportOptions::default(),
+            shared_transport: None,
+            resilience: Resilience::default(),
+            clock: None,
+            hook: None,
+        }
+    }
+}
+
+const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
+fn check_timeout(name: &str, d: Duration) -> Result<()> {
+    if d.is_zero() {
+        return Err(Error::invalid(format!("{name} must be greater than zero")));
+    }
+    if d > MAX_TIMEOUT {
+        return Err(Error::invalid(format!(
+            "{name} of {} s is absurd (at most 24 h)",
+            d.as_secs()
+        )));
+    }
+    Ok(())
+}
+
+impl ClientBuilder {
+    /// Start with every setting at its default.
+    pub fn new() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Read `CLOUDCONNEXA_API_URL`, `CLOUDCONNEXA_CLIENT_ID` and `CLOUDCONNEXA_CLIENT_SECRET`.
+    /// Unset variables stay unset (and `build()` then says which is missing).
+    pub fn from_env() -> ClientBuilder {
+        let mut b = ClientBuilder::default();
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        b.api_url = var("CLOUDCONNEXA_API_URL");
+        b.client_id = var("CLOUDCONNEXA_CLIENT_ID");
+        b.client_secret = var("CLOUDCONNEXA_CLIENT_SECRET").map(Secret::new);
+        b
+    }
+
+    /// API base URL, e.g. `https://acme.api.openvpn.com`. `https` is required; see
+    /// [`allow_insecure_http`](Self::allow_insecure_http). Userinfo, query and fragment are rejected.
+    pub fn api_url(mut self, url: impl Into<String>) -> Self {
+        self.api_url = Some(url.into());
+        self
+    }
+
+    /// The tenant name; expands to `https://<cloud_id>.api.openvpn.com`. Ignored if `api_url` is set.
+    pub fn cloud_id(mut self, id: impl Into<String>) -> Self {
+        self.cloud_id = Some(id.into());
+        self
+    }
+
+    /// Allow plain `http://`, but only to a loopback host (for the local emulator). Default off.
+    pub fn allow_insecure_http(mut self, yes: bool) -> Self {
+        self.allow_insecure_http = yes;
+        self
+    }
+
+    /// API client id (required), as shown in the Admin portal, prefix included.
+    pub fn client_id(mut self, id: impl Into<String>) -> Self {
+        self.client_id = Some(id.into());
+        self
+    }
+
+    /// API client secret (required). Never printed by `Debug`, logs or errors.
+    pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
+        self.client_secret = Some(Secret::new(secret));
+        self
+    }
+
+    /// Path version segment: calls go to `/api/<version>/…`. Default `v1`.
+    pub fn api_version(mut self, v: impl Into<String>) -> Self {
+        self.api_version = v.into();
+        self
+    }
+
+    /// TCP connect plus TLS handshake budget per connection. Default 5 s.
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.transport.connect_timeout = d;
+        self
+    }
+
+    /// Longest wait for any read of a response. Default 30 s.
+    pub fn read_timeout(mut self, d: Duration) -> Self {
+        self.read_timeout = d;
+        self
+    }
+
+    /// Budget of a whole call including token fetch, waits and retries. Default 120 s.
+    pub fn call_timeout(mut self, d: Duration) -> Self {
+        self.call_timeout = d;
+        self
+    }
+
+    /// `User-Agent` header. Default `cloudconnexa-rust/<version>`.
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = ua.into();
+        self
+    }
+
+    /// Refresh the token this long before it expires. Default 60 s.
+    pub fn token_refresh_margin(mut self, d: Duration) -> Self {
+        self.token_refresh_margin = d;
+        self
+    }
+
+    /// Largest response body accepted; larger is `BodyTooLarge`. Default 10 MiB.
+    pub fn max_response_bytes(mut self, n: u64) -> Self {
+        self.max_response_bytes = n;
+        self
+    }
+
+    /// Idle connections kept per host (the seed's `pool_maxsize`). Default 50.
+    pub fn pool_max_idle_per_host(mut self, n: usize) -> Self {
+        self.transport.pool_max_idle_per_host = n;
+        self
+    }
+
+    /// Hosts whose idle connections are kept (the seed's `pool_connections`). Default 20.
+    pub fn pool_max_hosts(mut self, n: usize) -> Self {
+        self.transport.pool_max_hosts = n;
+        self
+    }
+
+    /// Close idle pooled connections after this long. Default 50 s (below common 60 s load-balancer timeouts).
+    pub fn pool_idle_timeout(mut self, d: Duration) -> Self {
+        self.transport.pool_idle_timeout = d;
+        self
+    }
+
+    /// Cap on connections open to one host at once. Default none (the seed's `pool_block=False`).
+    pub fn max_connections_per_host(mut self, n: Option<usize>) -> Self {
+        self.transport.max_connections_per_host = n;
+        self
+    }
+
+    /// What a call does when the per-host cap is reached: wait up to `wait` for a slot
+    /// (`Some`, the seed's `pool_block=True`), or fail at once with `PoolExhausted` (`None`).
+    /// Default: wait up to 30 s.
+    pub fn pool_wait(mut self, wait: Option<Duration>) -> Self {
+        self.transport.pool_wait = wait;
+        self
+    }
+
+    /// TCP keepalive (idle time, probe interval, probe count), or `None` to switch it off.
+    /// Default 60 s, 10 s, 6.
+    pub fn tcp_keepalive(mut self, ka: Option<(Duration, Duration, u32)>) -> Self {
+        self.transport.keepalive = ka;
+        self
+    }
+
+    /// TCP_NODELAY. Default on.
+    pub fn tcp_nodelay(mut self, on: bool) -> Self {
+        self.transport.nodelay = on;
+        self
+    }
+
+    /// DNS cache time to live; `None` resolves on every request (as ureq does by itself). Default 300 s.
+    pub fn dns_cache_ttl(mut self, ttl: Option<Duration>) -> Self {
+        self.transport.dns_ttl = ttl;
+        self
+    }
+
+    /// Try IPv4 addresses before IPv6 (IPv6 stays as fallback). Default on.
+    pub fn dns_prefer_ipv4(mut self, on: bool) -> Self {
+        self.transport.dns_prefer_ipv4 = on;
+        self
+    }
+
+    /// Trust roots for server certificates. Default [`TlsRoots::Bundled`](crate::TlsRoots::Bundled).
+    pub fn tls_roots(mut self, roots: crate::transport::TlsRoots) -> Self {
+        self.transport.tls_roots = roots;
+        self
+    }
+
+    /// Also trust these PEM CA certificates (private CAs, tests). Adds to the roots.
+    pub fn add_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.transport.extra_ca_pem.push(pem.into());
+        self
+    }
+
+    /// Present a client certificate (PEM chain and PEM private key) for mutual TLS.
+    pub fn client_certificate(mut self, chain_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
+        self.transport.client_cert = Some((chain_pem.into(), Secret::new(String::from_utf8_lossy(&key_pem.into()))));
+        self
+    }
+
+    /// Send everything through this proxy (`http://host:port`). Default none.
+    pub fn proxy(mut self, url: Option<String>) -> Self {
+        self.transport.proxy = url;
+        self
+    }
+
+    /// Honour `HTTPS_PROXY`/`ALL_PROXY`/`NO_PROXY` from the environment. Default off,
+    /// so a library embedded in a service never picks up a proxy by surprise.
+    pub fn proxy_from_env(mut self, on: bool) -> Self {
+        self.transport.proxy_from_env = on;
+        self
+    }
+
+    /// Share an existing transport (pool, DNS cache, TLS) instead of creating one.
+    /// Its transport-level settings win over this builder's.
+    pub fn transport(mut self, t: Transport) -> Self {
+        self.shared_transport = Some(t);
+        self
+    }
+
+    /// Retry policy. Default: 5 retries on 408, 429, 500, 502, 503, 504 with full-jitter
+    /// exponential backoff from 0.5 s up to 120 s, `Retry-After` honoured; POST only
+    /// when it provably never reached the server.
+    pub fn retry_policy(mut self, p: RetryPolicy) -> Self {
+        self.resilience.retry = p;
+        self
+    }
+
+    /// Retry budget (retries at most 20 % of recent calls plus 10 per 10 s by default);
+    /// `None` removes the budget.
+    pub fn retry_budget(mut self, b: Option<RetryBudgetConfig>) -> Self {
+        self.resilience.budget = b;
+        self
+    }
+
+    /// Circuit breaker (per host by default: opens after 10 consecutive failures, probes
+    /// after 300 s); `None` switches it off.
+    pub fn circuit_breaker(mut self, b: Option<BreakerConfig>) -> Self {
+        self.resilience.breaker = b;
+        self
+    }
+
+    /// Client-side token bucket for every call. Default: none of its own until the
+    /// server's `X-RateLimit-*` headers describe the limit (see [`adaptive_rate_limit`](Self::adaptive_rate_limit)).
+    /// `None` switches client-side limiting off entirely.
+    pub fn rate_limit(mut self, l: Option<RateLimit>) -> Self {
+        self.resilience.limit = l;
+        self
+    }
+
+    /// A separate bucket for POST, PUT and DELETE. Default none (one shared budget).
+    pub fn write_rate_limit(mut self, l: Option<RateLimit>) -> Self {
+        self.resilience.write_limit = l;
+        self
+    }
+
+    /// Follow the server's rate-limit headers and pause every caller after a 429 until
+    /// the server has a token again. Default on.
+    pub fn adaptive_rate_limit(mut self, on: bool) -> Self {
+        self.resilience.adaptive = on;
+        self
+    }
+
+    /// Identical GETs in flight at once share one request. Default on.
+    pub fn coalesce_gets(mut self, on: bool) -> Self {
+        self.resilience.coalesce_gets = on;
+        self
+    }
+
+    /// Serve the last good answer of a GET, up to this old, when the call fails with
+    /// server or network trouble. Default off.
+    pub fn stale_if_error(mut self, max_age: Option<Duration>) -> Self {
+        self.resilience.stale_if_error = max_age;
+        self
+    }
+
+    /// Run `hook` after every HTTP request (operation, attempt, status, latency, trace and
+    /// span ids), e.g. to bridge to OpenTelemetry. Called on the calling thread; keep it quick.
+    pub fn on_request(mut self, hook: impl Fn(&crate::pipeline::RequestEvent<'_>) + Send + Sync + 'static) -> Self {
+        self.hook = Some(Hook(std::sync::Arc::new(hook)));
+        self
+    }
+
+    /// Time source of the resilience stages (tests). Default: the system clock.
+    #[doc(hidden)]
+    pub fn clock(mut self, c: std::sync::Arc<dyn crate::resilience::Clock>) -> Self {
+        self.clock = Some(c);
+        self
+    }
+
+    /// The transport settings as currently set.
+    pub fn transport_options(&self) -> &TransportOptions {
+        &self.transport
+    }
+
+    pub(crate) fn config(&self) -> Result<ClientConfig> {
+        let raw = match (&self.api_url, &self.cloud_id) {
+            (Some(u), _) => u.clone(),
+            (None, Some(id)) => url::from_cloud_id(id)?,
+            (None, None) => return Err(Error::invalid("api_url (or cloud_id) is required")),
+        };
+        let base = url::parse(&raw, self.allow_insecure_http)?;
+        let client_id = self.client_id.clone().unwrap_or_default();
+        if client_id.trim().is_empty() {
+            return Err(Error::invalid("client_id is required"));
+        }
+        if client_id.chars().any(|c| c.is_control()) {
+            return Err(Error::invalid("client_id contains control characters"));
+        }
+        let client_secret = self.client_secret.clone().unwrap_or_else(|| Secret::new(""));
+        if client_secret.expose().trim().is_empty() {
+            return Err(Error::invalid("client_secret is required"));
+        }
+        let v = self.api_version.trim_matches('/');
+        if v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') {
+            return Err(Error::invalid(format!(
+                "api_version {:?} must be like v1",
+                self.api_version
+            )));
+        }
+        check_timeout("read_timeout", self.read_timeout)?;
+        check_timeout("call_timeout", self.call_timeout)?;
+        if self.token_refresh_margin > Duration::from_secs(3600) {
+            return Err(Error::invalid("token_refresh_margin above 1 h"));
+        }
+        if self.max_response_bytes < 1024 {
+            return Err(Error::invalid("max_response_bytes must be at least 1024"));
+        }
+        if self.user_agent.chars().any(|c| c.is_control()) {
+            return Err(Error::invalid("user_agent contains control characters"));
+        }
+        self.transport.validate()?;
+        let r = &self.resilience;
+        for l in [&r.limit, &r.write_limit].into_iter().flatten() {
+            l.validate()?;
+        }
+        if r.retry.max_retries > 100 {
+            return Err(Error::invalid("max_retries above 100"));
+        }
+        if r.retry.backoff_max > MAX_TIMEOUT || r.retry.backoff_factor > MAX_TIMEOUT {
+            return Err(Error::invalid("backoff above 24 h"));
+        }
+        if let Some(b) = &r.budget
+            && (!(0.0..=1.0).contains(&b.ratio) || b.window.is_zero())
+        {
+            return Err(Error::invalid(
+                "retry budget ratio must be within 0..=1 and its window above zero",
+            ));
+        }
+        if let Some(b) = &r.breaker
+            && (b.failure_threshold == 0 || b.recovery_timeout.is_zero() || b.recovery_timeout > MAX_TIMEOUT)
+        {
+            return Err(Error::invalid(
+                "breaker failure_threshold must be >= 1 and recovery_timeout within (0, 24 h]",
+            ));
+        }
+        if r.stale_if_error.is_some_and(|d| d > MAX_TIMEOUT) {
+            return Err(Error::invalid("stale_if_error above 24 h"));
+        }
+        Ok(ClientConfig {
+            base,
+            api_prefix: format!("/api/{v}"),
+            client_id,
+            client_secret,
+            read_timeout: self.read_timeout,
+            call_timeout: self.call_timeout,
+            user_agent: self.user_agent.clone(),
+            token_refresh_margin: self.token_refresh_margin,
+            max_response_bytes: self.max_response_bytes,
+            resilience: self.resilience.clone(),
+            hook: self.hook.clone(),
+        })
+    }
+
+    /// Validate every setting and build the client. Fails with `InvalidInput` naming
+    /// the first bad setting; never panics.
+    pub fn build(self) -> Result<Client> {
+        let cfg = self.config()?;
+        let transport = match self.shared_transport {
+            Some(t) => t,
+            None => Transport::new(&self.transport)?,
+        };
+        let clock = self.clock.unwrap_or_else(crate::resilience::clock::system);
+        Ok(Client::from_parts(cfg, transport, clock))
+    }
+}

@@ -1,0 +1,247 @@
+//! The one error type of the library: what went wrong, whether trying again can
+//! help, and how long the server asked us to wait.
+
+use std::fmt;
+use std::time::Duration;
+
+/// Which phase of a call ran out of time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutPhase {
+    /// Resolving the host name.
+    Resolve,
+    /// TCP connect and TLS handshake.
+    Connect,
+    /// Sending the request.
+    Send,
+    /// Waiting for and reading the response head.
+    Response,
+    /// Reading the response body.
+    Body,
+    /// The whole call (all attempts) exceeded its deadline.
+    Call,
+    /// Waiting for a connection slot of the per-host cap.
+    PoolWait,
+}
+
+/// The parsed `ErrorResponse` body the API sends with 400, 404 and 500.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ApiErrorBody {
+    pub error_message: Option<String>,
+    pub status_error: Option<String>,
+    pub error_details: std::collections::BTreeMap<String, Vec<ApiErrorDetail>>,
+}
+
+/// One entry of `errorDetails`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ApiErrorDetail {
+    pub error_code: Option<String>,
+    pub message: Option<String>,
+    pub params: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What kind of failure an [`Error`] is.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The caller passed something unusable (bad URL, empty id, bad option). Never retryable.
+    InvalidInput,
+    /// The host name could not be resolved.
+    Dns,
+    /// TCP connect failed (refused, unreachable). The request never reached the server.
+    Connect,
+    /// TLS handshake or certificate verification failed.
+    Tls,
+    /// A time budget ran out.
+    Timeout(TimeoutPhase),
+    /// The connection broke while the request or response was in flight
+    /// (reset, closed early, truncated body, malformed HTTP).
+    Io,
+    /// The server answered with a non-success status.
+    Http {
+        status: u16,
+        /// The parsed `ErrorResponse`, when the body was one.
+        body: Option<ApiErrorBody>,
+        /// The raw body (at most 64 KiB kept), for anything else.
+        raw: String,
+    },
+    /// The token endpoint answered with a non-success status (or an unusable body).
+    /// Failures that got no answer keep their own kind (`Dns`, `Connect`, `Tls`, `Timeout`…).
+    Auth { status: u16 },
+    /// The response body could not be decoded as the expected type.
+    Decode,
+    /// The response body exceeded the configured limit.
+    BodyTooLarge { limit: u64 },
+    /// The local rate limiter refused the call (fail-fast mode).
+    RateLimited,
+    /// The circuit breaker is open for this host.
+    CircuitOpen,
+    /// Every connection slot of the per-host cap is taken (fail-fast mode).
+    PoolExhausted,
+    /// The call was cancelled by the caller.
+    Cancelled,
+}
+
+/// An error from the Cloud Connexa client.
+///
+/// Messages never contain the client secret, a bearer token or an `Authorization` header.
+///
+/// One pointer wide, so `Result<T, Error>` stays small on the happy path.
+#[derive(Debug, Clone)]
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+#[derive(Debug, Clone)]
+struct Inner {
+    kind: ErrorKind,
+    message: String,
+    retry_after: Option<Duration>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                message: message.into(),
+                retry_after: None,
+            }),
+        }
+    }
+
+    pub(crate) fn invalid(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::InvalidInput, message)
+    }
+
+    pub(crate) fn with_retry_after(mut self, d: Option<Duration>) -> Error {
+        self.inner.retry_after = d;
+        self
+    }
+
+    /// The same error with `context: ` in front of its message.
+    pub(crate) fn context(mut self, context: &str) -> Error {
+        self.inner.message = format!("{context}: {}", self.inner.message);
+        self
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.inner.kind
+    }
+
+    /// Human-readable detail (also part of `Display`).
+    pub fn message(&self) -> &str {
+        &self.inner.message
+    }
+
+    /// The HTTP status, for `Http` and `Auth` errors.
+    pub fn status(&self) -> Option<u16> {
+        match self.inner.kind {
+            ErrorKind::Http { status, .. } => Some(status),
+            ErrorKind::Auth { status } if status != 0 => Some(status),
+            _ => None,
+        }
+    }
+
+    /// The parsed `ErrorResponse` body of an `Http` error.
+    pub fn api_error(&self) -> Option<&ApiErrorBody> {
+        match &self.inner.kind {
+            ErrorKind::Http { body, .. } => body.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// How long the server (`Retry-After`), the limiter or the breaker asked to wait.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.inner.retry_after
+    }
+
+    /// Whether the same call may succeed if tried again later: connection failures,
+    /// timeouts, 408, 429, 5xx, rate limiting, an open breaker, an exhausted pool.
+    /// Input, TLS, decode and other 4xx errors are not.
+    pub fn is_retryable(&self) -> bool {
+        match &self.inner.kind {
+            ErrorKind::Dns | ErrorKind::Connect | ErrorKind::Timeout(_) | ErrorKind::Io => true,
+            ErrorKind::Http { status, .. } => matches!(status, 408 | 429 | 500..=599),
+            ErrorKind::Auth { status } => *status == 0 || *status == 429 || *status >= 500,
+            ErrorKind::RateLimited | ErrorKind::CircuitOpen | ErrorKind::PoolExhausted => true,
+            ErrorKind::InvalidInput
+            | ErrorKind::Tls
+            | ErrorKind::Decode
+            | ErrorKind::BodyTooLarge { .. }
+            | ErrorKind::Cancelled => false,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match &self.inner.kind {
+            ErrorKind::InvalidInput => "invalid input".to_string(),
+            ErrorKind::Dns => "DNS resolution failed".to_string(),
+            ErrorKind::Connect => "connection failed".to_string(),
+            ErrorKind::Tls => "TLS failure".to_string(),
+            ErrorKind::Timeout(p) => format!("timed out ({p:?})"),
+            ErrorKind::Io => "connection broken".to_string(),
+            ErrorKind::Http { status, .. } => format!("HTTP {status}"),
+            ErrorKind::Auth { status: 0 } => "authentication failed".to_string(),
+            ErrorKind::Auth { status } => format!("authentication failed (HTTP {status})"),
+            ErrorKind::Decode => "unexpected response body".to_string(),
+            ErrorKind::BodyTooLarge { limit } => format!("response body larger than {limit} bytes"),
+            ErrorKind::RateLimited => "rate limited".to_string(),
+            ErrorKind::CircuitOpen => "circuit open".to_string(),
+            ErrorKind::PoolExhausted => "connection pool exhausted".to_string(),
+            ErrorKind::Cancelled => "cancelled".to_string(),
+        };
+        write!(f, "{what}")?;
+        if !self.inner.message.is_empty() {
+            write!(f, ": {}", self.inner.message)?;
+        }
+        if let Some(d) = self.inner.retry_after {
+            write!(f, " (retry after {:.3} s)", d.as_secs_f64())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Result with the library's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retryable_classes() {
+        let http = |s| {
+            Error::new(
+                ErrorKind::Http {
+                    status: s,
+                    body: None,
+                    raw: String::new(),
+                },
+                "",
+            )
+        };
+        assert!(http(503).is_retryable() && http(429).is_retryable() && http(408).is_retryable());
+        assert!(!http(404).is_retryable() && !http(400).is_retryable());
+        assert!(Error::new(ErrorKind::Connect, "x").is_retryable());
+        assert!(!Error::invalid("x").is_retryable());
+        assert_eq!(http(404).status(), Some(404));
+        assert_eq!(Error::new(ErrorKind::Auth { status: 401 }, "").status(), Some(401));
+    }
+
+    #[test]
+    fn display_is_useful() {
+        let e = Error::new(ErrorKind::Timeout(TimeoutPhase::Connect), "to api.example:443")
+            .with_retry_after(Some(Duration::from_millis(1500)));
+        assert_eq!(
+            e.to_string(),
+            "timed out (Connect): to api.example:443 (retry after 1.500 s)"
+        );
+    }
+}

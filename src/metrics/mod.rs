@@ -1,0 +1,217 @@
+//! The per-client metrics registry. Recording is lock-free: counters and
+//! histograms live in a fixed table indexed by operation, created on first use.
+//! [`Client::metrics`](crate::Client::metrics) assembles a [`MetricsSnapshot`], which
+//! serialises to JSON and renders as Prometheus text.
+
+mod histogram;
+mod operations;
+mod prometheus;
+mod snapshot;
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+pub use histogram::{Histogram, HistogramSnapshot, PRECISION};
+pub use operations::OPERATIONS;
+pub use snapshot::{
+    AuthMetrics, BreakerMetrics, CallMetrics, DnsMetrics, LatencyMetrics, LimiterMetrics, MetricsSnapshot, PoolMetrics,
+    RequestCount,
+};
+
+use crate::request::Method;
+
+/// Status classes of a request: 2xx, 3xx, 4xx, 5xx, or no status (transport error).
+pub const CLASSES: [&str; 5] = ["2xx", "3xx", "4xx", "5xx", "error"];
+const METHODS: [Method; 4] = [Method::Get, Method::Post, Method::Put, Method::Delete];
+
+fn class(status: Option<u16>) -> usize {
+    match status {
+        Some(s) if (200..300).contains(&s) => 0,
+        Some(s) if (300..400).contains(&s) => 1,
+        Some(s) if (400..500).contains(&s) => 2,
+        Some(_) => 3,
+        None => 4,
+    }
+}
+
+fn method_index(m: Method) -> usize {
+    METHODS.iter().position(|x| *x == m).unwrap_or(0)
+}
+
+/// Counters and latency of one operation.
+#[derive(Default)]
+pub(crate) struct OpMetrics {
+    /// HTTP requests sent (attempts), by method and status class.
+    requests: [[AtomicU64; 5]; 4],
+    /// Calls finished, successful and failed.
+    calls_ok: AtomicU64,
+    calls_failed: AtomicU64,
+    /// End-to-end call latency (retries and waits included).
+    latency: Histogram,
+}
+
+/// The registry of one client.
+pub struct Metrics {
+    ops: Box<[OnceLock<Box<OpMetrics>>]>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            ops: (0..operations::SLOTS).map(|_| OnceLock::new()).collect(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Metrics {
+    fn op(&self, op: &str) -> &OpMetrics {
+        self.ops[operations::index(op)].get_or_init(Box::default)
+    }
+
+    /// One HTTP request of `op` ended with `status` (`None`: no response).
+    pub(crate) fn record_request(&self, op: &str, method: Method, status: Option<u16>) {
+        self.op(op).requests[method_index(method)][class(status)].fetch_add(1, Relaxed);
+    }
+
+    /// One call of `op` ended after `latency`.
+    pub(crate) fn record_call(&self, op: &str, ok: bool, latency: Duration) {
+        let m = self.op(op);
+        if ok { &m.calls_ok } else { &m.calls_failed }.fetch_add(1, Relaxed);
+        m.latency.record(latency);
+    }
+
+    /// Request counts, call counts and latency of every operation seen so far.
+    pub(crate) fn per_operation(
+        &self,
+    ) -> (
+        Vec<RequestCount>,
+        Vec<CallMetrics>,
+        Vec<(&'static str, HistogramSnapshot)>,
+    ) {
+        let (mut reqs, mut calls, mut lat) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, slot) in self.ops.iter().enumerate() {
+            let Some(m) = slot.get() else { continue };
+            let name = operations::name(i);
+            for (mi, by_class) in m.requests.iter().enumerate() {
+                for (ci, c) in by_class.iter().enumerate() {
+                    let n = c.load(Relaxed);
+                    if n > 0 {
+                        reqs.push(RequestCount {
+                            operation: name.into(),
+                            method: METHODS[mi].as_str().into(),
+                            status_class: CLASSES[ci].into(),
+                            count: n,
+                        });
+                    }
+                }
+            }
+            let (ok, failed) = (m.calls_ok.load(Relaxed), m.calls_failed.load(Relaxed));
+            if ok + failed > 0 {
+                calls.push(CallMetrics {
+                    operation: name.into(),
+                    succeeded: ok,
+                    failed,
+                });
+                lat.push((name, m.latency.snapshot()));
+            }
+        }
+        (reqs, calls, lat)
+    }
+}
+
+/// Assemble the snapshot of a client from its registry and its stages' counters.
+pub(crate) fn snapshot_of(client: &crate::Client) -> MetricsSnapshot {
+    let inner = client.inner();
+    let s = &inner.stages;
+    let t = &inner.transport;
+    let (requests, calls, lat) = s.metrics.per_operation();
+    let latency = lat
+        .into_iter()
+        .map(|(op, h)| LatencyMetrics {
+            operation: op.into(),
+            count: h.count,
+            mean: h.mean_micros() / 1e6,
+            p50: h.quantile(0.5) as f64 / 1e6,
+            p95: h.quantile(0.95) as f64 / 1e6,
+            p99: h.quantile(0.99) as f64 / 1e6,
+            max: h.max_micros as f64 / 1e6,
+            precision: PRECISION,
+            buckets: prometheus::BUCKETS
+                .iter()
+                .map(|le| (*le, h.count_le((le * 1e6) as u64)))
+                .collect(),
+            sum: h.sum_micros as f64 / 1e6,
+        })
+        .collect();
+    let st = &s.stats;
+    let host = inner.cfg.base.host.clone();
+    let (in_use, waiting) = t.host_gauges(&host);
+    let conns = t.connection_stats();
+    let (opened, closed) = (conns.opened.load(Relaxed), conns.closed.load(Relaxed));
+    let dns = t.dns_stats();
+    let auth = client.auth_stats();
+    MetricsSnapshot {
+        requests,
+        calls,
+        latency,
+        retries: st.retries.load(Relaxed),
+        retry_budget_refusals: st.budget_refusals.load(Relaxed),
+        stale_connection_retries: st.stale_connection_retries.load(Relaxed),
+        coalesced: s.coalesced(),
+        stale_served: s.stale_served(),
+        breaker: BreakerMetrics {
+            states: s
+                .breaker_states()
+                .into_iter()
+                .map(|(k, v)| {
+                    let name = match v {
+                        crate::resilience::BreakerState::Closed => "closed",
+                        crate::resilience::BreakerState::Open => "open",
+                        crate::resilience::BreakerState::HalfOpen => "half_open",
+                    };
+                    (k, name.to_string())
+                })
+                .collect(),
+            transitions: st.breaker_transitions.load(Relaxed),
+            rejections: st.breaker_rejections.load(Relaxed),
+        },
+        limiter: LimiterMetrics {
+            waits: st.limiter_waits.load(Relaxed),
+            wait_seconds: st.limiter_wait_micros.load(Relaxed) as f64 / 1e6,
+            refusals: st.limiter_refusals.load(Relaxed),
+            throttled: st.throttled.load(Relaxed),
+            rate_per_sec: s.limiter_rate(),
+            redis_fallbacks: 0,
+        },
+        pool: PoolMetrics {
+            host,
+            opened,
+            closed,
+            open: opened.saturating_sub(closed),
+            in_use: in_use as u64,
+            waiting,
+            connect_failures: conns.connect_failures.load(Relaxed),
+            cap_waits: t.permit_stats().waits.load(Relaxed),
+            cap_refusals: t.permit_stats().refusals.load(Relaxed),
+        },
+        dns: DnsMetrics {
+            hits: dns.hits.load(Relaxed),
+            lookups: dns.lookups.load(Relaxed),
+            failures: dns.failures.load(Relaxed),
+            stale_served: dns.stale_served.load(Relaxed),
+        },
+        auth: AuthMetrics {
+            token_fetches: auth.fetches.load(Relaxed),
+            fetch_failures: auth.failures.load(Relaxed),
+            rejected: auth.rejected.load(Relaxed),
+            seconds_to_refresh: client.token_time_to_refresh().map(|d| d.as_secs_f64()),
+        },
+    }
+}

@@ -1,0 +1,201 @@
+//! Every operation name the client can report: the spec's operationIds (the token
+//! request included), the v1.2 extras and `raw`. Metrics are kept in a fixed table
+//! indexed by these, so recording never takes a lock.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// All known operation names, sorted.
+pub const OPERATIONS: &[&str] = &[
+    "activateHostConnector",
+    "activateNetworkConnector",
+    "activateUser",
+    "addAccessGroupDestination",
+    "addAccessGroupSource",
+    "allowListAddDomains",
+    "allowListRemoveDomains",
+    "blockListAddDomains",
+    "blockListRemoveDomains",
+    "create",
+    "createAccessGroup",
+    "createApplication",
+    "createApplication_1",
+    "createConnector",
+    "createConnector_1",
+    "createDevice",
+    "createDnsRecord",
+    "createHost",
+    "createNetwork",
+    "createNetworkRoute",
+    "createService",
+    "createService_1",
+    "createUser",
+    "createUserGroup",
+    "create_1",
+    "delete",
+    "deleteAccessGroup",
+    "deleteAccessGroupDestination",
+    "deleteAccessGroupSource",
+    "deleteApplication",
+    "deleteApplication_1",
+    "deleteConnector",
+    "deleteConnector_1",
+    "deleteDevice",
+    "deleteDnsRecord",
+    "deleteHost",
+    "deleteNetwork",
+    "deleteNetworkRoute",
+    "deleteService",
+    "deleteService_1",
+    "deleteUser",
+    "deleteUserGroup",
+    "delete_1",
+    "disableAccessVisibility",
+    "disableDnsLog",
+    "enableAccessVisibility",
+    "enableDnsLog",
+    "encryptConnectorProfile",
+    "encryptConnectorProfile_1",
+    "generateConnectorProfile",
+    "generateConnectorProfile_1",
+    "generateDeviceProfile",
+    "get",
+    "getAccessGroupsPage",
+    "getAccessGroupsPage_1",
+    "getAccessVisibilityEnabled",
+    "getApplication",
+    "getApplication_1",
+    "getApplicationsPage",
+    "getApplicationsPage_1",
+    "getBundledApp",
+    "getBundledApp_1",
+    "getClientOptions",
+    "getConnectionTimeout",
+    "getConnector",
+    "getConnector_1",
+    "getConnectors",
+    "getConnectorsPage",
+    "getDefaultConnectAuth",
+    "getDefaultDnsSuffix",
+    "getDefaultRegion",
+    "getDevice",
+    "getDeviceAllowancePerUser",
+    "getDeviceEnforcementLevel",
+    "getDevices",
+    "getDnsLogEnabled",
+    "getDnsProxyEnabled",
+    "getDnsRecord",
+    "getDnsServerAddresses",
+    "getDnsZones",
+    "getDomainRoutingSubnet",
+    "getForceUpdateDeviceAllowance",
+    "getHost",
+    "getHostsPage",
+    "getIpAllocationMode",
+    "getIpServicesPage",
+    "getIpServicesPage_1",
+    "getLdapGroupMappings",
+    "getNetwork",
+    "getNetworkRoute",
+    "getNetworkRoutesPage",
+    "getNetworksPage",
+    "getPageOfDnsRecords",
+    "getProfileDistribution",
+    "getRoutesAdvancedConfigurationEnabled",
+    "getSamlGroupMappings",
+    "getService",
+    "getService_1",
+    "getSessions",
+    "getSnat",
+    "getSubnet",
+    "getTopology",
+    "getTrustedDevicesAllowed",
+    "getTwoFactorAuthEnabled",
+    "getUser",
+    "getUserDnsResolutions",
+    "getUserGroup",
+    "getUserGroupsPage",
+    "getUsers",
+    "getVpnRegions",
+    "get_1",
+    "get_2",
+    "get_3",
+    "raw",
+    "requestToken",
+    "revokeConnectorProfile",
+    "revokeConnectorProfile_1",
+    "revokeDeviceProfile",
+    "setClientOptions",
+    "setConnectionTimeout",
+    "setDefaultConnectAuth",
+    "setDefaultDnsSuffix",
+    "setDefaultRegion",
+    "setDeviceAllowancePerUser",
+    "setDeviceEnforcementLevel",
+    "setDnsProxyEnabled",
+    "setDnsServerAddresses",
+    "setDnsZones",
+    "setDomainRoutingSubnet",
+    "setForceUpdateDeviceAllowance",
+    "setIpAllocationMode",
+    "setProfileDistribution",
+    "setRoutesAdvancedConfigurationEnabled",
+    "setSnat",
+    "setSubnet",
+    "setTopology",
+    "setTrustedDevicesAllowed",
+    "setTwoFactorAuthEnabled",
+    "startIpSecConnection",
+    "stopIpSecConnection",
+    "suspendHostConnector",
+    "suspendNetworkConnector",
+    "suspendUser",
+    "update",
+    "updateAccessGroup",
+    "updateApplication",
+    "updateApplication_1",
+    "updateConnector",
+    "updateConnector_1",
+    "updateDevice",
+    "updateDnsRecord",
+    "updateHost",
+    "updateNetwork",
+    "updateNetworkRoute",
+    "updateService",
+    "updateService_1",
+    "updateUser",
+    "updateUserGroup",
+    "update_1",
+];
+
+/// Index of `op` in [`OPERATIONS`]; unknown names share the last slot (reported as `other`).
+pub fn index(op: &str) -> usize {
+    static MAP: OnceLock<HashMap<&'static str, usize>> = OnceLock::new();
+    let map = MAP.get_or_init(|| OPERATIONS.iter().enumerate().map(|(i, o)| (*o, i)).collect());
+    map.get(op).copied().unwrap_or(OPERATIONS.len())
+}
+
+/// Name of slot `i` (`other` for the overflow slot).
+pub fn name(i: usize) -> &'static str {
+    OPERATIONS.get(i).copied().unwrap_or("other")
+}
+
+/// Number of slots, the overflow slot included.
+pub const SLOTS: usize = OPERATIONS.len() + 1;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorted_unique_and_indexed() {
+        assert!(OPERATIONS.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(
+            OPERATIONS.len(),
+            159,
+            "144 spec operations (the token request among them), 14 v1.2 extras, raw"
+        );
+        assert_eq!(name(index("getNetworksPage")), "getNetworksPage");
+        assert_eq!(name(index("no-such-op")), "other");
+    }
+}

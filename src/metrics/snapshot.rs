@@ -1,0 +1,138 @@
+//! The metrics snapshot: plain data, `serde::Serialize` for the JSON export.
+
+use serde::Serialize;
+
+/// HTTP requests of one operation, method and status class.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestCount {
+    pub operation: String,
+    pub method: String,
+    /// `2xx`, `3xx`, `4xx`, `5xx`, or `error` (no response: connect, TLS, timeout, reset).
+    pub status_class: String,
+    pub count: u64,
+}
+
+/// Calls of one operation as the caller saw them (after retries).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CallMetrics {
+    pub operation: String,
+    pub succeeded: u64,
+    pub failed: u64,
+}
+
+/// End-to-end call latency of one operation, in seconds, within `precision` (relative).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LatencyMetrics {
+    pub operation: String,
+    pub count: u64,
+    pub mean: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+    pub precision: f64,
+    /// Cumulative counts at the Prometheus bucket bounds (`le`, seconds).
+    #[serde(skip)]
+    pub buckets: Vec<(f64, u64)>,
+    #[serde(skip)]
+    pub sum: f64,
+}
+
+/// Circuit breaker state and counters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BreakerMetrics {
+    /// `(scope, state)` for every breaker: `closed`, `open` or `half_open`.
+    pub states: Vec<(String, String)>,
+    pub transitions: u64,
+    pub rejections: u64,
+}
+
+/// Client-side rate limiter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LimiterMetrics {
+    pub waits: u64,
+    pub wait_seconds: f64,
+    pub refusals: u64,
+    /// 429 answers received.
+    pub throttled: u64,
+    /// Current rate of the read (or only) bucket, tokens per second; `None` without a limiter.
+    pub rate_per_sec: Option<f64>,
+    /// Times the Redis-shared limiter fell back to the local bucket.
+    pub redis_fallbacks: u64,
+}
+
+/// Connections of the transport, for the client's host.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PoolMetrics {
+    pub host: String,
+    pub opened: u64,
+    pub closed: u64,
+    /// Open now (opened - closed).
+    pub open: u64,
+    /// Calls holding a connection slot (only counted with a per-host cap).
+    pub in_use: u64,
+    /// Calls waiting for a slot of the per-host cap.
+    pub waiting: u64,
+    pub connect_failures: u64,
+    pub cap_waits: u64,
+    pub cap_refusals: u64,
+}
+
+/// The DNS cache.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DnsMetrics {
+    pub hits: u64,
+    pub lookups: u64,
+    pub failures: u64,
+    pub stale_served: u64,
+}
+
+/// The token manager.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuthMetrics {
+    pub token_fetches: u64,
+    pub fetch_failures: u64,
+    /// Tokens dropped after a 401.
+    pub rejected: u64,
+    /// Seconds until the cached token is refreshed (`None` when none is cached).
+    pub seconds_to_refresh: Option<f64>,
+}
+
+/// Everything the client measures, at one moment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricsSnapshot {
+    pub requests: Vec<RequestCount>,
+    pub calls: Vec<CallMetrics>,
+    pub latency: Vec<LatencyMetrics>,
+    pub retries: u64,
+    pub retry_budget_refusals: u64,
+    pub stale_connection_retries: u64,
+    pub coalesced: u64,
+    pub stale_served: u64,
+    pub breaker: BreakerMetrics,
+    pub limiter: LimiterMetrics,
+    pub pool: PoolMetrics,
+    pub dns: DnsMetrics,
+    pub auth: AuthMetrics,
+}
+
+impl MetricsSnapshot {
+    /// Requests of `op` in `class` (all methods).
+    pub fn requests_of(&self, op: &str, class: &str) -> u64 {
+        self.requests
+            .iter()
+            .filter(|r| r.operation == op && r.status_class == class)
+            .map(|r| r.count)
+            .sum()
+    }
+
+    /// Total HTTP requests sent (all operations, classes and methods).
+    pub fn total_requests(&self) -> u64 {
+        self.requests.iter().map(|r| r.count).sum()
+    }
+
+    /// The snapshot as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
+}

@@ -1,0 +1,417 @@
+//! The request pipeline, one path for every call (typed, raw, Rust or C):
+//!
+//! ```text
+//! coalesce ─► limiter ─► breaker ─► token ─► per-host slot ─► send
+//!          ─► classify: breaker.record, limiter.observe / pause on 429
+//!          ─► retry? (policy, budget, Retry-After, idempotency, deadline) ─► limiter …
+//! ```
+//! Nothing here sleeps while holding a lock.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Instant;
+
+use crate::client::{Client, http_error};
+use crate::config::Resilience;
+use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
+use crate::metrics::Metrics;
+use crate::request::{Call, Method, Payload};
+use crate::resilience::{
+    BreakerState, Breakers, Bucket, Clock, Coalescer, Outcome, RetryBudget, RetryPolicy, ServerLimits, StaleCache,
+};
+use crate::trace::{TraceContext, current_trace_context, new_span_id, span_hex};
+use crate::transport::{HttpRequest, HttpResponse, opened_by_this_thread};
+
+/// One HTTP request as the per-request hook sees it.
+#[derive(Debug, Clone)]
+pub struct RequestEvent<'a> {
+    pub operation: &'a str,
+    pub method: Method,
+    /// 1 for the first request of a call, then 2, 3… (retries, token refresh, fresh connection).
+    pub attempt: u32,
+    /// The HTTP status, or `None` when no response came (see `error`).
+    pub status: Option<u16>,
+    pub error: Option<&'a Error>,
+    pub latency: std::time::Duration,
+    /// W3C trace id (32 hex digits) and this request's span id (16 hex digits).
+    pub trace_id: String,
+    pub span_id: String,
+}
+
+/// A callback run after every HTTP request (any thread; keep it quick).
+pub type RequestHook = Arc<dyn Fn(&RequestEvent<'_>) + Send + Sync>;
+
+/// What one call carries through its attempts.
+struct CallCtx {
+    trace: TraceContext,
+    attempts: std::cell::Cell<u32>,
+}
+
+/// Counters of the resilience stages.
+#[derive(Debug, Default)]
+pub struct StageStats {
+    /// Calls made (first attempts).
+    pub calls: AtomicU64,
+    /// Retries sent.
+    pub retries: AtomicU64,
+    /// Retries refused by the retry budget.
+    pub budget_refusals: AtomicU64,
+    /// Times a caller waited for the rate limiter.
+    pub limiter_waits: AtomicU64,
+    /// Total time spent waiting for the rate limiter, in microseconds.
+    pub limiter_wait_micros: AtomicU64,
+    /// Calls refused by the rate limiter (fail-fast mode or wait too long).
+    pub limiter_refusals: AtomicU64,
+    /// 429 answers received.
+    pub throttled: AtomicU64,
+    /// Calls refused because the breaker was open.
+    pub breaker_rejections: AtomicU64,
+    /// Breaker state changes.
+    pub breaker_transitions: Arc<AtomicU64>,
+    /// Retries on a fresh connection after a stale pooled one.
+    pub stale_connection_retries: AtomicU64,
+}
+
+/// The stateful stages of one client.
+pub(crate) struct Stages {
+    clock: Arc<dyn Clock>,
+    retry: RetryPolicy,
+    budget: Option<RetryBudget>,
+    breakers: Option<Breakers>,
+    reads: Option<Bucket>,
+    writes: Option<Bucket>,
+    adaptive: bool,
+    coalesce: Option<Coalescer<HttpResponse>>,
+    stale: Option<StaleCache<HttpResponse>>,
+    pub stats: StageStats,
+    pub metrics: Metrics,
+    hook: Option<RequestHook>,
+}
+
+impl Stages {
+    pub fn new(r: &Resilience, hook: Option<RequestHook>, clock: Arc<dyn Clock>) -> Stages {
+        let transitions = Arc::new(AtomicU64::new(0));
+        let t2 = transitions.clone();
+        Stages {
+            retry: r.retry.clone(),
+            budget: r.budget.clone().map(|b| RetryBudget::new(b, clock.clone())),
+            breakers: r.breaker.clone().map(|b| {
+                Breakers::new(
+                    b,
+                    clock.clone(),
+                    Some(Box::new(move |t: &crate::resilience::Transition| {
+                        t2.fetch_add(1, Relaxed);
+                        log::warn!(target: "cloudconnexa", "circuit breaker for {}: {:?} -> {:?}", t.key, t.from, t.to);
+                    })),
+                )
+            }),
+            reads: r.limit.as_ref().map(|l| Bucket::new(l, clock.clone())),
+            writes: r.write_limit.as_ref().map(|l| Bucket::new(l, clock.clone())),
+            adaptive: r.adaptive,
+            coalesce: r.coalesce_gets.then(Coalescer::default),
+            stale: r.stale_if_error.map(|age| StaleCache::new(age, 1024, clock.clone())),
+            stats: StageStats {
+                breaker_transitions: transitions,
+                ..StageStats::default()
+            },
+            metrics: Metrics::default(),
+            hook,
+            clock,
+        }
+    }
+
+    /// `(scope, state)` of every breaker.
+    pub fn breaker_states(&self) -> Vec<(String, BreakerState)> {
+        self.breakers.as_ref().map(|b| b.states()).unwrap_or_default()
+    }
+
+    /// Current rate of the read (or only) bucket.
+    pub fn limiter_rate(&self) -> Option<f64> {
+        self.reads.as_ref().map(Bucket::rate_per_sec)
+    }
+
+    pub fn breaker_state(&self, host: &str, op: &str) -> BreakerState {
+        self.breakers
+            .as_ref()
+            .map_or(BreakerState::Closed, |b| b.state(host, op))
+    }
+
+    fn bucket(&self, method: Method) -> Option<&Bucket> {
+        match method {
+            Method::Get => self.reads.as_ref(),
+            _ => self.writes.as_ref().or(self.reads.as_ref()),
+        }
+    }
+
+    /// Calls answered by another identical call's flight.
+    pub fn coalesced(&self) -> u64 {
+        self.coalesce.as_ref().map_or(0, |c| c.saved.load(Relaxed))
+    }
+
+    /// Answers served stale.
+    pub fn stale_served(&self) -> u64 {
+        self.stale.as_ref().map_or(0, |c| c.served.load(Relaxed))
+    }
+}
+
+/// Failures worth hiding behind a stale answer.
+fn serve_stale_on(e: &Error) -> bool {
+    matches!(e.kind(), ErrorKind::CircuitOpen | ErrorKind::RateLimited) || e.is_retryable()
+}
+
+/// Run `call`: coalesced and stale-served when it is a GET, retried as the policy says,
+/// measured end to end.
+pub(crate) fn execute(client: &Client, call: &Call) -> Result<HttpResponse> {
+    let start = Instant::now();
+    let ctx = CallCtx {
+        trace: current_trace_context().unwrap_or_else(TraceContext::new_random),
+        attempts: 0.into(),
+    };
+    let r = execute_traced(client, call, &ctx);
+    client
+        .inner()
+        .stages
+        .metrics
+        .record_call(call.op, r.is_ok(), start.elapsed());
+    r
+}
+
+fn execute_traced(client: &Client, call: &Call, ctx: &CallCtx) -> Result<HttpResponse> {
+    let s = &client.inner().stages;
+    if call.method != Method::Get {
+        return with_retries(client, call, ctx);
+    }
+    let key = client.url(call);
+    let run = || {
+        let r = with_retries(client, call, ctx);
+        match (&r, &s.stale) {
+            (Ok(resp), Some(cache)) => cache.store(&key, resp.clone()),
+            (Err(e), Some(cache)) if serve_stale_on(e) => {
+                if let Some(old) = cache.stale(&key) {
+                    log::warn!(target: "cloudconnexa", "{}: serving the last good answer after: {e}", call.op);
+                    return Ok(old);
+                }
+            }
+            _ => {}
+        }
+        r
+    };
+    match &s.coalesce {
+        Some(c) => c.run(&key, run),
+        None => run(),
+    }
+}
+
+fn with_retries(client: &Client, call: &Call, ctx: &CallCtx) -> Result<HttpResponse> {
+    crate::cancel::check()?;
+    let inner = client.inner();
+    let s = &inner.stages;
+    let deadline = Instant::now() + inner.cfg.call_timeout;
+    s.stats.calls.fetch_add(1, Relaxed);
+    if let Some(b) = &s.budget {
+        b.record_request();
+    }
+    let mut retries = 0u32;
+    loop {
+        let err = match attempt(client, call, deadline, ctx) {
+            Ok(resp) => return Ok(resp),
+            Err(e) => e,
+        };
+        if retries >= s.retry.max_retries || !s.retry.is_retryable(call.method, &err) {
+            return Err(err);
+        }
+        let wait = s.retry.backoff(retries + 1, err.retry_after());
+        if Instant::now() + wait >= deadline {
+            return Err(err.context("no time left in the call deadline for another attempt"));
+        }
+        if let Some(b) = &s.budget
+            && !b.try_retry()
+        {
+            s.stats.budget_refusals.fetch_add(1, Relaxed);
+            log::warn!(target: "cloudconnexa", "{}: retry budget exhausted, not retrying: {err}", call.op);
+            return Err(err.context("retry budget exhausted"));
+        }
+        retries += 1;
+        log::debug!(target: "cloudconnexa", "{}: {err}; retry {retries} in {:.3} s", call.op, wait.as_secs_f64());
+        s.stats.retries.fetch_add(1, Relaxed);
+        pause(s, wait)?;
+    }
+}
+
+/// One attempt: limiter, breaker, token, slot, send, classify. Handles the one token
+/// refresh after a 401 and the one fresh-connection retry after a stale pooled connection.
+fn attempt(client: &Client, call: &Call, deadline: Instant, ctx: &CallCtx) -> Result<HttpResponse> {
+    let inner = client.inner();
+    let (cfg, s) = (&inner.cfg, &inner.stages);
+    let host = cfg.base.host.as_str();
+    let bucket = s.bucket(call.method);
+    if let Some(b) = bucket {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match b.reserve(Some(left)) {
+            Ok(w) if !w.is_zero() => {
+                s.stats.limiter_waits.fetch_add(1, Relaxed);
+                s.stats.limiter_wait_micros.fetch_add(w.as_micros() as u64, Relaxed);
+                pause(s, w)?;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                s.stats.limiter_refusals.fetch_add(1, Relaxed);
+                return Err(e);
+            }
+        }
+    }
+    let ticket = match &s.breakers {
+        Some(b) => Some(b.allow(host, call.op).inspect_err(|_| {
+            s.stats.breaker_rejections.fetch_add(1, Relaxed);
+        })?),
+        None => None,
+    };
+    let result = send(client, call, deadline, ctx);
+    if let (Some(b), Some(t)) = (&s.breakers, ticket) {
+        let status = result.as_ref().map(|r| r.status).map_err(Clone::clone);
+        let outcome = b.outcome(&status);
+        b.record(t, if result.is_ok() { Outcome::Success } else { outcome });
+    }
+    match result {
+        Ok(resp) if (200..300).contains(&resp.status) => {
+            if let (Some(b), true) = (bucket, s.adaptive) {
+                let limits = ServerLimits::parse(|k| resp.header(k));
+                if !limits.is_empty() {
+                    b.observe(&limits);
+                }
+            }
+            Ok(resp)
+        }
+        Ok(resp) => {
+            let err = http_error(call.op, &resp);
+            if resp.status == 429 {
+                s.stats.throttled.fetch_add(1, Relaxed);
+                log::debug!(target: "cloudconnexa", "{}: throttled by the server (429)", call.op);
+                if let (Some(b), true) = (bucket, s.adaptive) {
+                    b.pause(err.retry_after());
+                }
+            }
+            Err(err)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Token, slot and transport, with the 401 refresh and the stale-connection retry.
+fn send(client: &Client, call: &Call, deadline: Instant, ctx: &CallCtx) -> Result<HttpResponse> {
+    let inner = client.inner();
+    let cfg = &inner.cfg;
+    let url = client.url(call);
+    let (body, ctype) = match &call.payload {
+        Payload::None => (None, "application/json"),
+        Payload::Json(b) => (Some(b.as_slice()), "application/json"),
+        Payload::Text(t) => (Some(t.as_bytes()), "text/plain"),
+    };
+    let mut refreshed = false;
+    let mut fresh_connection = false;
+    loop {
+        if Instant::now() >= deadline {
+            return Err(Error::new(
+                ErrorKind::Timeout(TimeoutPhase::Call),
+                "call deadline passed",
+            ));
+        }
+        let (token, generation) = inner
+            .auth
+            .token(cfg, &inner.transport, &inner.stages.metrics, deadline)?;
+        let span = new_span_id();
+        let req = HttpRequest {
+            method: call.method,
+            url: &url,
+            host: &cfg.base.host,
+            headers: vec![
+                ("authorization", format!("Bearer {}", token.expose())),
+                ("accept", "application/json, text/plain, */*".into()),
+                ("user-agent", cfg.user_agent.clone()),
+                ("traceparent", ctx.trace.header(&span)),
+            ],
+            body: body.map(|b| (b, ctype)),
+            read_timeout: cfg.read_timeout,
+            deadline,
+            max_body: cfg.max_response_bytes,
+            fresh_connection,
+        };
+        let opened_before = opened_by_this_thread();
+        let sent = Instant::now();
+        let result = {
+            let _slot = inner.transport.permit(&cfg.base.host, deadline)?;
+            inner.transport.send(&req)
+        };
+        observe(inner, call, ctx, &span, &result, sent.elapsed());
+        match result {
+            Ok(resp) if resp.status == 401 && !refreshed => {
+                // revoked or expired early: one new token, one more try
+                inner.auth.invalidate(generation);
+                refreshed = true;
+            }
+            Ok(resp) => return Ok(resp),
+            // A pooled connection the server had closed: only idempotent methods are
+            // safe to send again, and only once, on a new connection.
+            Err(e)
+                if matches!(e.kind(), ErrorKind::Io)
+                    && call.method.is_idempotent()
+                    && !fresh_connection
+                    && opened_by_this_thread() == opened_before =>
+            {
+                inner.stages.stats.stale_connection_retries.fetch_add(1, Relaxed);
+                fresh_connection = true;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Sleep on the stages' clock, or until the call is cancelled.
+fn pause(s: &Stages, d: std::time::Duration) -> Result<()> {
+    match crate::cancel::current() {
+        Some(token) => token.sleep(d),
+        None => {
+            s.clock.sleep(d);
+            Ok(())
+        }
+    }
+}
+
+/// Metrics, log line and hook of one HTTP request.
+fn observe(
+    inner: &crate::client::Inner,
+    call: &Call,
+    ctx: &CallCtx,
+    span: &[u8; 8],
+    result: &Result<HttpResponse>,
+    latency: std::time::Duration,
+) {
+    let s = &inner.stages;
+    let attempt = ctx.attempts.get() + 1;
+    ctx.attempts.set(attempt);
+    let status = result.as_ref().ok().map(|r| r.status);
+    s.metrics.record_request(call.op, call.method, status);
+    match result {
+        Ok(r) => log::trace!(
+            target: "cloudconnexa",
+            "{} {} attempt {attempt}: HTTP {} in {:.1} ms",
+            call.op,
+            call.method.as_str(),
+            r.status,
+            latency.as_secs_f64() * 1e3
+        ),
+        Err(e) => log::debug!(target: "cloudconnexa", "{} {} attempt {attempt}: {e}", call.op, call.method.as_str()),
+    }
+    if let Some(hook) = &s.hook {
+        hook(&RequestEvent {
+            operation: call.op,
+            method: call.method,
+            attempt,
+            status,
+            error: result.as_ref().err(),
+            latency,
+            trace_id: ctx.trace.trace_id_hex(),
+            span_id: span_hex(span),
+        });
+    }
+}

@@ -1,0 +1,359 @@
+//! The circuit breaker: closed, open (calls fail at once with `CircuitOpen`),
+//! half-open (a few probe calls decide). One breaker per host, or per host and
+//! operation. Only server trouble counts as failure: 5xx, timeouts, connection
+//! errors, and 429 only if asked.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+
+use super::clock::Clock;
+use crate::error::{Error, ErrorKind};
+
+/// Breaker settings. Defaults are the reference design's: open after 10 failures,
+/// try again after 300 s.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BreakerConfig {
+    /// Consecutive failures that open the circuit. Default 10.
+    pub failure_threshold: u32,
+    /// Time open before probing. Default 300 s.
+    pub recovery_timeout: Duration,
+    /// Probe calls let through while half-open. Default 1.
+    pub half_open_max_calls: u32,
+    /// Successful probes that close the circuit. Default 1.
+    pub success_threshold: u32,
+    /// Count 429 answers as failures (a storm of them opens the circuit). Default off.
+    pub count_429: bool,
+    /// One breaker per host and operation instead of per host. Default off.
+    pub per_operation: bool,
+}
+
+impl Default for BreakerConfig {
+    fn default() -> Self {
+        BreakerConfig {
+            failure_threshold: 10,
+            recovery_timeout: Duration::from_secs(300),
+            half_open_max_calls: 1,
+            success_threshold: 1,
+            count_429: false,
+            per_operation: false,
+        }
+    }
+}
+
+/// The state of one breaker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BreakerState {
+    Closed,
+    Open,
+    HalfOpen,
+}
+
+#[derive(Debug)]
+enum State {
+    Closed { failures: u32 },
+    Open { until: u64 },
+    HalfOpen { in_flight: u32, successes: u32 },
+}
+
+/// How a call ended, as the breaker sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
+    /// Neither (4xx, cancelled, local refusals): changes nothing.
+    Ignored,
+}
+
+/// A state change, for metrics and logs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    pub key: String,
+    pub from: BreakerState,
+    pub to: BreakerState,
+}
+
+type Listener = Box<dyn Fn(&Transition) + Send + Sync>;
+
+/// All breakers of a client.
+pub struct Breakers {
+    cfg: BreakerConfig,
+    clock: Arc<dyn Clock>,
+    map: Mutex<HashMap<String, Arc<Mutex<State>>>>,
+    listener: Option<Listener>,
+}
+
+impl std::fmt::Debug for Breakers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Breakers")
+            .field("cfg", &self.cfg)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Permission to make one call; hand it back to [`Breakers::record`].
+#[derive(Debug)]
+pub struct Ticket {
+    key: String,
+    probe: bool,
+}
+
+fn public(s: &State) -> BreakerState {
+    match s {
+        State::Closed { .. } => BreakerState::Closed,
+        State::Open { .. } => BreakerState::Open,
+        State::HalfOpen { .. } => BreakerState::HalfOpen,
+    }
+}
+
+impl Breakers {
+    pub fn new(cfg: BreakerConfig, clock: Arc<dyn Clock>, listener: Option<Listener>) -> Breakers {
+        Breakers {
+            cfg,
+            clock,
+            map: Mutex::new(HashMap::new()),
+            listener,
+        }
+    }
+
+    /// Classify an outcome for the breaker.
+    pub fn outcome(&self, result: &Result<u16, Error>) -> Outcome {
+        match result {
+            Ok(s) if *s < 500 => Outcome::Success,
+            Ok(_) => Outcome::Failure,
+            Err(e) => match e.kind() {
+                ErrorKind::Http { status: 429, .. } if self.cfg.count_429 => Outcome::Failure,
+                ErrorKind::Http { status, .. } if *status >= 500 => Outcome::Failure,
+                ErrorKind::Http { .. } => Outcome::Success,
+                ErrorKind::Connect | ErrorKind::Timeout(_) | ErrorKind::Io | ErrorKind::Dns => Outcome::Failure,
+                ErrorKind::Auth { status } if *status >= 500 => Outcome::Failure,
+                _ => Outcome::Ignored,
+            },
+        }
+    }
+
+    fn key(&self, host: &str, op: &str) -> String {
+        if self.cfg.per_operation {
+            format!("{host} {op}")
+        } else {
+            host.to_string()
+        }
+    }
+
+    fn breaker(&self, key: &str) -> Arc<Mutex<State>> {
+        self.map
+            .lock()
+            .entry(key.to_string())
+            .or_insert_with(|| Arc::new(Mutex::new(State::Closed { failures: 0 })))
+            .clone()
+    }
+
+    fn notify(&self, key: &str, from: BreakerState, to: BreakerState) {
+        if from != to
+            && let Some(l) = &self.listener
+        {
+            l(&Transition {
+                key: key.to_string(),
+                from,
+                to,
+            });
+        }
+    }
+
+    /// May a call to `host` (operation `op`) go ahead? `CircuitOpen` with the time left if not.
+    pub fn allow(&self, host: &str, op: &str) -> Result<Ticket, Error> {
+        let key = self.key(host, op);
+        let b = self.breaker(&key);
+        let now = self.clock.now_nanos();
+        let mut s = b.lock();
+        let before = public(&s);
+        if let State::Open { until } = *s {
+            if now < until {
+                let left = Duration::from_nanos(until - now);
+                return Err(Error::new(ErrorKind::CircuitOpen, format!("circuit for {key} is open"))
+                    .with_retry_after(Some(left)));
+            }
+            *s = State::HalfOpen {
+                in_flight: 0,
+                successes: 0,
+            };
+        }
+        let ticket = match &mut *s {
+            State::HalfOpen { in_flight, .. } => {
+                if *in_flight >= self.cfg.half_open_max_calls.max(1) {
+                    return Err(Error::new(
+                        ErrorKind::CircuitOpen,
+                        format!("circuit for {key} is half-open; probe in flight"),
+                    )
+                    .with_retry_after(Some(Duration::from_millis(100))));
+                }
+                *in_flight += 1;
+                Ticket {
+                    key: key.clone(),
+                    probe: true,
+                }
+            }
+            _ => Ticket {
+                key: key.clone(),
+                probe: false,
+            },
+        };
+        let after = public(&s);
+        drop(s);
+        self.notify(&key, before, after);
+        Ok(ticket)
+    }
+
+    /// Report how a permitted call ended.
+    pub fn record(&self, ticket: Ticket, outcome: Outcome) {
+        let b = self.breaker(&ticket.key);
+        let now = self.clock.now_nanos();
+        let open_until = now + self.cfg.recovery_timeout.as_nanos() as u64;
+        let mut s = b.lock();
+        let before = public(&s);
+        match (&mut *s, outcome) {
+            (State::Closed { failures }, Outcome::Failure) => {
+                *failures += 1;
+                if *failures >= self.cfg.failure_threshold.max(1) {
+                    *s = State::Open { until: open_until };
+                }
+            }
+            (State::Closed { failures }, Outcome::Success) => *failures = 0,
+            (State::HalfOpen { in_flight, successes }, o) if ticket.probe => {
+                *in_flight = in_flight.saturating_sub(1);
+                match o {
+                    Outcome::Failure => *s = State::Open { until: open_until },
+                    Outcome::Success => {
+                        *successes += 1;
+                        if *successes >= self.cfg.success_threshold.max(1) {
+                            *s = State::Closed { failures: 0 };
+                        }
+                    }
+                    Outcome::Ignored => {}
+                }
+            }
+            _ => {}
+        }
+        let after = public(&s);
+        drop(s);
+        self.notify(&ticket.key, before, after);
+    }
+
+    /// `(scope, state)` of every breaker made so far.
+    pub fn states(&self) -> Vec<(String, BreakerState)> {
+        let mut v: Vec<(String, BreakerState)> = self
+            .map
+            .lock()
+            .iter()
+            .map(|(k, b)| (k.clone(), public(&b.lock())))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+
+    /// The state of the breaker for `host` (and `op` when per operation).
+    pub fn state(&self, host: &str, op: &str) -> BreakerState {
+        let key = self.key(host, op);
+        match self.map.lock().get(&key) {
+            Some(b) => public(&b.lock()),
+            None => BreakerState::Closed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resilience::clock::ManualClock;
+
+    type Seen = Arc<Mutex<Vec<(BreakerState, BreakerState)>>>;
+
+    fn setup() -> (Arc<ManualClock>, Breakers, Seen) {
+        let clock = ManualClock::new();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s2 = seen.clone();
+        let cfg = BreakerConfig {
+            failure_threshold: 3,
+            recovery_timeout: Duration::from_secs(10),
+            ..BreakerConfig::default()
+        };
+        let b = Breakers::new(
+            cfg,
+            clock.clone(),
+            Some(Box::new(move |t: &Transition| s2.lock().push((t.from, t.to)))),
+        );
+        (clock, b, seen)
+    }
+
+    #[test]
+    fn full_cycle() {
+        let (clock, b, seen) = setup();
+        for _ in 0..3 {
+            let t = b.allow("h", "op").unwrap();
+            b.record(t, Outcome::Failure);
+        }
+        assert_eq!(b.state("h", "op"), BreakerState::Open);
+        let e = b.allow("h", "op").unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::CircuitOpen);
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(10)));
+        clock.advance(Duration::from_secs(10));
+        let probe = b.allow("h", "op").unwrap();
+        assert_eq!(b.state("h", "op"), BreakerState::HalfOpen);
+        assert!(b.allow("h", "op").is_err(), "only one probe at a time");
+        b.record(probe, Outcome::Failure);
+        assert_eq!(b.state("h", "op"), BreakerState::Open);
+        clock.advance(Duration::from_secs(10));
+        let probe = b.allow("h", "op").unwrap();
+        b.record(probe, Outcome::Success);
+        assert_eq!(b.state("h", "op"), BreakerState::Closed);
+        use BreakerState::*;
+        assert_eq!(
+            *seen.lock(),
+            vec![
+                (Closed, Open),
+                (Open, HalfOpen),
+                (HalfOpen, Open),
+                (Open, HalfOpen),
+                (HalfOpen, Closed)
+            ]
+        );
+    }
+
+    #[test]
+    fn successes_reset_the_count_and_4xx_is_not_a_failure() {
+        let (_c, b, _) = setup();
+        for i in 0..10 {
+            let t = b.allow("h", "op").unwrap();
+            b.record(t, if i % 2 == 0 { Outcome::Failure } else { Outcome::Success });
+        }
+        assert_eq!(b.state("h", "op"), BreakerState::Closed);
+        let http = |s| {
+            Err(Error::new(
+                ErrorKind::Http {
+                    status: s,
+                    body: None,
+                    raw: String::new(),
+                },
+                "",
+            ))
+        };
+        assert_eq!(b.outcome(&http(404)), Outcome::Success);
+        assert_eq!(b.outcome(&http(429)), Outcome::Success);
+        assert_eq!(b.outcome(&http(503)), Outcome::Failure);
+        assert_eq!(b.outcome(&Err(Error::new(ErrorKind::Connect, ""))), Outcome::Failure);
+        assert_eq!(b.outcome(&Err(Error::invalid(""))), Outcome::Ignored);
+    }
+
+    #[test]
+    fn scopes_are_separate() {
+        let (_c, b, _) = setup();
+        for _ in 0..3 {
+            let t = b.allow("a", "op").unwrap();
+            b.record(t, Outcome::Failure);
+        }
+        assert!(b.allow("a", "x").is_err());
+        assert!(b.allow("b", "op").is_ok());
+    }
+}

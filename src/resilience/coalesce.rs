@@ -1,0 +1,141 @@
+//! Request coalescing: identical GETs in flight at the same time share one
+//! upstream request and its result (single flight). The leader removes its
+//! entry in a drop guard, so a panicking call never leaves waiters hanging.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use parking_lot::{Condvar, Mutex};
+
+use crate::error::{Error, ErrorKind};
+
+type Shared<T> = Result<T, Error>;
+
+struct Flight<T> {
+    result: Mutex<Option<Shared<T>>>,
+    done: Condvar,
+}
+
+/// Groups identical calls in flight.
+pub struct Coalescer<T: Clone> {
+    flights: Mutex<HashMap<String, Arc<Flight<T>>>>,
+    /// Calls answered from another call's flight.
+    pub saved: AtomicU64,
+}
+
+impl<T: Clone> Default for Coalescer<T> {
+    fn default() -> Self {
+        Coalescer {
+            flights: Mutex::new(HashMap::new()),
+            saved: AtomicU64::new(0),
+        }
+    }
+}
+
+struct Leader<'a, T: Clone> {
+    c: &'a Coalescer<T>,
+    key: &'a str,
+    flight: Arc<Flight<T>>,
+    finished: bool,
+}
+
+impl<T: Clone> Drop for Leader<'_, T> {
+    fn drop(&mut self) {
+        self.c.flights.lock().remove(self.key);
+        if !self.finished {
+            *self.flight.result.lock() = Some(Err(Error::new(ErrorKind::Io, "the shared call was abandoned")));
+        }
+        self.flight.done.notify_all();
+    }
+}
+
+impl<T: Clone> Coalescer<T> {
+    /// Run `f` for `key`, or wait for the identical call already running and share its result.
+    pub fn run(&self, key: &str, f: impl FnOnce() -> Shared<T>) -> Shared<T> {
+        let (flight, leader) = {
+            let mut map = self.flights.lock();
+            match map.get(key) {
+                Some(fl) => (fl.clone(), false),
+                None => {
+                    let fl = Arc::new(Flight {
+                        result: Mutex::new(None),
+                        done: Condvar::new(),
+                    });
+                    map.insert(key.to_string(), fl.clone());
+                    (fl, true)
+                }
+            }
+        };
+        if !leader {
+            self.saved.fetch_add(1, Relaxed);
+            let mut r = flight.result.lock();
+            while r.is_none() {
+                flight.done.wait(&mut r);
+            }
+            return r.clone().expect("set before notify");
+        }
+        let mut guard = Leader {
+            c: self,
+            key,
+            flight,
+            finished: false,
+        };
+        let result = f();
+        *guard.flight.result.lock() = Some(result.clone());
+        guard.finished = true;
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Barrier;
+    use std::sync::atomic::AtomicUsize;
+    use std::time::Duration;
+
+    #[test]
+    fn concurrent_identical_calls_run_once() {
+        let c = Arc::new(Coalescer::<u32>::default());
+        let runs = Arc::new(AtomicUsize::new(0));
+        let barrier = Arc::new(Barrier::new(20));
+        let threads: Vec<_> = (0..20)
+            .map(|_| {
+                let (c, runs, barrier) = (c.clone(), runs.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    c.run("k", || {
+                        runs.fetch_add(1, Relaxed);
+                        std::thread::sleep(Duration::from_millis(200));
+                        Ok(42)
+                    })
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap().unwrap(), 42);
+        }
+        assert_eq!(runs.load(Relaxed), 1);
+        assert_eq!(c.saved.load(Relaxed), 19);
+    }
+
+    #[test]
+    fn a_panicking_leader_releases_waiters() {
+        let c = Arc::new(Coalescer::<u32>::default());
+        let c2 = c.clone();
+        let leader = std::thread::spawn(move || {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                c2.run("k", || {
+                    std::thread::sleep(Duration::from_millis(100));
+                    panic!("boom")
+                })
+            }));
+        });
+        std::thread::sleep(Duration::from_millis(20));
+        let r = c.run("k", || Ok(1));
+        leader.join().unwrap();
+        assert!(r.is_err() || r.unwrap() == 1);
+        assert_eq!(c.run("k", || Ok(7)).unwrap(), 7, "no entry left behind");
+    }
+}

@@ -1,0 +1,18 @@
+//! The resilience stages of the pipeline: retry policy and budget, circuit
+//! breaker, client-side rate limiter. Each is a small type on an injectable clock.
+
+pub mod breaker;
+pub mod budget;
+pub mod cache;
+pub mod clock;
+pub mod coalesce;
+pub mod limiter;
+pub mod retry;
+
+pub use breaker::{BreakerConfig, BreakerState, Breakers, Outcome, Transition};
+pub use budget::{RetryBudget, RetryBudgetConfig};
+pub use cache::StaleCache;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use coalesce::Coalescer;
+pub use limiter::{Bucket, LimitMode, RateLimit, ServerLimits};
+pub use retry::RetryPolicy;

@@ -1,0 +1,348 @@
+//! The HTTP transport: a ureq agent assembled from our socket connector, the
+//! caching resolver and rustls, plus the per-host connection cap. A transport
+//! is cheap to clone and can be shared by several clients (one pool, one DNS cache).
+
+mod connector;
+mod permits;
+mod resolver;
+mod tls;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ureq::Agent;
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
+
+pub use connector::{ConnStats, opened_by_this_thread};
+pub use permits::{HostPermits, Permit, PermitStats};
+pub use resolver::{CachingResolver, DnsStats};
+pub use tls::TlsRoots;
+
+use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
+use crate::request::Method;
+use crate::secret::Secret;
+
+/// Transport-level settings: connections, pool, DNS, TLS, proxy.
+#[derive(Debug, Clone)]
+pub struct TransportOptions {
+    /// TCP connect and TLS handshake budget. Default 5 s.
+    pub connect_timeout: Duration,
+    /// Idle connections kept per host. Default 50.
+    pub pool_max_idle_per_host: usize,
+    /// Hosts whose idle connections are kept. Default 20.
+    pub pool_max_hosts: usize,
+    /// Idle connections older than this are closed instead of reused. Default 50 s.
+    pub pool_idle_timeout: Duration,
+    /// Cap on connections open to one host at once. Default none.
+    pub max_connections_per_host: Option<usize>,
+    /// At the cap: wait up to this long (`Some`) or fail fast (`None`). Default 30 s.
+    pub pool_wait: Option<Duration>,
+    /// TCP keepalive (idle, interval, probes). Default 60 s, 10 s, 6.
+    pub keepalive: Option<(Duration, Duration, u32)>,
+    /// TCP_NODELAY. Default on.
+    pub nodelay: bool,
+    /// DNS cache TTL. Default 300 s.
+    pub dns_ttl: Option<Duration>,
+    /// IPv4 before IPv6. Default on.
+    pub dns_prefer_ipv4: bool,
+    pub tls_roots: TlsRoots,
+    pub extra_ca_pem: Vec<Vec<u8>>,
+    pub client_cert: Option<(Vec<u8>, Secret)>,
+    /// Explicit proxy URL. Default none.
+    pub proxy: Option<String>,
+    /// Read proxies from the environment. Default off.
+    pub proxy_from_env: bool,
+}
+
+impl Default for TransportOptions {
+    fn default() -> Self {
+        TransportOptions {
+            connect_timeout: Duration::from_secs(5),
+            pool_max_idle_per_host: 50,
+            pool_max_hosts: 20,
+            pool_idle_timeout: Duration::from_secs(50),
+            max_connections_per_host: None,
+            pool_wait: Some(Duration::from_secs(30)),
+            keepalive: Some((Duration::from_secs(60), Duration::from_secs(10), 6)),
+            nodelay: true,
+            dns_ttl: Some(Duration::from_secs(300)),
+            dns_prefer_ipv4: true,
+            tls_roots: TlsRoots::Bundled,
+            extra_ca_pem: Vec::new(),
+            client_cert: None,
+            proxy: None,
+            proxy_from_env: false,
+        }
+    }
+}
+
+impl TransportOptions {
+    pub(crate) fn validate(&self) -> Result<()> {
+        let day = Duration::from_secs(24 * 3600);
+        if self.connect_timeout.is_zero() || self.connect_timeout > day {
+            return Err(Error::invalid("connect_timeout must be within (0, 24 h]"));
+        }
+        if self.pool_max_idle_per_host == 0 || self.pool_max_hosts == 0 {
+            return Err(Error::invalid("pool sizes must be at least 1"));
+        }
+        if self.pool_max_idle_per_host.saturating_mul(self.pool_max_hosts) > 100_000 {
+            return Err(Error::invalid("pool_max_idle_per_host x pool_max_hosts above 100000"));
+        }
+        if self.pool_idle_timeout > day {
+            return Err(Error::invalid("pool_idle_timeout above 24 h"));
+        }
+        if self.max_connections_per_host == Some(0) {
+            return Err(Error::invalid("max_connections_per_host must be at least 1"));
+        }
+        if self.pool_wait.is_some_and(|w| w > day) {
+            return Err(Error::invalid("pool_wait above 24 h"));
+        }
+        if let Some((idle, interval, probes)) = self.keepalive {
+            if idle < Duration::from_secs(1) || interval < Duration::from_secs(1) || probes == 0 {
+                return Err(Error::invalid(
+                    "tcp_keepalive idle and interval must be at least 1 s and probes at least 1",
+                ));
+            }
+            if idle > day || interval > day || probes > 1000 {
+                return Err(Error::invalid("tcp_keepalive values are absurd"));
+            }
+        }
+        if self.dns_ttl.is_some_and(|t| t.is_zero() || t > day) {
+            return Err(Error::invalid("dns_cache_ttl must be within (0, 24 h]"));
+        }
+        if let Some(p) = &self.proxy {
+            ureq::Proxy::new(p).map_err(|e| Error::invalid(format!("proxy URL: {e}")))?;
+        }
+        Ok(())
+    }
+}
+
+struct Inner {
+    agent: Agent,
+    permits: HostPermits,
+    conns: Arc<ConnStats>,
+    dns: Arc<DnsStats>,
+}
+
+/// A shareable HTTP transport: connection pool, DNS cache, TLS and the per-host cap.
+/// `Clone` is cheap (one `Arc`); clones share everything. Thread-safe.
+#[derive(Clone)]
+pub struct Transport {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport").finish_non_exhaustive()
+    }
+}
+
+/// One HTTP exchange as the pipeline hands it to the transport.
+pub(crate) struct HttpRequest<'a> {
+    pub method: Method,
+    pub url: &'a str,
+    pub host: &'a str,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Option<(&'a [u8], &'static str)>,
+    pub read_timeout: Duration,
+    pub deadline: Instant,
+    pub max_body: u64,
+    /// Skip pooled connections (retry after a stale one).
+    pub fresh_connection: bool,
+}
+
+/// The parts of a response the client uses.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpResponse {
+    pub status: u16,
+    /// Lower-case names.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+impl Transport {
+    /// Build a transport (validates the options).
+    pub fn new(opts: &TransportOptions) -> Result<Transport> {
+        opts.validate()?;
+        let tls = tls::tls_config(opts.tls_roots, &opts.extra_ca_pem, opts.client_cert.as_ref())?;
+        let proxy = match (&opts.proxy, opts.proxy_from_env) {
+            (Some(p), _) => Some(ureq::Proxy::new(p).map_err(|e| Error::invalid(format!("proxy URL: {e}")))?),
+            (None, true) => ureq::Proxy::try_from_env(),
+            (None, false) => None,
+        };
+        let config = Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .proxy(proxy)
+            .tls_config(tls)
+            .no_delay(opts.nodelay)
+            .timeout_connect(Some(opts.connect_timeout))
+            .timeout_resolve(Some(opts.connect_timeout))
+            .max_idle_connections(opts.pool_max_idle_per_host * opts.pool_max_hosts)
+            .max_idle_connections_per_host(opts.pool_max_idle_per_host)
+            .max_idle_age(opts.pool_idle_timeout)
+            .user_agent(ureq::config::AutoHeaderValue::None)
+            .build();
+        let conns = Arc::new(ConnStats::default());
+        let dns = Arc::new(DnsStats::default());
+        let socket = connector::SocketConnector {
+            opts: connector::SocketOptions {
+                keepalive: opts.keepalive,
+                nodelay: opts.nodelay,
+            },
+            stats: conns.clone(),
+        };
+        let chain = ().chain(ConnectProxyConnector::default()).chain(socket).chain(RustlsConnector::default());
+        let resolver = match opts.dns_ttl {
+            Some(ttl) => CachingResolver::new(Some(ttl), opts.dns_prefer_ipv4, dns.clone()),
+            None => CachingResolver::new(None, opts.dns_prefer_ipv4, dns.clone()),
+        };
+        let agent = Agent::with_parts(config, chain, resolver);
+        Ok(Transport {
+            inner: Arc::new(Inner {
+                agent,
+                permits: HostPermits::new(opts.max_connections_per_host, opts.pool_wait),
+                conns,
+                dns,
+            }),
+        })
+    }
+
+    /// Connection counters.
+    pub fn connection_stats(&self) -> &ConnStats {
+        &self.inner.conns
+    }
+
+    /// DNS cache counters.
+    pub fn dns_stats(&self) -> &DnsStats {
+        &self.inner.dns
+    }
+
+    /// Per-host cap counters.
+    pub fn permit_stats(&self) -> &PermitStats {
+        &self.inner.permits.stats
+    }
+
+    /// (connections in use, calls waiting) for `host` under the per-host cap.
+    pub fn host_gauges(&self, host: &str) -> (usize, u64) {
+        self.inner.permits.gauges(host)
+    }
+
+    /// Take a slot of the per-host cap.
+    pub(crate) fn permit(&self, host: &str, deadline: Instant) -> Result<Permit> {
+        self.inner.permits.acquire(host, deadline)
+    }
+
+    /// Send one request and read the whole response (within `max_body`).
+    pub(crate) fn send(&self, r: &HttpRequest<'_>) -> Result<HttpResponse> {
+        let now = Instant::now();
+        let left = r.deadline.saturating_duration_since(now);
+        if left.is_zero() {
+            return Err(Error::new(
+                ErrorKind::Timeout(TimeoutPhase::Call),
+                "call deadline passed",
+            ));
+        }
+        let mut b = ureq::http::Request::builder().method(r.method.as_str()).uri(r.url);
+        for (k, v) in &r.headers {
+            b = b.header(*k, v.as_str());
+        }
+        if let Some((_, ct)) = r.body {
+            b = b.header("content-type", ct.to_string());
+        }
+        let body: &[u8] = r.body.map(|(b, _)| b).unwrap_or_default();
+        let req = b
+            .body(body)
+            .map_err(|e| Error::invalid(format!("cannot build request: {e}")))?;
+        let mut cfg = self
+            .inner
+            .agent
+            .configure_request(req)
+            .timeout_global(Some(left))
+            .timeout_recv_response(Some(r.read_timeout))
+            .timeout_per_read(Some(r.read_timeout));
+        if r.fresh_connection {
+            cfg = cfg.max_idle_age(Duration::ZERO);
+        }
+        let req = cfg.build();
+        let mut resp = self.inner.agent.run(req).map_err(|e| map_error(e, r.host))?;
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .filter(|(k, _)| {
+                let k = k.as_str();
+                k == "retry-after" || k == "content-type" || k.starts_with("x-ratelimit-")
+            })
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(r.max_body)
+            .read_to_vec()
+            .map_err(|e| map_error(e, r.host))?;
+        Ok(HttpResponse { status, headers, body })
+    }
+}
+
+/// Map a ureq error to our kinds.
+pub(crate) fn map_error(e: ureq::Error, host: &str) -> Error {
+    use ureq::Error as U;
+    use ureq::Timeout as T;
+    match e {
+        U::Timeout(t) => {
+            let phase = match t {
+                T::Resolve => TimeoutPhase::Resolve,
+                T::Connect => TimeoutPhase::Connect,
+                T::SendRequest | T::SendBody | T::PerWrite | T::Await100 => TimeoutPhase::Send,
+                T::RecvResponse => TimeoutPhase::Response,
+                T::RecvBody | T::PerRead => TimeoutPhase::Body,
+                _ => TimeoutPhase::Call,
+            };
+            Error::new(ErrorKind::Timeout(phase), format!("talking to {host}"))
+        }
+        U::HostNotFound => Error::new(ErrorKind::Dns, format!("cannot resolve {host}")),
+        U::BodyExceedsLimit(n) => Error::new(
+            ErrorKind::BodyTooLarge { limit: n },
+            "response body over the configured limit",
+        ),
+        U::Io(io) => {
+            use std::io::ErrorKind as K;
+            let kind = match io.kind() {
+                K::ConnectionRefused
+                | K::HostUnreachable
+                | K::NetworkUnreachable
+                | K::NetworkDown
+                | K::AddrNotAvailable => ErrorKind::Connect,
+                K::InvalidData if io.to_string().contains("certificate") => ErrorKind::Tls,
+                K::TimedOut => ErrorKind::Timeout(TimeoutPhase::Body),
+                _ if io.to_string().contains("failed to lookup") || io.to_string().contains("Name or service") => {
+                    ErrorKind::Dns
+                }
+                _ => ErrorKind::Io,
+            };
+            Error::new(kind, format!("{host}: {io}"))
+        }
+        U::Tls(m) => Error::new(ErrorKind::Tls, format!("{host}: {m}")),
+        U::Rustls(r) => Error::new(ErrorKind::Tls, format!("{host}: {r}")),
+        U::Pem(p) => Error::new(ErrorKind::Tls, format!("{host}: {p}")),
+        U::ConnectionFailed => Error::new(ErrorKind::Connect, format!("cannot connect to {host}")),
+        U::Protocol(p) => Error::new(ErrorKind::Io, format!("{host} sent a malformed response: {p}")),
+        U::BadUri(u) => Error::invalid(format!("bad URL: {u}")),
+        U::Http(h) => Error::invalid(format!("bad request: {h}")),
+        U::InvalidProxyUrl => Error::invalid("invalid proxy URL"),
+        other => Error::new(ErrorKind::Io, format!("{host}: {other}")),
+    }
+}

@@ -1,0 +1,277 @@
+//! A caching DNS resolver for ureq: one lookup per host per TTL (ureq itself
+//! resolves on every request, even when it reuses a pooled connection),
+//! concurrent misses for one host resolve once, IPv4 first with IPv6 as
+//! fallback, and the last good answer is served when a re-resolve fails.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex, RwLock};
+use ureq::config::Config;
+use ureq::http::Uri;
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::NextTimeout;
+
+/// Counters of the DNS cache.
+#[derive(Debug, Default)]
+pub struct DnsStats {
+    /// Answers served from the cache.
+    pub hits: AtomicU64,
+    /// Lookups actually sent to the system resolver.
+    pub lookups: AtomicU64,
+    /// Lookups that failed.
+    pub failures: AtomicU64,
+    /// Expired answers served because a re-resolve failed.
+    pub stale_served: AtomicU64,
+}
+
+struct Entry {
+    addrs: Vec<std::net::SocketAddr>,
+    expires: Instant,
+}
+
+#[derive(Default)]
+struct Flight {
+    done: Mutex<Option<Result<Vec<std::net::SocketAddr>, String>>>,
+    cv: Condvar,
+}
+
+/// The function that really resolves (the system resolver, or a fake in tests).
+type LookupFn = dyn Fn(&Uri, &Config, NextTimeout) -> Result<Vec<std::net::SocketAddr>, ureq::Error> + Send + Sync;
+
+/// The resolver installed in the ureq agent.
+pub struct CachingResolver {
+    ttl: Option<Duration>,
+    prefer_ipv4: bool,
+    cache: RwLock<HashMap<String, Entry>>,
+    flights: Mutex<HashMap<String, Arc<Flight>>>,
+    lookup: Box<LookupFn>,
+    pub stats: Arc<DnsStats>,
+}
+
+impl fmt::Debug for CachingResolver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CachingResolver")
+            .field("ttl", &self.ttl)
+            .field("prefer_ipv4", &self.prefer_ipv4)
+            .finish()
+    }
+}
+
+impl CachingResolver {
+    pub fn new(ttl: Option<Duration>, prefer_ipv4: bool, stats: Arc<DnsStats>) -> CachingResolver {
+        let system = DefaultResolver::default();
+        CachingResolver::with_lookup(ttl, prefer_ipv4, stats, move |uri, cfg, t| {
+            system.resolve(uri, cfg, t).map(|a| a.iter().copied().collect())
+        })
+    }
+
+    /// With a custom lookup function (tests).
+    pub fn with_lookup(
+        ttl: Option<Duration>,
+        prefer_ipv4: bool,
+        stats: Arc<DnsStats>,
+        lookup: impl Fn(&Uri, &Config, NextTimeout) -> Result<Vec<std::net::SocketAddr>, ureq::Error>
+        + Send
+        + Sync
+        + 'static,
+    ) -> CachingResolver {
+        CachingResolver {
+            ttl,
+            prefer_ipv4,
+            cache: RwLock::new(HashMap::new()),
+            flights: Mutex::new(HashMap::new()),
+            lookup: Box::new(lookup),
+            stats,
+        }
+    }
+
+    fn key(uri: &Uri) -> Option<String> {
+        let scheme = uri.scheme()?;
+        let authority = uri.authority()?;
+        DefaultResolver::host_and_port(scheme, authority)
+    }
+
+    /// Resolve through the cache; `now` is injectable for tests.
+    pub fn resolve_at(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        timeout: NextTimeout,
+        now: Instant,
+    ) -> Result<Vec<std::net::SocketAddr>, ureq::Error> {
+        let Some(key) = Self::key(uri) else {
+            return self.fresh_lookup(uri, config, timeout);
+        };
+        if self.ttl.is_some()
+            && let Some(e) = self.cache.read().get(&key).filter(|e| e.expires > now)
+        {
+            self.stats.hits.fetch_add(1, Relaxed);
+            return Ok(e.addrs.clone());
+        }
+        // single flight: the first caller resolves, the others wait for its answer
+        let (flight, leader) = {
+            let mut f = self.flights.lock();
+            match f.get(&key) {
+                Some(fl) => (fl.clone(), false),
+                None => {
+                    let fl = Arc::new(Flight::default());
+                    f.insert(key.clone(), fl.clone());
+                    (fl, true)
+                }
+            }
+        };
+        if !leader {
+            let mut done = flight.done.lock();
+            while done.is_none() {
+                flight.cv.wait(&mut done);
+            }
+            self.stats.hits.fetch_add(1, Relaxed);
+            return done
+                .clone()
+                .expect("set")
+                .map_err(|m| ureq::Error::Io(std::io::Error::other(m)));
+        }
+        let result = self.fresh_lookup(uri, config, timeout);
+        let result = match result {
+            Ok(addrs) => {
+                if let Some(ttl) = self.ttl {
+                    self.cache.write().insert(
+                        key.clone(),
+                        Entry {
+                            addrs: addrs.clone(),
+                            expires: now + ttl,
+                        },
+                    );
+                }
+                Ok(addrs)
+            }
+            Err(e) => match self.cache.read().get(&key) {
+                // serve the last good answer rather than fail every call while DNS is down
+                Some(stale) => {
+                    self.stats.stale_served.fetch_add(1, Relaxed);
+                    Ok(stale.addrs.clone())
+                }
+                None => Err(e),
+            },
+        };
+        *flight.done.lock() = Some(result.as_ref().map(Clone::clone).map_err(|e| e.to_string()));
+        flight.cv.notify_all();
+        self.flights.lock().remove(&key);
+        result
+    }
+
+    fn fresh_lookup(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        timeout: NextTimeout,
+    ) -> Result<Vec<std::net::SocketAddr>, ureq::Error> {
+        self.stats.lookups.fetch_add(1, Relaxed);
+        match (self.lookup)(uri, config, timeout) {
+            Ok(mut addrs) if !addrs.is_empty() => {
+                if self.prefer_ipv4 {
+                    addrs.sort_by_key(|a| a.is_ipv6()); // stable: keeps the system's order within a family
+                }
+                Ok(addrs)
+            }
+            Ok(_) => {
+                self.stats.failures.fetch_add(1, Relaxed);
+                Err(ureq::Error::HostNotFound)
+            }
+            Err(e) => {
+                self.stats.failures.fetch_add(1, Relaxed);
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Resolver for CachingResolver {
+    fn resolve(&self, uri: &Uri, config: &Config, timeout: NextTimeout) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let addrs = self.resolve_at(uri, config, timeout, Instant::now())?;
+        let mut out = self.empty();
+        for a in addrs.into_iter().take(16) {
+            out.push(a);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::SocketAddr;
+    use std::sync::atomic::AtomicBool;
+
+    fn uri() -> Uri {
+        "https://api.example:443/x".parse().unwrap()
+    }
+
+    fn resolver(fail: Arc<AtomicBool>, ttl: u64) -> CachingResolver {
+        CachingResolver::with_lookup(Some(Duration::from_secs(ttl)), true, Arc::default(), move |_, _, _| {
+            std::thread::sleep(Duration::from_millis(20));
+            if fail.load(Relaxed) {
+                Err(ureq::Error::HostNotFound)
+            } else {
+                Ok(vec![
+                    "[::1]:443".parse::<SocketAddr>().unwrap(),
+                    "10.0.0.1:443".parse().unwrap(),
+                ])
+            }
+        })
+    }
+
+    #[test]
+    fn caches_prefers_v4_and_serves_stale() {
+        let fail = Arc::new(AtomicBool::new(false));
+        let r = resolver(fail.clone(), 300);
+        let cfg = Config::default();
+        let t0 = Instant::now();
+        let a = r.resolve_at(&uri(), &cfg, NextTimeout::default(), t0).unwrap();
+        assert!(a[0].is_ipv4() && a[1].is_ipv6());
+        r.resolve_at(&uri(), &cfg, NextTimeout::default(), t0 + Duration::from_secs(299))
+            .unwrap();
+        assert_eq!(r.stats.lookups.load(Relaxed), 1);
+        fail.store(true, Relaxed);
+        let stale = r
+            .resolve_at(&uri(), &cfg, NextTimeout::default(), t0 + Duration::from_secs(301))
+            .unwrap();
+        assert_eq!(stale, a);
+        assert_eq!(
+            (r.stats.lookups.load(Relaxed), r.stats.stale_served.load(Relaxed)),
+            (2, 1)
+        );
+    }
+
+    #[test]
+    fn concurrent_misses_resolve_once() {
+        let r = Arc::new(resolver(Arc::new(AtomicBool::new(false)), 300));
+        let threads: Vec<_> = (0..16)
+            .map(|_| {
+                let r = r.clone();
+                std::thread::spawn(move || {
+                    r.resolve_at(&uri(), &Config::default(), NextTimeout::default(), Instant::now())
+                        .unwrap()
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap().len(), 2);
+        }
+        assert_eq!(r.stats.lookups.load(Relaxed), 1);
+    }
+
+    #[test]
+    fn failure_without_cache_is_an_error() {
+        let r = resolver(Arc::new(AtomicBool::new(true)), 300);
+        assert!(
+            r.resolve_at(&uri(), &Config::default(), NextTimeout::default(), Instant::now())
+                .is_err()
+        );
+        assert_eq!(r.stats.failures.load(Relaxed), 1);
+    }
+}
