@@ -3,11 +3,11 @@
 
 CARGO ?= cargo
 
-.PHONY: test deps fmt fmt-check clippy unit doc bench-smoke bench-mock clean
+.PHONY: test deps fmt fmt-check clippy unit redis-test doc bench-smoke bench-mock clean
 
 # Everything CI checks, in order: system packages, formatting, lints, tests, and a
 # seconds-long smoke run of the emulator benchmark.
-test: deps fmt-check clippy unit bench-smoke
+test: deps fmt-check clippy unit redis-test bench-smoke
 
 # Install the system packages the tests and benchmarks need (nginx, wrk, pkg-config,
 # redis-server, go, valgrind, jq, curl) with apt-get, only those that are missing.
@@ -22,9 +22,15 @@ fmt:
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
-# Lint every crate and target (tests, examples, benches); any warning fails.
+# Lint every crate and target (tests, examples, benches), with and without the `redis`
+# feature; any warning fails.
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --all-targets --features redis -- -D warnings
+
+# The Redis-shared rate limiter against a real redis-server the test starts itself.
+redis-test:
+	$(CARGO) test --features redis --test redis_limiter
 
 # Unit, integration and doc tests of every crate in the workspace.
 unit:

@@ -91,16 +91,16 @@ impl Client {
         cfg: ClientConfig,
         transport: Transport,
         clock: Arc<dyn crate::resilience::Clock>,
-    ) -> Client {
-        let stages = crate::pipeline::Stages::new(&cfg.resilience, cfg.hook.as_ref().map(|h| h.0.clone()), clock);
-        Client {
+    ) -> Result<Client> {
+        let stages = crate::pipeline::Stages::new(&cfg.resilience, cfg.hook.as_ref().map(|h| h.0.clone()), clock)?;
+        Ok(Client {
             inner: Arc::new(Inner {
                 cfg,
                 transport,
                 auth: TokenManager::default(),
                 stages,
             }),
-        }
+        })
     }
 
     pub(crate) fn inner(&self) -> &Inner {

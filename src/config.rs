@@ -54,6 +54,9 @@ pub struct Resilience {
     pub adaptive: bool,
     pub coalesce_gets: bool,
     pub stale_if_error: Option<Duration>,
+    /// One bucket shared by every process using the same Redis key (replaces `limit`).
+    #[cfg(feature = "redis")]
+    pub redis: Option<crate::resilience::RedisLimitConfig>,
 }
 
 impl Default for Resilience {
@@ -72,6 +75,8 @@ impl Default for Resilience {
             adaptive: true,
             coalesce_gets: true,
             stale_if_error: None,
+            #[cfg(feature = "redis")]
+            redis: None,
         }
     }
 }
@@ -400,6 +405,16 @@ impl ClientBuilder {
         self
     }
 
+    /// Share one rate limit across every process that uses the same Redis key (GCRA in a
+    /// Lua script, time from the Redis server). When Redis is unreachable the client falls
+    /// back to a local bucket of the same rate and tries Redis again after
+    /// `retry_redis_after`. Replaces the local limit for reads and writes. Default none.
+    #[cfg(feature = "redis")]
+    pub fn redis_rate_limit(mut self, cfg: Option<crate::resilience::RedisLimitConfig>) -> Self {
+        self.resilience.redis = cfg;
+        self
+    }
+
     /// Time source of the resilience stages (tests). Default: the system clock.
     #[doc(hidden)]
     pub fn clock(mut self, c: std::sync::Arc<dyn crate::resilience::Clock>) -> Self {
@@ -500,6 +515,6 @@ impl ClientBuilder {
             None => Transport::new(&self.transport)?,
         };
         let clock = self.clock.unwrap_or_else(crate::resilience::clock::system);
-        Ok(Client::from_parts(cfg, transport, clock))
+        Client::from_parts(cfg, transport, clock)
     }
 }

@@ -17,7 +17,7 @@ use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
 use crate::metrics::Metrics;
 use crate::request::{Call, Method, Payload};
 use crate::resilience::{
-    BreakerState, Breakers, Bucket, Clock, Coalescer, Outcome, RetryBudget, RetryPolicy, ServerLimits, StaleCache,
+    BreakerState, Breakers, Bucket, Clock, Coalescer, RetryBudget, RetryPolicy, ServerLimits, StaleCache,
 };
 use crate::trace::{TraceContext, current_trace_context, new_span_id, span_hex};
 use crate::transport::{HttpRequest, HttpResponse, opened_by_this_thread};
@@ -80,6 +80,8 @@ pub(crate) struct Stages {
     breakers: Option<Breakers>,
     reads: Option<Bucket>,
     writes: Option<Bucket>,
+    #[cfg(feature = "redis")]
+    redis: Option<crate::resilience::RedisLimiter>,
     adaptive: bool,
     coalesce: Option<Coalescer<HttpResponse>>,
     stale: Option<StaleCache<HttpResponse>>,
@@ -89,10 +91,15 @@ pub(crate) struct Stages {
 }
 
 impl Stages {
-    pub fn new(r: &Resilience, hook: Option<RequestHook>, clock: Arc<dyn Clock>) -> Stages {
+    pub fn new(r: &Resilience, hook: Option<RequestHook>, clock: Arc<dyn Clock>) -> Result<Stages> {
         let transitions = Arc::new(AtomicU64::new(0));
         let t2 = transitions.clone();
-        Stages {
+        Ok(Stages {
+            #[cfg(feature = "redis")]
+            redis: match &r.redis {
+                Some(c) => Some(crate::resilience::RedisLimiter::new(c.clone(), clock.clone())?),
+                None => None,
+            },
             retry: r.retry.clone(),
             budget: r.budget.clone().map(|b| RetryBudget::new(b, clock.clone())),
             breakers: r.breaker.clone().map(|b| {
@@ -117,7 +124,25 @@ impl Stages {
             metrics: Metrics::default(),
             hook,
             clock,
+        })
+    }
+
+    /// Reservations served by the local bucket because Redis was unreachable.
+    pub fn redis_fallbacks(&self) -> u64 {
+        #[cfg(feature = "redis")]
+        if let Some(r) = &self.redis {
+            return r.stats().fallbacks.load(Relaxed);
         }
+        0
+    }
+
+    /// Reserve a token: from the Redis-shared bucket when there is one, else the local one.
+    fn reserve(&self, method: Method, left: std::time::Duration) -> Option<Result<std::time::Duration>> {
+        #[cfg(feature = "redis")]
+        if let Some(r) = &self.redis {
+            return Some(r.reserve(left));
+        }
+        self.bucket(method).map(|b| b.reserve(Some(left)))
     }
 
     /// `(scope, state)` of every breaker.
@@ -245,9 +270,9 @@ fn attempt(client: &Client, call: &Call, deadline: Instant, ctx: &CallCtx) -> Re
     let (cfg, s) = (&inner.cfg, &inner.stages);
     let host = cfg.base.host.as_str();
     let bucket = s.bucket(call.method);
-    if let Some(b) = bucket {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match b.reserve(Some(left)) {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if let Some(reservation) = s.reserve(call.method, left) {
+        match reservation {
             Ok(w) if !w.is_zero() => {
                 s.stats.limiter_waits.fetch_add(1, Relaxed);
                 s.stats.limiter_wait_micros.fetch_add(w.as_micros() as u64, Relaxed);
@@ -268,9 +293,10 @@ fn attempt(client: &Client, call: &Call, deadline: Instant, ctx: &CallCtx) -> Re
     };
     let result = send(client, call, deadline, ctx);
     if let (Some(b), Some(t)) = (&s.breakers, ticket) {
+        // a response of any status is `Ok` here: classify by its status (5xx, or 429 when
+        // configured, are failures), errors by their kind
         let status = result.as_ref().map(|r| r.status).map_err(Clone::clone);
-        let outcome = b.outcome(&status);
-        b.record(t, if result.is_ok() { Outcome::Success } else { outcome });
+        b.record(t, b.outcome(&status));
     }
     match result {
         Ok(resp) if (200..300).contains(&resp.status) => {

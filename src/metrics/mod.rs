@@ -188,7 +188,7 @@ pub(crate) fn snapshot_of(client: &crate::Client) -> MetricsSnapshot {
             refusals: st.limiter_refusals.load(Relaxed),
             throttled: st.throttled.load(Relaxed),
             rate_per_sec: s.limiter_rate(),
-            redis_fallbacks: 0,
+            redis_fallbacks: s.redis_fallbacks(),
         },
         pool: PoolMetrics {
             host,

@@ -2,9 +2,6 @@
 //! request included), the v1.2 extras and `raw`. Metrics are kept in a fixed table
 //! indexed by these, so recording never takes a lock.
 
-use std::collections::HashMap;
-use std::sync::OnceLock;
-
 /// All known operation names, sorted.
 pub const OPERATIONS: &[&str] = &[
     "activateHostConnector",
@@ -168,11 +165,10 @@ pub const OPERATIONS: &[&str] = &[
     "update_1",
 ];
 
-/// Index of `op` in [`OPERATIONS`]; unknown names share the last slot (reported as `other`).
+/// Index of `op` in [`OPERATIONS`] (a binary search, no allocation); unknown names share
+/// the last slot (reported as `other`).
 pub fn index(op: &str) -> usize {
-    static MAP: OnceLock<HashMap<&'static str, usize>> = OnceLock::new();
-    let map = MAP.get_or_init(|| OPERATIONS.iter().enumerate().map(|(i, o)| (*o, i)).collect());
-    map.get(op).copied().unwrap_or(OPERATIONS.len())
+    OPERATIONS.binary_search(&op).unwrap_or(OPERATIONS.len())
 }
 
 /// Name of slot `i` (`other` for the overflow slot).

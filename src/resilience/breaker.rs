@@ -121,6 +121,7 @@ impl Breakers {
     /// Classify an outcome for the breaker.
     pub fn outcome(&self, result: &Result<u16, Error>) -> Outcome {
         match result {
+            Ok(429) if self.cfg.count_429 => Outcome::Failure,
             Ok(s) if *s < 500 => Outcome::Success,
             Ok(_) => Outcome::Failure,
             Err(e) => match e.kind() {
@@ -344,6 +345,9 @@ mod tests {
         assert_eq!(b.outcome(&http(503)), Outcome::Failure);
         assert_eq!(b.outcome(&Err(Error::new(ErrorKind::Connect, ""))), Outcome::Failure);
         assert_eq!(b.outcome(&Err(Error::invalid(""))), Outcome::Ignored);
+        assert_eq!(b.outcome(&Ok(503)), Outcome::Failure, "a 5xx response is a failure");
+        assert_eq!(b.outcome(&Ok(200)), Outcome::Success);
+        assert_eq!(b.outcome(&Ok(429)), Outcome::Success, "429 only counts with count_429");
     }
 
     #[test]

@@ -7,6 +7,8 @@ pub mod cache;
 pub mod clock;
 pub mod coalesce;
 pub mod limiter;
+#[cfg(feature = "redis")]
+pub mod redis_limiter;
 pub mod retry;
 
 pub use breaker::{BreakerConfig, BreakerState, Breakers, Outcome, Transition};
@@ -15,4 +17,6 @@ pub use cache::StaleCache;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use coalesce::Coalescer;
 pub use limiter::{Bucket, LimitMode, RateLimit, ServerLimits};
+#[cfg(feature = "redis")]
+pub use redis_limiter::{RedisLimitConfig, RedisLimiter, RedisLimiterStats};
 pub use retry::RetryPolicy;
