@@ -4,10 +4,12 @@
 CARGO ?= cargo
 
 .PHONY: test deps fmt fmt-check clippy unit redis-test doc bench-smoke bench-mock clean
+.PHONY: cpp-test go-test
+.PHONY: c-test header-drift
 
 # Everything CI checks, in order: system packages, formatting, lints, tests, and a
 # seconds-long smoke run of the emulator benchmark.
-test: deps fmt-check clippy unit redis-test bench-smoke
+test: deps fmt-check clippy unit c-test header-drift redis-test cpp-test go-test bench-smoke
 
 # Install the system packages the tests and benchmarks need (nginx, wrk, pkg-config,
 # redis-server, go, valgrind, jq, curl) with apt-get, only those that are missing.
@@ -32,6 +34,19 @@ clippy:
 redis-test:
 	$(CARGO) test --features redis --test redis_limiter
 
+# The C++ layer (include/cloudconnexa.hpp): tests/cpp built warning-free with
+# -std=c++17 -Wall -Wextra -Werror -pedantic, run under valgrind against the emulator.
+cpp-test:
+	$(CARGO) build --release --lib
+	$(CARGO) build --release -p cloudconnexa-mock
+	bash tests/cpp/run.sh
+
+# The Go package (go/): gofmt, go vet, go test -race (and a cgocheck=2 run) against the emulator.
+go-test:
+	$(CARGO) build --release --lib
+	$(CARGO) build --release -p cloudconnexa-mock
+	bash go/run-tests.sh
+
 # Unit, integration and doc tests of every crate in the workspace.
 unit:
 	$(CARGO) test --workspace
@@ -52,3 +67,23 @@ bench-mock:
 # Remove build output.
 clean:
 	$(CARGO) clean
+
+# The C ABI from C and C++ (tests/c/, driven by tests/ffi_c.rs): builds the release static
+# and shared libraries and the emulator, generates the NULL-argument cases from the header
+# (scripts/gen_null_tests.py), then runs the C suite plainly, under valgrind (no leak, no
+# error) and with AddressSanitizer/UBSan, compiles the header as C11, C99 and C++17 with
+# warnings as errors, links statically and through the soname, and checks the exports.
+c-test:
+	$(CARGO) test -p cloudconnexa --test ffi_c -- --ignored --nocapture
+
+# The committed header and generated CRUD functions are what the build writes. Run after a
+# build: CI works in a fresh clone, so any difference means they were not committed.
+header-drift:
+	$(CARGO) build -p cloudconnexa --lib
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files --error-unmatch include/cloudconnexa.h src/ffi/generated.rs >/dev/null && \
+		git diff --exit-code -- include/cloudconnexa.h src/ffi/generated.rs || \
+		{ echo "header-drift: include/cloudconnexa.h or src/ffi/generated.rs differ from the commit: build and commit them" >&2; exit 1; }; \
+	else \
+		echo "header-drift: not a git checkout, skipped"; \
+	fi

@@ -18,6 +18,10 @@ NEEDED=(
     "valgrind valgrind"
     "jq jq"
     "curl curl"
+    "gcc gcc"
+    "g++ g++"
+    "python3 python3"
+    "readelf binutils"
 )
 
 # nginx lives in /usr/sbin, which is not on every user's PATH.

@@ -12,6 +12,17 @@
 //! # Ok::<(), cloudconnexa::Error>(())
 //! ```
 //!
+//! # Logging
+//!
+//! The library logs through the [`log`](https://docs.rs/log) facade under the target
+//! `cloudconnexa`: `info` is quiet in steady state; breaker changes, fallbacks, retry-budget
+//! exhaustion and token failures are `warn`; retries are `debug`; every request is `trace`.
+//! None of these lines ever holds the client secret, a token or an `Authorization` header.
+//! The HTTP layer underneath (ureq, targets `ureq` and `ureq_proto`) dumps raw request
+//! bytes, `Authorization` included, at `trace`: keep those targets at `debug` or below
+//! (e.g. `RUST_LOG=trace,ureq=info,ureq_proto=info`). The C ABI's log callback only
+//! forwards their lines at `info` and above.
+//!
 //! One [`Client`] is meant to be shared by every thread of a service: it keeps a
 //! pool of keep-alive connections with tuned TCP keepalive, caches DNS answers,
 //! caches and refreshes its OAuth token (one refresh at a time), and caps the
@@ -24,6 +35,7 @@ mod client;
 mod config;
 mod error;
 mod factory;
+pub mod ffi;
 pub mod metrics;
 mod pipeline;
 mod request;

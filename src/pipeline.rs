@@ -221,9 +221,11 @@ fn execute_traced(client: &Client, call: &Call, ctx: &CallCtx) -> Result<HttpRes
         }
         r
     };
+    // A cancellable call never shares a flight: its cancellation must neither end other
+    // callers' calls nor be ignored while it waits on someone else's request.
     match &s.coalesce {
-        Some(c) => c.run(&key, run),
-        None => run(),
+        Some(c) if crate::cancel::current().is_none() => c.run(&key, run),
+        _ => run(),
     }
 }
 
@@ -238,7 +240,7 @@ fn with_retries(client: &Client, call: &Call, ctx: &CallCtx) -> Result<HttpRespo
     }
     let mut retries = 0u32;
     loop {
-        let err = match attempt(client, call, deadline, ctx) {
+        let err = match attempt(client, call, deadline, ctx, retries > 0) {
             Ok(resp) => return Ok(resp),
             Err(e) => e,
         };
@@ -258,14 +260,13 @@ fn with_retries(client: &Client, call: &Call, ctx: &CallCtx) -> Result<HttpRespo
         }
         retries += 1;
         log::debug!(target: "cloudconnexa", "{}: {err}; retry {retries} in {:.3} s", call.op, wait.as_secs_f64());
-        s.stats.retries.fetch_add(1, Relaxed);
         pause(s, wait)?;
     }
 }
 
 /// One attempt: limiter, breaker, token, slot, send, classify. Handles the one token
 /// refresh after a 401 and the one fresh-connection retry after a stale pooled connection.
-fn attempt(client: &Client, call: &Call, deadline: Instant, ctx: &CallCtx) -> Result<HttpResponse> {
+fn attempt(client: &Client, call: &Call, deadline: Instant, ctx: &CallCtx, retry: bool) -> Result<HttpResponse> {
     let inner = client.inner();
     let (cfg, s) = (&inner.cfg, &inner.stages);
     let host = cfg.base.host.as_str();
@@ -276,7 +277,13 @@ fn attempt(client: &Client, call: &Call, deadline: Instant, ctx: &CallCtx) -> Re
             Ok(w) if !w.is_zero() => {
                 s.stats.limiter_waits.fetch_add(1, Relaxed);
                 s.stats.limiter_wait_micros.fetch_add(w.as_micros() as u64, Relaxed);
-                pause(s, w)?;
+                if let Err(e) = pause(s, w) {
+                    // cancelled while waiting: give the reserved slot back
+                    if let Some(b) = bucket {
+                        b.refund();
+                    }
+                    return Err(e);
+                }
             }
             Ok(_) => {}
             Err(e) => {
@@ -291,6 +298,10 @@ fn attempt(client: &Client, call: &Call, deadline: Instant, ctx: &CallCtx) -> Re
         })?),
         None => None,
     };
+    if retry {
+        // counted here, once limiter and breaker let it through: a retry that is sent
+        s.stats.retries.fetch_add(1, Relaxed);
+    }
     let result = send(client, call, deadline, ctx);
     if let (Some(b), Some(t)) = (&s.breakers, ticket) {
         // a response of any status is `Ok` here: classify by its status (5xx, or 429 when

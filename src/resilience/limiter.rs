@@ -116,6 +116,16 @@ impl Bucket {
         }
     }
 
+    /// Give back one reservation that will not be used (a cancelled wait). The slot is
+    /// returned to the schedule, never to before now.
+    pub fn refund(&self) {
+        let now = self.clock.now_nanos();
+        let t = self.emission.load(Ordering::Relaxed);
+        let _ = self.tat.fetch_update(Ordering::AcqRel, Ordering::Acquire, |tat| {
+            Some(tat.saturating_sub(t).max(now))
+        });
+    }
+
     /// Tokens free now (whole tokens).
     pub fn available(&self) -> u64 {
         let now = self.clock.now_nanos();
@@ -279,6 +289,26 @@ mod tests {
         );
         c.advance(Duration::from_secs(30));
         assert!(b.reserve(None).is_ok());
+    }
+
+    #[test]
+    fn refunds_give_slots_back() {
+        let (_c, b) = bucket(
+            1.0,
+            1,
+            LimitMode::Wait {
+                max_wait: Duration::from_secs(60),
+            },
+        );
+        assert_eq!(b.reserve(None).unwrap(), Duration::ZERO);
+        for _ in 0..5 {
+            assert_eq!(
+                b.reserve(None).unwrap(),
+                Duration::from_secs(1),
+                "the next slot, not a later one"
+            );
+            b.refund();
+        }
     }
 
     #[test]

@@ -1,0 +1,3 @@
+module cloudconnexa
+
+go 1.19

@@ -1,0 +1,141 @@
+//! `ccx_code`: the result of every fallible C function.
+
+use crate::error::ErrorKind;
+
+/// Result code of a `ccx_*` function. `CCX_CODE_OK` (0) is success. Codes come in
+/// numbered families with gaps (1xx arguments, 2xx transport, 3xx HTTP, 4xx
+/// resilience, 9xx internal); a number is never reused for another meaning.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum ccx_code {
+    Ok = 0,
+    /// A required pointer argument was NULL.
+    NullParameter = 100,
+    /// An argument is out of range or otherwise unusable.
+    InvalidParameter = 101,
+    /// A string argument is not valid UTF-8.
+    InvalidUtf8 = 102,
+    /// A JSON argument is malformed or does not fit the model (the message names the field).
+    InvalidJson = 103,
+    /// The host name could not be resolved.
+    Dns = 200,
+    /// TCP connect failed; the request never reached the server.
+    Connect = 201,
+    /// TLS handshake or certificate verification failed.
+    Tls = 202,
+    /// A time budget ran out (connect, read, pool wait or the whole call).
+    Timeout = 203,
+    /// The connection broke during the exchange (reset, truncated or malformed response).
+    Io = 204,
+    /// The call was cancelled through its `ccx_cancel_token`.
+    Cancelled = 205,
+    /// The server answered with a non-success HTTP status (see `ccx_error_http_status`).
+    HttpStatus = 300,
+    /// The token endpoint refused the credentials or failed.
+    Auth = 301,
+    /// The response body could not be decoded.
+    Decode = 302,
+    /// The response body exceeded the configured limit.
+    BodyTooLarge = 303,
+    /// The client-side rate limiter refused the call (see `ccx_error_retry_after_ms`).
+    RateLimited = 400,
+    /// The circuit breaker is open for this host (see `ccx_error_retry_after_ms`).
+    CircuitOpen = 401,
+    /// Every connection slot of the per-host cap is taken.
+    PoolExhausted = 402,
+    /// A Rust panic was caught at the boundary (a bug: please report it).
+    Panic = 900,
+    /// An internal error.
+    Internal = 901,
+}
+
+impl ccx_code {
+    pub(crate) fn from_kind(kind: &ErrorKind) -> ccx_code {
+        match kind {
+            ErrorKind::InvalidInput => ccx_code::InvalidParameter,
+            ErrorKind::Dns => ccx_code::Dns,
+            ErrorKind::Connect => ccx_code::Connect,
+            ErrorKind::Tls => ccx_code::Tls,
+            ErrorKind::Timeout(_) => ccx_code::Timeout,
+            ErrorKind::Io => ccx_code::Io,
+            ErrorKind::Http { .. } => ccx_code::HttpStatus,
+            ErrorKind::Auth { .. } => ccx_code::Auth,
+            ErrorKind::Decode => ccx_code::Decode,
+            ErrorKind::BodyTooLarge { .. } => ccx_code::BodyTooLarge,
+            ErrorKind::RateLimited => ccx_code::RateLimited,
+            ErrorKind::CircuitOpen => ccx_code::CircuitOpen,
+            ErrorKind::PoolExhausted => ccx_code::PoolExhausted,
+            ErrorKind::Cancelled => ccx_code::Cancelled,
+            #[allow(unreachable_patterns)]
+            _ => ccx_code::Internal,
+        }
+    }
+
+    const ALL: [ccx_code; 20] = [
+        ccx_code::Ok,
+        ccx_code::NullParameter,
+        ccx_code::InvalidParameter,
+        ccx_code::InvalidUtf8,
+        ccx_code::InvalidJson,
+        ccx_code::Dns,
+        ccx_code::Connect,
+        ccx_code::Tls,
+        ccx_code::Timeout,
+        ccx_code::Io,
+        ccx_code::Cancelled,
+        ccx_code::HttpStatus,
+        ccx_code::Auth,
+        ccx_code::Decode,
+        ccx_code::BodyTooLarge,
+        ccx_code::RateLimited,
+        ccx_code::CircuitOpen,
+        ccx_code::PoolExhausted,
+        ccx_code::Panic,
+        ccx_code::Internal,
+    ];
+
+    fn name(self) -> &'static std::ffi::CStr {
+        match self {
+            ccx_code::Ok => c"ok",
+            ccx_code::NullParameter => c"a required pointer argument was NULL",
+            ccx_code::InvalidParameter => c"invalid argument",
+            ccx_code::InvalidUtf8 => c"argument is not valid UTF-8",
+            ccx_code::InvalidJson => c"invalid JSON argument",
+            ccx_code::Dns => c"DNS resolution failed",
+            ccx_code::Connect => c"connection failed",
+            ccx_code::Tls => c"TLS failure",
+            ccx_code::Timeout => c"timed out",
+            ccx_code::Io => c"connection broken",
+            ccx_code::Cancelled => c"cancelled",
+            ccx_code::HttpStatus => c"HTTP error status",
+            ccx_code::Auth => c"authentication failed",
+            ccx_code::Decode => c"unexpected response body",
+            ccx_code::BodyTooLarge => c"response body too large",
+            ccx_code::RateLimited => c"rate limited",
+            ccx_code::CircuitOpen => c"circuit open",
+            ccx_code::PoolExhausted => c"connection pool exhausted",
+            ccx_code::Panic => c"internal panic",
+            ccx_code::Internal => c"internal error",
+        }
+    }
+}
+
+/// A static, NUL-terminated English description of `code` (unknown codes included).
+/// Never NULL, never freed. Thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn ccx_code_str(code: u32) -> *const std::ffi::c_char {
+    ccx_code::ALL
+        .iter()
+        .find(|c| **c as u32 == code)
+        .map_or(c"unknown ccx_code", |c| c.name())
+        .as_ptr()
+}
+
+/// The library version, e.g. `"cloudconnexa 0.1.0"`: static, NUL-terminated, never freed.
+#[unsafe(no_mangle)]
+pub extern "C" fn ccx_version() -> *const std::ffi::c_char {
+    concat!("cloudconnexa ", env!("CARGO_PKG_VERSION"), "\0")
+        .as_ptr()
+        .cast()
+}

@@ -1,0 +1,144 @@
+//! `ccx_error`: what went wrong, as an owned object the caller frees. Never a
+//! thread-local "last error" (unsafe with goroutines).
+
+use std::time::Duration;
+
+use super::code::ccx_code;
+use super::types::ccx_str;
+
+/// An error returned through a `ccx_error **err_out` argument: code, message, HTTP
+/// status, retryable flag, retry-after hint and (for HTTP errors) the response body.
+/// Immutable; may be read from any thread; free with `ccx_error_free`.
+#[allow(non_camel_case_types)]
+pub struct ccx_error {
+    pub(crate) code: ccx_code,
+    pub(crate) message: String,
+    pub(crate) status: u16,
+    pub(crate) retryable: bool,
+    pub(crate) retry_after_ms: u64,
+    pub(crate) body: String,
+}
+
+impl ccx_error {
+    pub(crate) fn new(code: ccx_code, message: impl Into<String>) -> ccx_error {
+        ccx_error {
+            code,
+            message: message.into(),
+            status: 0,
+            retryable: false,
+            retry_after_ms: 0,
+            body: String::new(),
+        }
+    }
+
+    pub(crate) fn null(param: &str) -> ccx_error {
+        ccx_error::new(ccx_code::NullParameter, format!("argument `{param}` is NULL"))
+    }
+
+    pub(crate) fn invalid(message: impl Into<String>) -> ccx_error {
+        ccx_error::new(ccx_code::InvalidParameter, message)
+    }
+}
+
+impl From<crate::Error> for ccx_error {
+    fn from(e: crate::Error) -> ccx_error {
+        let body = match e.kind() {
+            crate::ErrorKind::Http { raw, .. } => raw.clone(),
+            _ => String::new(),
+        };
+        ccx_error {
+            code: ccx_code::from_kind(e.kind()),
+            status: e.status().unwrap_or(0),
+            retryable: e.is_retryable(),
+            retry_after_ms: e
+                .retry_after()
+                .map_or(0, |d: Duration| d.as_millis().min(u64::MAX as u128) as u64),
+            message: e.to_string(),
+            body,
+        }
+    }
+}
+
+/// Free an error. NULL is accepted.
+///
+/// # Safety
+/// `err` is NULL or came from this library and was not freed yet.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccx_error_free(err: *mut ccx_error) {
+    if !err.is_null() {
+        // SAFETY: caller contract.
+        unsafe { super::boundary::free_box(err) };
+    }
+}
+
+/// Read one field of an error into `out`.
+fn get<T>(err: *const ccx_error, out: *mut T, f: impl FnOnce(&ccx_error) -> T) -> ccx_code {
+    super::boundary::guard(std::ptr::null_mut(), || {
+        // SAFETY: documented on every getter: `err` is NULL or live, `out` NULL or writable.
+        let e = unsafe { super::boundary::arg(err, "err")? };
+        let o = unsafe { super::boundary::out(out, "out")? };
+        *o = f(e);
+        Ok(())
+    })
+}
+
+/// The error's code.
+/// `CCX_CODE_NULL_PARAMETER` if `err` or `out` is NULL. Thread-safe.
+///
+/// # Safety
+/// `err` is NULL or a live `ccx_error`; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccx_error_code(err: *const ccx_error, out: *mut ccx_code) -> ccx_code {
+    get(err, out, |e| e.code)
+}
+
+/// The message (UTF-8, not NUL-terminated), borrowed until `ccx_error_free`.
+/// `CCX_CODE_NULL_PARAMETER` if `err` or `out` is NULL. Thread-safe.
+///
+/// # Safety
+/// `err` is NULL or a live `ccx_error`; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccx_error_message(err: *const ccx_error, out: *mut ccx_str) -> ccx_code {
+    get(err, out, |e| ccx_str::of(&e.message))
+}
+
+/// The HTTP status for `CCX_CODE_HTTP_STATUS` and `CCX_CODE_AUTH` errors, else 0.
+/// `CCX_CODE_NULL_PARAMETER` if `err` or `out` is NULL. Thread-safe.
+///
+/// # Safety
+/// `err` is NULL or a live `ccx_error`; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccx_error_http_status(err: *const ccx_error, out: *mut u16) -> ccx_code {
+    get(err, out, |e| e.status)
+}
+
+/// Whether trying the same call again later may succeed.
+/// `CCX_CODE_NULL_PARAMETER` if `err` or `out` is NULL. Thread-safe.
+///
+/// # Safety
+/// `err` is NULL or a live `ccx_error`; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccx_error_is_retryable(err: *const ccx_error, out: *mut bool) -> ccx_code {
+    get(err, out, |e| e.retryable)
+}
+
+/// How long the server, the rate limiter or the breaker asked to wait, in ms (0: no hint).
+/// `CCX_CODE_NULL_PARAMETER` if `err` or `out` is NULL. Thread-safe.
+///
+/// # Safety
+/// `err` is NULL or a live `ccx_error`; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccx_error_retry_after_ms(err: *const ccx_error, out: *mut u64) -> ccx_code {
+    get(err, out, |e| e.retry_after_ms)
+}
+
+/// The raw response body of an HTTP error (the API's `ErrorResponse` JSON), borrowed until
+/// `ccx_error_free`; empty for other errors.
+/// `CCX_CODE_NULL_PARAMETER` if `err` or `out` is NULL. Thread-safe.
+///
+/// # Safety
+/// `err` is NULL or a live `ccx_error`; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccx_error_body(err: *const ccx_error, out: *mut ccx_str) -> ccx_code {
+    get(err, out, |e| ccx_str::of(&e.body))
+}

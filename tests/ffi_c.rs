@@ -1,0 +1,410 @@
+//! The C ABI as C and C++ programs see it: builds the release static and shared libraries
+//! and the emulator with cargo, then compiles and runs the programs of `tests/c/`:
+//!
+//! * `test_api.c`: every resource family through the ABI against the emulator, argument
+//!   errors, cancellation from another thread, callbacks, metrics, threads, plus the NULL
+//!   argument cases that `scripts/gen_null_tests.py` generates from the header at test time;
+//!   run plainly, under valgrind (no leak, no error) and built with AddressSanitizer and
+//!   UndefinedBehaviorSanitizer;
+//! * `header_check.c` / `header_check.cc`: the header compiles warning-free as C11 and
+//!   C++17 and links statically and dynamically (through the soname `libcloudconnexa.so.0`);
+//! * the exported symbols of the shared library are exactly the header's functions, all
+//!   prefixed `ccx_` (a function cbindgen cannot see would show up here).
+//!
+//! Needs gcc, g++, python3, valgrind, nm and readelf (`make deps`). The tests are ignored by
+//! plain `cargo test` because they build the release library and run valgrind; `make c-test`
+//! (part of `make test`) runs them: `cargo test --test ffi_c -- --ignored`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// What every test needs: paths, and the C test program built once.
+struct Env {
+    root: PathBuf,
+    /// `target/ffi-c`: everything these tests build.
+    out: PathBuf,
+    /// `target/release`: `libcloudconnexa.a`, `libcloudconnexa.so`, `cloudconnexa-mock`.
+    release: PathBuf,
+    mock: PathBuf,
+    /// `test_api.c` + harness + generated NULL cases, without sanitizers.
+    suite: PathBuf,
+}
+
+const CFLAGS: &[&str] = &["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic"];
+const CXXFLAGS: &[&str] = &["-std=c++17", "-Wall", "-Wextra", "-Werror", "-pedantic"];
+const LIBS: &[&str] = &["-lpthread", "-ldl", "-lm"];
+
+fn cmd_line(c: &Command) -> String {
+    let mut s = c.get_program().to_string_lossy().into_owned();
+    for a in c.get_args() {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}
+
+/// Run a command; `Err` with its output unless it exits 0.
+fn try_run(c: &mut Command) -> Result<Output, String> {
+    let line = cmd_line(c);
+    let out = c
+        .output()
+        .map_err(|e| format!("cannot run `{line}`: {e} (is it installed? see `make deps`)"))?;
+    if out.status.success() {
+        Ok(out)
+    } else {
+        Err(format!(
+            "`{line}` failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+fn run(c: &mut Command) -> Output {
+    try_run(c).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_string())
+}
+
+fn prepare() -> Result<Env, String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let meta =
+        try_run(
+            Command::new(cargo())
+                .current_dir(&root)
+                .args(["metadata", "--format-version", "1", "--no-deps"]),
+        )?;
+    let meta: serde_json::Value = serde_json::from_slice(&meta.stdout).map_err(|e| format!("cargo metadata: {e}"))?;
+    let target = PathBuf::from(
+        meta["target_directory"]
+            .as_str()
+            .ok_or("cargo metadata: no target_directory")?,
+    );
+    // The release libraries (static and shared) and the emulator; build.rs rewrites the header.
+    try_run(
+        Command::new(cargo())
+            .current_dir(&root)
+            .args(["build", "--release", "--lib", "-p", "cloudconnexa"]),
+    )?;
+    try_run(Command::new(cargo()).current_dir(&root).args([
+        "build",
+        "--release",
+        "-p",
+        "cloudconnexa-mock",
+        "--bin",
+        "cloudconnexa-mock",
+    ]))?;
+    let release = target.join("release");
+    let out = target.join("ffi-c");
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    // The NULL cases, from the header just written: a new function cannot miss them.
+    try_run(Command::new("python3").current_dir(&root).args([
+        Path::new("scripts/gen_null_tests.py"),
+        Path::new("include/cloudconnexa.h"),
+        &out.join("null_tests.c"),
+    ]))?;
+    let suite = out.join("ccx_c_tests");
+    try_run(&mut compile_suite(&root, &out, &release, &suite, &["-g", "-O1"]))?;
+    Ok(Env {
+        mock: release.join("cloudconnexa-mock"),
+        root,
+        out,
+        release,
+        suite,
+    })
+}
+
+fn env() -> &'static Env {
+    static ENV: OnceLock<Result<Env, String>> = OnceLock::new();
+    match ENV.get_or_init(prepare) {
+        Ok(e) => e,
+        Err(msg) => panic!("setting up the C tests failed: {msg}"),
+    }
+}
+
+/// gcc command for the suite (test_api.c, harness.c, the generated NULL cases).
+fn compile_suite(root: &Path, out: &Path, release: &Path, exe: &Path, extra: &[&str]) -> Command {
+    let mut c = Command::new("gcc");
+    c.current_dir(root)
+        .args(CFLAGS)
+        .args(extra)
+        .args(["-Iinclude", "-Itests/c", "tests/c/harness.c", "tests/c/test_api.c"])
+        .arg(out.join("null_tests.c"))
+        .arg(release.join("libcloudconnexa.a"))
+        .args(LIBS)
+        .arg("-o")
+        .arg(exe);
+    c
+}
+
+/// The totals of the suite's report (NULL cases, cancellation timings, checks and failures).
+fn totals(stderr: &str) -> String {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("  ") || l.starts_with("C ABI") || l.starts_with("FAIL"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The suite's report: its `ok`/`FAIL` lines and the totals.
+fn report(stderr: &str) -> String {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("ok ") || l.starts_with("FAIL") || l.starts_with("  ") || l.starts_with("C ABI"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn suite_passed(what: &str, out: &Output) {
+    let stderr = text(&out.stderr);
+    assert!(
+        out.status.success() && stderr.contains(", 0 failures"),
+        "{what} failed ({}):\n{stderr}",
+        out.status
+    );
+}
+
+#[test]
+#[ignore = "builds the release library and the emulator; run by `make c-test`"]
+fn c_suite() {
+    let e = env();
+    let out = Command::new(&e.suite)
+        .arg(&e.mock)
+        .current_dir(&e.root)
+        .output()
+        .expect("run the C suite");
+    suite_passed("the C suite", &out);
+    eprintln!("[ffi_c] C suite:\n{}", report(&text(&out.stderr)));
+}
+
+#[test]
+#[ignore = "builds the release library and the emulator; run by `make c-test`"]
+fn c_suite_under_valgrind() {
+    let e = env();
+    let log = e.out.join("valgrind.log");
+    let out = Command::new("valgrind")
+        .current_dir(&e.root)
+        .args([
+            "--leak-check=full",
+            "--show-leak-kinds=definite,indirect,possible",
+            "--errors-for-leak-kinds=definite,indirect,possible",
+            "--error-exitcode=97",
+            "--child-silent-after-fork=yes",
+            "--suppressions=tests/c/valgrind.supp",
+        ])
+        .arg(format!("--log-file={}", log.display()))
+        .arg(&e.suite)
+        .arg(&e.mock)
+        .output()
+        .expect("run valgrind (see `make deps`)");
+    let vg = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        out.status.success() && vg.contains("ERROR SUMMARY: 0 errors"),
+        "valgrind found errors or leaks ({}):\n{vg}\n--- program\n{}",
+        out.status,
+        text(&out.stderr)
+    );
+    suite_passed("the C suite under valgrind", &out);
+    for kind in [
+        "definitely lost: 0 bytes",
+        "indirectly lost: 0 bytes",
+        "possibly lost: 0 bytes",
+    ] {
+        assert!(
+            vg.contains(kind) || vg.contains("no leaks are possible"),
+            "valgrind: no `{kind}`:\n{vg}"
+        );
+    }
+    let summary: Vec<&str> = vg
+        .lines()
+        .filter(|l| {
+            [
+                "lost:",
+                "reachable:",
+                "suppressed:",
+                "ERROR SUMMARY",
+                "in use at exit",
+                "total heap usage",
+            ]
+            .iter()
+            .any(|k| l.contains(k))
+        })
+        .collect();
+    eprintln!(
+        "[ffi_c] valgrind memcheck of the C suite:\n{}\n{}",
+        summary.join("\n"),
+        totals(&text(&out.stderr))
+    );
+}
+
+#[test]
+#[ignore = "builds the release library and the emulator; run by `make c-test`"]
+fn c_suite_with_address_sanitizer() {
+    let e = env();
+    let exe = e.out.join("ccx_c_tests_asan");
+    let flags = [
+        "-g",
+        "-O1",
+        "-fsanitize=address,undefined",
+        "-fno-sanitize-recover=undefined",
+        "-fno-omit-frame-pointer",
+    ];
+    run(&mut compile_suite(&e.root, &e.out, &e.release, &exe, &flags));
+    let syms = run(Command::new("nm").arg(&exe));
+    assert!(
+        text(&syms.stdout).contains("__asan_init"),
+        "the ASan build has no __asan_init"
+    );
+    let out = Command::new(&exe)
+        .arg(&e.mock)
+        .current_dir(&e.root)
+        .env(
+            "ASAN_OPTIONS",
+            "detect_leaks=1:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1",
+        )
+        .env("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+        .output()
+        .expect("run the ASan build");
+    let stderr = text(&out.stderr);
+    for bad in ["ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"] {
+        assert!(!stderr.contains(bad), "sanitizer report:\n{stderr}");
+    }
+    suite_passed("the C suite with AddressSanitizer", &out);
+    eprintln!(
+        "[ffi_c] AddressSanitizer + LeakSanitizer + UBSan build of the C suite: no report\n{}",
+        totals(&stderr)
+    );
+}
+
+#[test]
+#[ignore = "builds the release library and the emulator; run by `make c-test`"]
+fn c_header_compiles_as_c_and_cpp_and_links_statically() {
+    let e = env();
+    let lib = e.release.join("libcloudconnexa.a");
+    let c_exe = e.out.join("header_check_static");
+    run(Command::new("gcc")
+        .current_dir(&e.root)
+        .args(CFLAGS)
+        .args(["-Iinclude", "tests/c/header_check.c"])
+        .arg(&lib)
+        .args(LIBS)
+        .arg("-o")
+        .arg(&c_exe));
+    let c99 = run(Command::new("gcc").current_dir(&e.root).args([
+        "-std=c99",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-pedantic",
+        "-fsyntax-only",
+        "-Iinclude",
+        "tests/c/header_check.c",
+    ]));
+    assert!(c99.stderr.is_empty(), "C99 warnings: {}", text(&c99.stderr));
+    let cpp_exe = e.out.join("header_check_cpp");
+    run(Command::new("g++")
+        .current_dir(&e.root)
+        .args(CXXFLAGS)
+        .args(["-Iinclude", "tests/c/header_check.cc"])
+        .arg(&lib)
+        .args(LIBS)
+        .arg("-o")
+        .arg(&cpp_exe));
+    let c_run = run(&mut Command::new(&c_exe));
+    let cpp_run = run(&mut Command::new(&cpp_exe));
+    let needed = text(&run(Command::new("readelf").arg("-d").arg(&c_exe)).stdout);
+    assert!(
+        !needed.contains("libcloudconnexa"),
+        "the static build needs a shared libcloudconnexa:\n{needed}"
+    );
+    eprintln!(
+        "[ffi_c] header: C11 and C99 -pedantic, C++17 -pedantic: no warning; static C: {}static C++: {}",
+        text(&c_run.stdout),
+        text(&cpp_run.stdout)
+    );
+}
+
+#[test]
+#[ignore = "builds the release library and the emulator; run by `make c-test`"]
+fn c_header_links_dynamically_through_the_soname() {
+    let e = env();
+    let so = e.release.join("libcloudconnexa.so");
+    let dynamic = text(&run(Command::new("readelf").arg("-d").arg(&so)).stdout);
+    assert!(
+        dynamic.contains("Library soname: [libcloudconnexa.so.0]"),
+        "soname:\n{dynamic}"
+    );
+    // An install layout: the soname link and the development link, both to the built library.
+    let dir = e.out.join("dynamic");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for name in ["libcloudconnexa.so", "libcloudconnexa.so.0"] {
+        let link = dir.join(name);
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&so, &link).expect("symlink");
+    }
+    let exe = e.out.join("header_check_dynamic");
+    run(Command::new("gcc")
+        .current_dir(&e.root)
+        .args(CFLAGS)
+        .args(["-Iinclude", "tests/c/header_check.c"])
+        .arg(format!("-L{}", dir.display()))
+        .arg(format!("-Wl,-rpath,{}", dir.display()))
+        .arg("-lcloudconnexa")
+        .arg("-o")
+        .arg(&exe));
+    let needed = text(&run(Command::new("readelf").arg("-d").arg(&exe)).stdout);
+    assert!(
+        needed.contains("Shared library: [libcloudconnexa.so.0]"),
+        "NEEDED:\n{needed}"
+    );
+    let out = run(&mut Command::new(&exe));
+    eprintln!(
+        "[ffi_c] dynamic link through libcloudconnexa.so.0: {}",
+        text(&out.stdout).trim()
+    );
+}
+
+#[test]
+#[ignore = "builds the release library and the emulator; run by `make c-test`"]
+fn c_exports_are_exactly_the_header_functions() {
+    let e = env();
+    let nm = run(Command::new("nm")
+        .args(["-D", "--defined-only"])
+        .arg(e.release.join("libcloudconnexa.so")));
+    let mut exported: Vec<String> = text(&nm.stdout)
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() == 3 && f[1] == "T").then(|| f[2].to_string())
+        })
+        .collect();
+    exported.sort();
+    let bad: Vec<&String> = exported.iter().filter(|s| !s.starts_with("ccx_")).collect();
+    assert!(bad.is_empty(), "exported functions without the ccx_ prefix: {bad:?}");
+    let listed = run(Command::new("python3").current_dir(&e.root).args([
+        "scripts/gen_null_tests.py",
+        "--list",
+        "include/cloudconnexa.h",
+    ]));
+    let mut declared: Vec<String> = text(&listed.stdout).lines().map(str::to_string).collect();
+    declared.sort();
+    let missing: Vec<&String> = exported.iter().filter(|s| !declared.contains(s)).collect();
+    let absent: Vec<&String> = declared.iter().filter(|s| !exported.contains(s)).collect();
+    assert!(
+        missing.is_empty(),
+        "exported but not in include/cloudconnexa.h (cbindgen cannot see them?): {missing:?}"
+    );
+    assert!(absent.is_empty(), "declared in the header but not exported: {absent:?}");
+    eprintln!(
+        "[ffi_c] exports: {} functions, all ccx_*, exactly the header's",
+        exported.len()
+    );
+}
