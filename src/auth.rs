@@ -13,9 +13,22 @@ use serde::Deserialize;
 use crate::config::ClientConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::Metrics;
+use crate::pipeline::{RequestEvent, RequestHook};
 use crate::request::Method;
 use crate::secret::Secret;
+use crate::trace::{TraceContext, new_span_id, span_hex};
 use crate::transport::{HttpRequest, Transport};
+
+/// Where a token request is reported: the client's metrics, and the trace and hook of the
+/// call that needed the token (a token request is part of that call's trace).
+pub(crate) struct TokenObserver<'a> {
+    pub metrics: &'a Metrics,
+    pub trace: &'a TraceContext,
+    pub hook: Option<&'a RequestHook>,
+}
+
+/// Operation name of the token request in metrics, logs and hook events.
+const OPERATION: &str = "requestToken";
 
 /// Counters of the token manager.
 #[derive(Debug, Default)]
@@ -54,11 +67,13 @@ const DEFAULT_LIFETIME: Duration = Duration::from_secs(300);
 
 impl TokenManager {
     /// A valid token and its generation (for [`invalidate`](Self::invalidate)).
+    /// When a new token is needed, the request is sent by this caller, in its trace
+    /// (callers that wait for it meanwhile are not reported again).
     pub fn token(
         &self,
         cfg: &ClientConfig,
         transport: &Transport,
-        metrics: &Metrics,
+        observer: &TokenObserver<'_>,
         deadline: Instant,
     ) -> Result<(Secret, u64)> {
         if let Some(t) = self.current.read().as_ref().filter(|t| t.refresh_at > Instant::now()) {
@@ -69,7 +84,7 @@ impl TokenManager {
         if let Some(t) = self.current.read().as_ref().filter(|t| t.refresh_at > Instant::now()) {
             return Ok((t.value.clone(), t.generation));
         }
-        let (value, lifetime) = self.fetch(cfg, transport, metrics, deadline)?;
+        let (value, lifetime) = self.fetch(cfg, transport, observer, deadline)?;
         let margin = cfg.token_refresh_margin.min(lifetime / 2);
         *generation += 1;
         let token = Token {
@@ -102,18 +117,33 @@ impl TokenManager {
         &self,
         cfg: &ClientConfig,
         transport: &Transport,
-        metrics: &Metrics,
+        observer: &TokenObserver<'_>,
         deadline: Instant,
     ) -> Result<(Secret, Duration)> {
         self.stats.fetches.fetch_add(1, Relaxed);
         let started = Instant::now();
-        let r = self.fetch_once(cfg, transport, deadline);
+        let span = new_span_id();
+        let r = self.fetch_once(cfg, transport, &observer.trace.header(&span), deadline);
         let status = match &r {
             Ok(_) => Some(200),
             Err(e) => e.status(),
         };
-        metrics.record_request("requestToken", Method::Post, status);
-        metrics.record_call("requestToken", r.is_ok(), started.elapsed());
+        let latency = started.elapsed();
+        let m = observer.metrics;
+        m.record_request(OPERATION, Method::Post, status);
+        m.record_call(OPERATION, r.as_ref().err().map(|e| e.kind()), latency);
+        if let Some(hook) = observer.hook {
+            hook(&RequestEvent {
+                operation: OPERATION,
+                method: Method::Post,
+                attempt: 1,
+                status,
+                error: r.as_ref().err(),
+                latency,
+                trace_id: observer.trace.trace_id_hex(),
+                span_id: span_hex(&span),
+            });
+        }
         match &r {
             Ok((_, lifetime)) => log::debug!(target: "cloudconnexa", "new token, valid {} s", lifetime.as_secs()),
             Err(e) => {
@@ -124,7 +154,13 @@ impl TokenManager {
         r
     }
 
-    fn fetch_once(&self, cfg: &ClientConfig, transport: &Transport, deadline: Instant) -> Result<(Secret, Duration)> {
+    fn fetch_once(
+        &self,
+        cfg: &ClientConfig,
+        transport: &Transport,
+        traceparent: &str,
+        deadline: Instant,
+    ) -> Result<(Secret, Duration)> {
         let basic = Secret::new(format!(
             "Basic {}",
             STANDARD.encode(format!("{}:{}", cfg.client_id, cfg.client_secret.expose()))
@@ -138,6 +174,7 @@ impl TokenManager {
                 ("authorization", basic.expose().to_string()),
                 ("accept", "application/json".into()),
                 ("user-agent", cfg.user_agent.clone()),
+                ("traceparent", traceparent.to_string()),
             ],
             body: Some((b"grant_type=client_credentials", "application/x-www-form-urlencoded")),
             read_timeout: cfg.read_timeout,

@@ -83,6 +83,53 @@ pub enum ErrorKind {
     Cancelled,
 }
 
+impl ErrorKind {
+    /// Every kind's [`name`](Self::name), in declaration order.
+    pub const NAMES: [&'static str; 14] = [
+        "invalid_input",
+        "dns",
+        "connect",
+        "tls",
+        "timeout",
+        "io",
+        "http",
+        "auth",
+        "decode",
+        "body_too_large",
+        "rate_limited",
+        "circuit_open",
+        "pool_exhausted",
+        "cancelled",
+    ];
+
+    /// Position of this kind in [`NAMES`](Self::NAMES).
+    pub(crate) fn index(&self) -> usize {
+        match self {
+            ErrorKind::InvalidInput => 0,
+            ErrorKind::Dns => 1,
+            ErrorKind::Connect => 2,
+            ErrorKind::Tls => 3,
+            ErrorKind::Timeout(_) => 4,
+            ErrorKind::Io => 5,
+            ErrorKind::Http { .. } => 6,
+            ErrorKind::Auth { .. } => 7,
+            ErrorKind::Decode => 8,
+            ErrorKind::BodyTooLarge { .. } => 9,
+            ErrorKind::RateLimited => 10,
+            ErrorKind::CircuitOpen => 11,
+            ErrorKind::PoolExhausted => 12,
+            ErrorKind::Cancelled => 13,
+        }
+    }
+
+    /// A stable lower-case name for metrics and logs: `invalid_input`, `dns`, `connect`,
+    /// `tls`, `timeout`, `io`, `http`, `auth`, `decode`, `body_too_large`, `rate_limited`,
+    /// `circuit_open`, `pool_exhausted` or `cancelled`.
+    pub fn name(&self) -> &'static str {
+        Self::NAMES[self.index()]
+    }
+}
+
 /// An error from the Cloud Connexa client.
 ///
 /// Messages never contain the client secret, a bearer token or an `Authorization` header.

@@ -28,6 +28,8 @@ pub struct RequestEvent<'a> {
     pub operation: &'a str,
     pub method: Method,
     /// 1 for the first request of a call, then 2, 3… (retries, token refresh, fresh connection).
+    /// A token request is reported as operation `requestToken`, attempt 1, in the trace of
+    /// the call that needed the token.
     pub attempt: u32,
     /// The HTTP status, or `None` when no response came (see `error`).
     pub status: Option<u16>,
@@ -197,7 +199,7 @@ pub(crate) fn execute(client: &Client, call: &Call) -> Result<HttpResponse> {
         .inner()
         .stages
         .metrics
-        .record_call(call.op, r.is_ok(), start.elapsed());
+        .record_call(call.op, r.as_ref().err().map(|e| e.kind()), start.elapsed());
     r
 }
 
@@ -353,9 +355,12 @@ fn send(client: &Client, call: &Call, deadline: Instant, ctx: &CallCtx) -> Resul
                 "call deadline passed",
             ));
         }
-        let (token, generation) = inner
-            .auth
-            .token(cfg, &inner.transport, &inner.stages.metrics, deadline)?;
+        let observer = crate::auth::TokenObserver {
+            metrics: &inner.stages.metrics,
+            trace: &ctx.trace,
+            hook: inner.stages.hook.as_ref(),
+        };
+        let (token, generation) = inner.auth.token(cfg, &inner.transport, &observer, deadline)?;
         let span = new_span_id();
         let req = HttpRequest {
             method: call.method,

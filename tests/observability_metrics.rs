@@ -105,6 +105,8 @@ fn outcome<T>(r: &cloudconnexa::Result<T>) -> Want {
 struct Ledger {
     ok: BTreeMap<&'static str, u64>,
     failed: BTreeMap<&'static str, u64>,
+    /// Failed calls by (operation, error kind name).
+    kinds: BTreeMap<(&'static str, &'static str), u64>,
     /// Retries each operation needed (known from the faults).
     retries: BTreeMap<&'static str, u64>,
     transitions: u64,
@@ -115,6 +117,9 @@ struct Ledger {
 impl Ledger {
     fn record<T>(&mut self, op: &'static str, r: cloudconnexa::Result<T>, want: Want) {
         let got = outcome(&r);
+        if let Err(e) = &r {
+            *self.kinds.entry((op, e.kind().name())).or_default() += 1;
+        }
         *if r.is_ok() { &mut self.ok } else { &mut self.failed }
             .entry(op)
             .or_default() += 1;
@@ -297,6 +302,14 @@ fn a_mixed_run_adds_up_against_the_emulator() {
     }
     let reported: BTreeSet<&str> = s.calls.iter().map(|c| c.operation.as_str()).collect();
     assert_eq!(reported, l.ops(), "operations with calls");
+    // failures by error kind = the kinds the calls returned
+    let kinds: BTreeMap<(&str, &str), u64> = s
+        .errors
+        .iter()
+        .map(|e| ((e.operation.as_str(), e.kind.as_str()), e.count))
+        .collect();
+    assert_eq!(kinds, l.kinds, "failed calls by kind");
+    assert!(!kinds.is_empty(), "the mix has failures");
     // requests per operation and status class = what the emulator answered
     let ours = client_requests(&s);
     let theirs = emulator_requests(&server);
@@ -342,7 +355,7 @@ fn a_mixed_run_adds_up_against_the_emulator() {
         let (ok, failed) = l.calls(op);
         assert_eq!(lat.count, ok + failed, "latency count of {op}");
         assert!(
-            lat.max >= lat.p99 && lat.p99 >= lat.p95 && lat.p95 >= lat.p50 && lat.p50 > 0.0,
+            lat.max >= lat.p99 && lat.p99 >= lat.p95 && lat.p95 >= lat.p50 && lat.p50 >= lat.min && lat.min > 0.0,
             "{lat:?}"
         );
         assert!(lat.max < 30.0, "{op}: {lat:?}");
@@ -832,6 +845,7 @@ fn prometheus_text_is_well_formed_and_matches_the_snapshot() {
     for required in [
         "cloudconnexa_requests_total",
         "cloudconnexa_calls_total",
+        "cloudconnexa_call_errors_total",
         "cloudconnexa_call_duration_seconds",
         "cloudconnexa_retries_total",
         "cloudconnexa_breaker_state",
@@ -884,6 +898,16 @@ fn prometheus_text_is_well_formed_and_matches_the_snapshot() {
             scalar("cloudconnexa_calls_total", &[("operation", op), ("outcome", "failure")]),
             failed as f64,
             "{op}"
+        );
+    }
+    for e in &s.errors {
+        assert_eq!(
+            scalar(
+                "cloudconnexa_call_errors_total",
+                &[("operation", &e.operation), ("kind", &e.kind)]
+            ),
+            e.count as f64,
+            "{e:?}"
         );
     }
     for lat in &s.latency {

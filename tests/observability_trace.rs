@@ -252,6 +252,16 @@ fn hooked(url: &str) -> (Client, Arc<Mutex<Vec<Event>>>) {
     (c, events)
 }
 
+/// The events of token requests, and those of API requests.
+fn split_token_events(events: &Mutex<Vec<Event>>) -> (Vec<Event>, Vec<Event>) {
+    events
+        .lock()
+        .unwrap()
+        .iter()
+        .cloned()
+        .partition(|e| e.operation == "requestToken")
+}
+
 #[test]
 fn the_hook_sees_every_attempt_as_the_server_saw_it() {
     // API requests: 503, 503, 200 (one call), then 401 (the token is refreshed), 200
@@ -265,14 +275,27 @@ fn the_hook_sees_every_attempt_as_the_server_saw_it() {
     let ctx = TraceContext::parse(&format!("00-{CALLER_TRACE}-{CALLER_SPAN}-01")).unwrap();
     with_trace_context(ctx, || list(&c)).expect("two 503s retried away");
     c.regions().list().expect("a 401, a new token, the same request again");
-    let api: Vec<Seen> = s.seen().into_iter().filter(|r| !r.is_token()).collect();
-    let events = events.lock().unwrap().clone();
+    let (tokens, api): (Vec<Seen>, Vec<Seen>) = s.seen().into_iter().partition(|r| r.is_token());
+    let (token_events, events) = split_token_events(&events);
     assert_eq!(
         events.len(),
         api.len(),
         "one event per request the server saw: {events:#?}"
     );
     assert_eq!(api.len(), 5);
+    // two token requests (the first call's, and the one after the 401), each reported
+    // in the trace of the call that needed it
+    assert_eq!(tokens.len(), 2);
+    assert_eq!(token_events.len(), 2, "{token_events:#?}");
+    for (e, r) in token_events.iter().zip(&tokens) {
+        let p = traceparent(r);
+        assert_eq!((e.method, e.attempt, e.status), (Method::Post, 1, Some(200)), "{e:?}");
+        assert_eq!(
+            (e.trace_id.as_str(), e.span_id.as_str()),
+            (p.trace_id.as_str(), p.span_id.as_str())
+        );
+    }
+    assert_eq!(token_events[0].trace_id, CALLER_TRACE);
 
     let want = [
         ("getNetworksPage", 1, Some(503)),
@@ -306,6 +329,10 @@ fn the_hook_sees_every_attempt_as_the_server_saw_it() {
         events[3].trace_id, events[4].trace_id,
         "the resend after the 401 is in the same call"
     );
+    assert_eq!(
+        token_events[1].trace_id, events[3].trace_id,
+        "the new token after the 401 is in that call's trace"
+    );
 
     // a pooled connection closed without an answer: no status, an error; the resend on a
     // new connection is attempt 2 of the same call
@@ -313,7 +340,7 @@ fn the_hook_sees_every_attempt_as_the_server_saw_it() {
     let (c, events) = hooked(&s.url());
     list(&c).expect("the resend on a fresh connection succeeds");
     let api: Vec<Seen> = s.seen().into_iter().filter(|r| !r.is_token()).collect();
-    let events = events.lock().unwrap().clone();
+    let (_, events) = split_token_events(&events);
     assert_eq!(events.len(), 2, "{events:#?}");
     assert_eq!(api.len(), 2);
     assert_eq!(
@@ -341,7 +368,6 @@ fn the_hook_sees_every_attempt_as_the_server_saw_it() {
 }
 
 #[test]
-#[ignore = "open: the token request carries no traceparent and is not reported to the on_request hook yet"]
 fn the_token_request_is_part_of_the_calls_trace() {
     let s = server(|_, _| response(200, PAGE));
     let (c, events) = hooked(&s.url());
@@ -362,7 +388,18 @@ fn the_token_request_is_part_of_the_calls_trace() {
         }
     }
     let events = events.lock().unwrap().clone();
-    if !events.iter().any(|e| e.operation == "requestToken") {
+    if let Some(e) = events.iter().find(|e| e.operation == "requestToken") {
+        let p = traceparent(token);
+        if (e.trace_id.as_str(), e.span_id.as_str()) != (p.trace_id.as_str(), p.span_id.as_str()) {
+            problems.push(format!(
+                "the token event {e:?} is not the token request on the wire {p:?}"
+            ));
+        }
+        let api = seen.iter().find(|r| !r.is_token()).expect("the page request");
+        if traceparent(api).span_id == p.span_id {
+            problems.push("the token request and the page request share a span id".into());
+        }
+    } else {
         problems.push(format!(
             "the on_request hook (\"run after every HTTP request\") did not see the token request: {:?}",
             events.iter().map(|e| (&e.operation, e.attempt)).collect::<Vec<_>>()

@@ -20,6 +20,7 @@ pub struct Histogram {
     counts: Box<[AtomicU64]>,
     total: AtomicU64,
     sum_micros: AtomicU64,
+    min_micros: AtomicU64,
     max_micros: AtomicU64,
 }
 
@@ -29,6 +30,7 @@ impl Default for Histogram {
             counts: (0..LEN).map(|_| AtomicU64::new(0)).collect(),
             total: AtomicU64::new(0),
             sum_micros: AtomicU64::new(0),
+            min_micros: AtomicU64::new(u64::MAX),
             max_micros: AtomicU64::new(0),
         }
     }
@@ -71,6 +73,7 @@ impl Histogram {
         self.counts[index(us)].fetch_add(1, Relaxed);
         self.total.fetch_add(1, Relaxed);
         self.sum_micros.fetch_add(us, Relaxed);
+        self.min_micros.fetch_min(us, Relaxed);
         self.max_micros.fetch_max(us, Relaxed);
     }
 
@@ -80,6 +83,10 @@ impl Histogram {
         HistogramSnapshot {
             count: counts.iter().sum(),
             sum_micros: self.sum_micros.load(Relaxed),
+            min_micros: match self.min_micros.load(Relaxed) {
+                u64::MAX => 0,
+                v => v,
+            },
             max_micros: self.max_micros.load(Relaxed),
             counts,
         }
@@ -91,13 +98,17 @@ impl Histogram {
 pub struct HistogramSnapshot {
     pub count: u64,
     pub sum_micros: u64,
+    /// The smallest value recorded, exactly (0 when empty).
+    pub min_micros: u64,
+    /// The largest value recorded, exactly.
     pub max_micros: u64,
     counts: Vec<u64>,
 }
 
 impl HistogramSnapshot {
     /// The value at quantile `q` (0..=1), in microseconds: the middle of the bucket that
-    /// holds the `ceil(q * count)`-th smallest value, so within [`PRECISION`] of it.
+    /// holds the `ceil(q * count)`-th smallest value, kept within the exact minimum and
+    /// maximum, so within [`PRECISION`] of it.
     pub fn quantile(&self, q: f64) -> u64 {
         if self.count == 0 {
             return 0;
@@ -108,7 +119,8 @@ impl HistogramSnapshot {
             seen += c;
             if seen >= rank {
                 let (lo, width) = bucket_range(i);
-                return (lo + width / 2).min(self.max_micros);
+                // the exact extremes are known: never report a value outside them
+                return (lo + width / 2).clamp(self.min_micros, self.max_micros);
             }
         }
         self.max_micros
@@ -174,6 +186,7 @@ mod tests {
             assert!(err <= PRECISION, "q{q}: {got} vs {exact} ({err})");
         }
         assert_eq!(s.max_micros, *values.last().unwrap());
+        assert_eq!(s.min_micros, values[0]);
         assert_eq!(s.count, 20_000);
     }
 }

@@ -15,11 +15,14 @@ use std::time::Duration;
 pub use histogram::{Histogram, HistogramSnapshot, PRECISION};
 pub use operations::OPERATIONS;
 pub use snapshot::{
-    AuthMetrics, BreakerMetrics, CallMetrics, DnsMetrics, LatencyMetrics, LimiterMetrics, MetricsSnapshot, PoolMetrics,
-    RequestCount,
+    AuthMetrics, BreakerMetrics, CallMetrics, DnsMetrics, ErrorCount, LatencyMetrics, LimiterMetrics, MetricsSnapshot,
+    PoolMetrics, RequestCount,
 };
 
+use crate::error::ErrorKind;
 use crate::request::Method;
+
+const KINDS: usize = ErrorKind::NAMES.len();
 
 /// Status classes of a request: 2xx, 3xx, 4xx, 5xx, or no status (transport error).
 pub const CLASSES: [&str; 5] = ["2xx", "3xx", "4xx", "5xx", "error"];
@@ -47,8 +50,19 @@ pub(crate) struct OpMetrics {
     /// Calls finished, successful and failed.
     calls_ok: AtomicU64,
     calls_failed: AtomicU64,
+    /// Failed calls by error kind ([`ErrorKind::NAMES`] order).
+    errors: [AtomicU64; KINDS],
     /// End-to-end call latency (retries and waits included).
     latency: Histogram,
+}
+
+/// Counts of every operation seen so far, as read by [`Metrics::per_operation`].
+#[derive(Default)]
+pub(crate) struct PerOperation {
+    pub requests: Vec<RequestCount>,
+    pub calls: Vec<CallMetrics>,
+    pub errors: Vec<ErrorCount>,
+    pub latency: Vec<(&'static str, HistogramSnapshot)>,
 }
 
 /// The registry of one client.
@@ -80,22 +94,28 @@ impl Metrics {
         self.op(op).requests[method_index(method)][class(status)].fetch_add(1, Relaxed);
     }
 
-    /// One call of `op` ended after `latency`.
-    pub(crate) fn record_call(&self, op: &str, ok: bool, latency: Duration) {
+    /// One call of `op` ended after `latency`, successfully or with an error of `failed`.
+    pub(crate) fn record_call(&self, op: &str, failed: Option<&ErrorKind>, latency: Duration) {
         let m = self.op(op);
-        if ok { &m.calls_ok } else { &m.calls_failed }.fetch_add(1, Relaxed);
+        match failed {
+            None => m.calls_ok.fetch_add(1, Relaxed),
+            Some(kind) => {
+                m.errors[kind.index()].fetch_add(1, Relaxed);
+                m.calls_failed.fetch_add(1, Relaxed)
+            }
+        };
         m.latency.record(latency);
     }
 
     /// Request counts, call counts and latency of every operation seen so far.
-    pub(crate) fn per_operation(
-        &self,
-    ) -> (
-        Vec<RequestCount>,
-        Vec<CallMetrics>,
-        Vec<(&'static str, HistogramSnapshot)>,
-    ) {
-        let (mut reqs, mut calls, mut lat) = (Vec::new(), Vec::new(), Vec::new());
+    pub(crate) fn per_operation(&self) -> PerOperation {
+        let mut out = PerOperation::default();
+        let PerOperation {
+            requests: reqs,
+            calls,
+            errors,
+            latency: lat,
+        } = &mut out;
         for (i, slot) in self.ops.iter().enumerate() {
             let Some(m) = slot.get() else { continue };
             let name = operations::name(i);
@@ -121,8 +141,18 @@ impl Metrics {
                 });
                 lat.push((name, m.latency.snapshot()));
             }
+            for (ki, c) in m.errors.iter().enumerate() {
+                let n = c.load(Relaxed);
+                if n > 0 {
+                    errors.push(ErrorCount {
+                        operation: name.into(),
+                        kind: ErrorKind::NAMES[ki].into(),
+                        count: n,
+                    });
+                }
+            }
         }
-        (reqs, calls, lat)
+        out
     }
 }
 
@@ -131,12 +161,18 @@ pub(crate) fn snapshot_of(client: &crate::Client) -> MetricsSnapshot {
     let inner = client.inner();
     let s = &inner.stages;
     let t = &inner.transport;
-    let (requests, calls, lat) = s.metrics.per_operation();
+    let PerOperation {
+        requests,
+        calls,
+        errors,
+        latency: lat,
+    } = s.metrics.per_operation();
     let latency = lat
         .into_iter()
         .map(|(op, h)| LatencyMetrics {
             operation: op.into(),
             count: h.count,
+            min: h.min_micros as f64 / 1e6,
             mean: h.mean_micros() / 1e6,
             p50: h.quantile(0.5) as f64 / 1e6,
             p95: h.quantile(0.95) as f64 / 1e6,
@@ -160,6 +196,7 @@ pub(crate) fn snapshot_of(client: &crate::Client) -> MetricsSnapshot {
     MetricsSnapshot {
         requests,
         calls,
+        errors,
         latency,
         retries: st.retries.load(Relaxed),
         retry_budget_refusals: st.budget_refusals.load(Relaxed),

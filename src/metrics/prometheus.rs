@@ -74,6 +74,18 @@ impl MetricsSnapshot {
             );
         }
         o.family(
+            "call_errors_total",
+            "counter",
+            "Failed calls, by operation and error kind (after retries).",
+        );
+        for e in &self.errors {
+            o.sample(
+                "call_errors_total",
+                &[("operation", &e.operation), ("kind", &e.kind)],
+                e.count as f64,
+            );
+        }
+        o.family(
             "call_duration_seconds",
             "histogram",
             "End-to-end call latency, retries and waits included.",

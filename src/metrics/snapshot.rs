@@ -20,11 +20,22 @@ pub struct CallMetrics {
     pub failed: u64,
 }
 
+/// Failed calls of one operation with one error kind ([`ErrorKind::name`](crate::ErrorKind::name):
+/// `timeout`, `connect`, `http`, `rate_limited`…), counted once per call after retries.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErrorCount {
+    pub operation: String,
+    pub kind: String,
+    pub count: u64,
+}
+
 /// End-to-end call latency of one operation, in seconds, within `precision` (relative).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LatencyMetrics {
     pub operation: String,
     pub count: u64,
+    /// The fastest call, exactly.
+    pub min: f64,
     pub mean: f64,
     pub p50: f64,
     pub p95: f64,
@@ -103,6 +114,8 @@ pub struct AuthMetrics {
 pub struct MetricsSnapshot {
     pub requests: Vec<RequestCount>,
     pub calls: Vec<CallMetrics>,
+    /// Failed calls by operation and error kind (kinds with no failure are left out).
+    pub errors: Vec<ErrorCount>,
     pub latency: Vec<LatencyMetrics>,
     pub retries: u64,
     pub retry_budget_refusals: u64,
