@@ -145,6 +145,8 @@ struct Inner {
     kind: ErrorKind,
     message: String,
     retry_after: Option<Duration>,
+    /// The API request of the call was provably never sent (e.g. its token request failed).
+    not_sent: bool,
 }
 
 impl Error {
@@ -154,6 +156,7 @@ impl Error {
                 kind,
                 message: message.into(),
                 retry_after: None,
+                not_sent: false,
             }),
         }
     }
@@ -165,6 +168,18 @@ impl Error {
     pub(crate) fn with_retry_after(mut self, d: Option<Duration>) -> Error {
         self.inner.retry_after = d;
         self
+    }
+
+    /// Mark that the API request this error ended was never sent, whatever the kind says
+    /// (a broken token request is `Io`, but the request it was for never left).
+    pub(crate) fn before_sending(mut self) -> Error {
+        self.inner.not_sent = true;
+        self
+    }
+
+    /// Whether the API request was provably never sent (see [`before_sending`](Self::before_sending)).
+    pub(crate) fn never_sent(&self) -> bool {
+        self.inner.not_sent
     }
 
     /// The same error with `context: ` in front of its message.

@@ -360,7 +360,10 @@ fn send(client: &Client, call: &Call, deadline: Instant, ctx: &CallCtx) -> Resul
             trace: &ctx.trace,
             hook: inner.stages.hook.as_ref(),
         };
-        let (token, generation) = inner.auth.token(cfg, &inner.transport, &observer, deadline)?;
+        let (token, generation) = inner
+            .auth
+            .token(cfg, &inner.transport, &observer, deadline)
+            .map_err(Error::before_sending)?;
         let span = new_span_id();
         let req = HttpRequest {
             method: call.method,

@@ -9,6 +9,7 @@ use super::types::ccx_str;
 /// An error returned through a `ccx_error **err_out` argument: code, message, HTTP
 /// status, retryable flag, retry-after hint and (for HTTP errors) the response body.
 /// Immutable; may be read from any thread; free with `ccx_error_free`.
+#[derive(Debug)]
 #[allow(non_camel_case_types)]
 pub struct ccx_error {
     pub(crate) code: ccx_code,

@@ -18,3 +18,6 @@ pub mod log;
 pub mod options;
 pub mod resources;
 pub mod types;
+
+#[cfg(test)]
+mod boundary_tests;

@@ -70,6 +70,14 @@ impl RetryPolicy {
     /// Whether this failure of a `method` call may be retried at all.
     pub fn is_retryable(&self, method: Method, err: &Error) -> bool {
         let idempotent = method.is_idempotent() || self.retry_non_idempotent;
+        if err.never_sent() && matches!(err.kind(), ErrorKind::Io | ErrorKind::Timeout(_) | ErrorKind::Tls) {
+            // the request never left (its token request broke): as safe as a connect failure,
+            // except that a whole-call timeout or a bad certificate stays final
+            return !matches!(
+                err.kind(),
+                ErrorKind::Timeout(crate::error::TimeoutPhase::Call) | ErrorKind::Tls
+            );
+        }
         match err.kind() {
             // never reached the server: safe for every method
             ErrorKind::Connect | ErrorKind::Dns | ErrorKind::PoolExhausted => true,
@@ -166,6 +174,13 @@ mod tests {
         );
         assert!(p.is_retryable(Method::Post, &http(429)), "429 means not processed");
         assert!(p.is_retryable(Method::Post, &Error::new(ErrorKind::Connect, "")));
+        // a POST whose token request broke never left: retried; a whole-call timeout is not
+        assert!(!p.is_retryable(Method::Post, &Error::new(ErrorKind::Io, "")));
+        assert!(p.is_retryable(Method::Post, &Error::new(ErrorKind::Io, "").before_sending()));
+        let timeout = |phase| Error::new(ErrorKind::Timeout(phase), "").before_sending();
+        assert!(p.is_retryable(Method::Post, &timeout(crate::error::TimeoutPhase::Response)));
+        assert!(!p.is_retryable(Method::Post, &timeout(crate::error::TimeoutPhase::Call)));
+        assert!(!p.is_retryable(Method::Post, &Error::new(ErrorKind::Tls, "").before_sending()));
         assert!(!p.is_retryable(Method::Post, &Error::new(ErrorKind::Io, "")));
         assert!(p.is_retryable(Method::Put, &Error::new(ErrorKind::Io, "")));
         assert!(!p.is_retryable(Method::Get, &http(404)));

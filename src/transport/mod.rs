@@ -117,6 +117,9 @@ impl TransportOptions {
     }
 }
 
+/// The lookup of [`Transport::with_dns_lookup`].
+type TestLookup = dyn Fn(&str, u16) -> Option<Vec<std::net::SocketAddr>> + Send + Sync;
+
 struct Inner {
     agent: Agent,
     permits: HostPermits,
@@ -169,6 +172,21 @@ impl HttpResponse {
 impl Transport {
     /// Build a transport (validates the options).
     pub fn new(opts: &TransportOptions) -> Result<Transport> {
+        Transport::build(opts, None)
+    }
+
+    /// A transport whose DNS lookups call `lookup(host, port)` instead of the system
+    /// resolver (`None` is "name not found"); the cache, its TTL and the stale answer
+    /// served when a re-resolve fails work as usual. For tests of DNS failures.
+    #[doc(hidden)]
+    pub fn with_dns_lookup(
+        opts: &TransportOptions,
+        lookup: impl Fn(&str, u16) -> Option<Vec<std::net::SocketAddr>> + Send + Sync + 'static,
+    ) -> Result<Transport> {
+        Transport::build(opts, Some(Box::new(lookup)))
+    }
+
+    fn build(opts: &TransportOptions, lookup: Option<Box<TestLookup>>) -> Result<Transport> {
         opts.validate()?;
         let tls = tls::tls_config(opts.tls_roots, &opts.extra_ca_pem, opts.client_cert.as_ref())?;
         let proxy = match (&opts.proxy, opts.proxy_from_env) {
@@ -199,9 +217,21 @@ impl Transport {
             stats: conns.clone(),
         };
         let chain = ().chain(ConnectProxyConnector::default()).chain(socket).chain(RustlsConnector::default());
-        let resolver = match opts.dns_ttl {
-            Some(ttl) => CachingResolver::new(Some(ttl), opts.dns_prefer_ipv4, dns.clone()),
-            None => CachingResolver::new(None, opts.dns_prefer_ipv4, dns.clone()),
+        let resolver = match lookup {
+            None => CachingResolver::new(opts.dns_ttl, opts.dns_prefer_ipv4, dns.clone()),
+            Some(f) => {
+                CachingResolver::with_lookup(opts.dns_ttl, opts.dns_prefer_ipv4, dns.clone(), move |uri, _, _| {
+                    let host = uri
+                        .host()
+                        .unwrap_or_default()
+                        .trim_start_matches('[')
+                        .trim_end_matches(']');
+                    let port = uri
+                        .port_u16()
+                        .unwrap_or(if uri.scheme_str() == Some("http") { 80 } else { 443 });
+                    f(host, port).ok_or(ureq::Error::HostNotFound)
+                })
+            }
         };
         let agent = Agent::with_parts(config, chain, resolver);
         Ok(Transport {
