@@ -5,11 +5,13 @@ CARGO ?= cargo
 
 .PHONY: test deps fmt fmt-check clippy unit redis-test doc bench-smoke bench-mock clean
 .PHONY: cpp-test go-test
-.PHONY: c-test header-drift
+.PHONY: c-test header-drift miri fuzz-smoke fuzz bench-compare bench-compare-smoke ccx-bench soak
 
-# Everything CI checks, in order: system packages, formatting, lints, tests, and a
-# seconds-long smoke run of the emulator benchmark.
-test: deps fmt-check clippy unit c-test header-drift redis-test cpp-test go-test bench-smoke
+# Everything CI checks, in order: system packages, formatting, lints, tests (unit and
+# integration, which include the fault matrix, the security suite, the concurrency stress
+# and the 20-second soak), the C/C++/Go layers, Miri, a bounded fuzz run, and seconds-long
+# smoke runs of both benchmarks.
+test: deps fmt-check clippy unit c-test header-drift redis-test cpp-test go-test miri fuzz-smoke bench-smoke bench-compare-smoke
 
 # Install the system packages the tests and benchmarks need (nginx, wrk, pkg-config,
 # redis-server, go, valgrind, jq, curl) with apt-get, only those that are missing.
@@ -63,6 +65,40 @@ bench-smoke:
 # Tune with DURATION=, ROUNDS=, NGINX_WORKERS= (see bench/mock_vs_nginx.sh).
 bench-mock:
 	bash bench/mock_vs_nginx.sh
+
+# Miri over the unit tests that need no sockets: the C ABI boundary helpers, the
+# resilience stages, URL checks, secrets (scripts/miri.sh installs the nightly miri
+# component with rustup when it is missing).
+miri:
+	bash scripts/miri.sh
+
+# Every fuzz target for 5 s each on the stable toolchain (libFuzzer through libfuzzer-sys,
+# coverage flags in RUSTFLAGS); the corpus in fuzz/corpus is read, not changed.
+fuzz-smoke:
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-5} bash scripts/fuzz.sh
+
+# The long fuzz run (FUZZ_SECONDS=600 each by default here); results go in fuzz/README.md.
+fuzz:
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-600} bash scripts/fuzz.sh
+
+# The long soak: 16 threads for SOAK_SECONDS (default 600) against the emulator with random
+# faults; checks memory, file descriptors, threads and exactly-once writes.
+soak:
+	SOAK_SECONDS=$${SOAK_SECONDS:-600} $(CARGO) test --release --test soak -- --nocapture
+
+# Check that the client comparison works: every client (wrk, ours via Rust and C ABI, ureq,
+# libcurl, Go, Python requests) runs with tiny N, 0 errors, connections = concurrency; asserts no speed.
+bench-compare-smoke:
+	bash bench/compare.sh --smoke
+
+# The client comparison (5 rounds, about a minute after builds): the table goes to stdout and
+# bench/compare-results.md. Tune with CONCURRENCY=, REQUESTS=, ROUNDS=, ... (see bench/compare.sh --help).
+bench-compare:
+	bash bench/compare.sh
+
+# The reference performance test against the embedded emulator (README's first command).
+ccx-bench:
+	$(CARGO) run --release -p ccx -- bench
 
 # Remove build output.
 clean:

@@ -66,22 +66,18 @@ CONNECTIONS=${CONNECTIONS:-8}
 NGINX_WORKERS=${NGINX_WORKERS:-auto}
 REQ_PATH='/api/v1/networks?size=10'
 
-die() {
-    echo "mock_vs_nginx: error: $*" >&2
-    exit 1
-}
-say() { echo "mock_vs_nginx: $*" >&2; }
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_NAME=mock_vs_nginx
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh" # die, say, find_nginx, stop_pid, stop_nginx, start_nginx, stats
 
 # ---- tools ------------------------------------------------------------------------------
 
-NGINX=$(command -v nginx || true)
-[ -z "$NGINX" ] && [ -x /usr/sbin/nginx ] && NGINX=/usr/sbin/nginx
+find_nginx
 [ -n "$NGINX" ] || die "nginx is missing: run 'make deps' (apt-get install nginx-light)"
 command -v wrk >/dev/null || die "wrk is missing: run 'make deps' (apt-get install wrk)"
 command -v curl >/dev/null || die "curl is missing: apt-get install curl"
 command -v jq >/dev/null || die "jq is missing: run 'make deps' (apt-get install jq)"
-
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # ---- cleanup ----------------------------------------------------------------------------
 
@@ -90,33 +86,12 @@ MOCK_PID=""
 NGINX_PID=""
 WRK_PID=""
 
-# Stop one process by pid: TERM, wait up to 5 s, then KILL.
-stop_pid() {
-    local pid=$1 i
-    [ -n "$pid" ] || return 0
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
-
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
     stop_pid "$WRK_PID"
     stop_pid "$MOCK_PID"
-    if [ -n "$NGINX_PID" ]; then
-        # The master stops its workers on TERM; should it have to be killed, its workers
-        # (its own children, found by parent pid) go too.
-        local workers
-        workers=$(ps -o pid= --ppid "$NGINX_PID" 2>/dev/null || true)
-        stop_pid "$NGINX_PID"
-        for w in $workers; do kill -KILL "$w" 2>/dev/null || true; done
-    fi
+    stop_nginx "$NGINX_PID"
     rm -rf "$WORK"
     exit "$rc"
 }
@@ -178,22 +153,8 @@ BODY_BYTES=$(wc -c <"$BODY")
 chmod 755 "$WORK" "$DOCROOT" "$DOCROOT/api" "$DOCROOT/api/v1"
 chmod 644 "$BODY"
 
-# A port nothing listens on: random in 20000..60999, probed by connecting.
-pick_port() {
-    local p
-    for _ in $(seq 100); do
-        p=$((20000 + RANDOM % 41000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
-}
-
 write_nginx_conf() {
     local port=$1
-    mkdir -p "$WORK/nginx/logs" "$WORK/nginx/tmp"
     cat >"$WORK/nginx/nginx.conf" <<EOF
 # Written by bench/mock_vs_nginx.sh: serve one static JSON file on 127.0.0.1:$port.
 worker_processes $NGINX_WORKERS;
@@ -210,11 +171,7 @@ http {
     tcp_nopush on;
     keepalive_timeout 75s;
     keepalive_requests 100000000;
-    client_body_temp_path $WORK/nginx/tmp/body;
-    proxy_temp_path $WORK/nginx/tmp/proxy;
-    fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
-    uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
-    scgi_temp_path $WORK/nginx/tmp/scgi;
+$(nginx_temp_paths "$WORK/nginx")
     server {
         listen 127.0.0.1:$port;
         root $DOCROOT;
@@ -223,28 +180,7 @@ http {
 EOF
 }
 
-NGINX_URL=""
-for attempt in 1 2 3 4 5; do
-    port=$(pick_port) || die "found no free loopback port for nginx"
-    write_nginx_conf "$port"
-    "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/logs/error.log" \
-        >"$WORK/nginx/stdout" 2>&1 &
-    NGINX_PID=$!
-    for _ in $(seq 50); do
-        kill -0 "$NGINX_PID" 2>/dev/null || break
-        if curl -s -f --max-time 2 -o /dev/null "http://127.0.0.1:$port$REQ_PATH"; then
-            NGINX_URL="http://127.0.0.1:$port"
-            break
-        fi
-        sleep 0.1
-    done
-    [ -n "$NGINX_URL" ] && break
-    # Lost a race for the port, or nginx failed: stop it and try again.
-    stop_pid "$NGINX_PID"
-    NGINX_PID=""
-    say "nginx did not come up on port $port (attempt $attempt): $(tail -n 2 "$WORK/nginx/logs/error.log" 2>/dev/null)"
-done
-[ -n "$NGINX_URL" ] || die "nginx did not start; see the messages above"
+start_nginx "$WORK/nginx" write_nginx_conf "$REQ_PATH" # sets NGINX_PID, NGINX_URL
 say "nginx at $NGINX_URL (pid $NGINX_PID, worker_processes $NGINX_WORKERS)"
 
 # Both must answer the same bytes before their speeds are compared.
@@ -286,19 +222,9 @@ run_wrk() {
     fi
 }
 
-# stats V...: "best median" of the numbers given.
-stats() {
-    printf '%s\n' "$@" | sort -g | awk '
-        { v[NR] = $1 }
-        END {
-            med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-            printf "%.1f %.1f\n", v[NR], med
-        }'
-}
-
 echo "Emulator throughput vs nginx: GET $REQ_PATH ($BODY_BYTES-byte body)"
 echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, $ROUNDS round(s), nginx worker_processes $NGINX_WORKERS, emulator --no-rate-limit (default workers)"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), Linux $(uname -r)"
+echo "machine: $(machine_summary)"
 
 if [ "$WARMUP" -gt 0 ]; then
     echo "warm-up: ${WARMUP}s each (not counted)"

@@ -22,10 +22,18 @@ NEEDED=(
     "g++ g++"
     "python3 python3"
     "readelf binutils"
+    "curl-config libcurl4-openssl-dev"
+    "py:requests python3-requests"
 )
 
-# nginx lives in /usr/sbin, which is not on every user's PATH.
-have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }
+# nginx lives in /usr/sbin, which is not on every user's PATH. `py:M` is a module of
+# Debian's python3 (the comparison benchmark runs /usr/bin/python3).
+have() {
+    case "$1" in
+    py:*) /usr/bin/python3 -c "import ${1#py:}" >/dev/null 2>&1 ;;
+    *) command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ] ;;
+    esac
+}
 
 missing_cmds=()
 missing_pkgs=()

@@ -17,7 +17,15 @@ use crate::pipeline::{RequestEvent, RequestHook};
 use crate::request::Method;
 use crate::secret::Secret;
 use crate::trace::{TraceContext, new_span_id, span_hex};
-use crate::transport::{HttpRequest, Transport};
+use crate::transport::{HeaderValue, HttpRequest, Transport};
+use ureq::http::header;
+
+/// A header value that `Debug` never prints.
+fn sensitive(v: &str) -> Result<HeaderValue> {
+    let mut h = HeaderValue::from_str(v).map_err(|_| Error::invalid("credential is not a valid header value"))?;
+    h.set_sensitive(true);
+    Ok(h)
+}
 
 /// Where a token request is reported: the client's metrics, and the trace and hook of the
 /// call that needed the token (a token request is part of that call's trace).
@@ -43,7 +51,8 @@ pub struct AuthStats {
 
 #[derive(Clone)]
 struct Token {
-    value: Secret,
+    /// `Bearer <token>`, marked sensitive; cloning it is a reference count.
+    bearer: HeaderValue,
     /// When to stop using it (expiry minus the refresh margin).
     refresh_at: Instant,
     generation: u64,
@@ -75,25 +84,25 @@ impl TokenManager {
         transport: &Transport,
         observer: &TokenObserver<'_>,
         deadline: Instant,
-    ) -> Result<(Secret, u64)> {
+    ) -> Result<(HeaderValue, u64)> {
         if let Some(t) = self.current.read().as_ref().filter(|t| t.refresh_at > Instant::now()) {
-            return Ok((t.value.clone(), t.generation));
+            return Ok((t.bearer.clone(), t.generation));
         }
         // one refresher; the others wait here and then find the new token
         let mut generation = self.refresh.lock();
         if let Some(t) = self.current.read().as_ref().filter(|t| t.refresh_at > Instant::now()) {
-            return Ok((t.value.clone(), t.generation));
+            return Ok((t.bearer.clone(), t.generation));
         }
-        let (value, lifetime) = self.fetch(cfg, transport, observer, deadline)?;
+        let (bearer, lifetime) = self.fetch(cfg, transport, observer, deadline)?;
         let margin = cfg.token_refresh_margin.min(lifetime / 2);
         *generation += 1;
         let token = Token {
-            value: value.clone(),
+            bearer: bearer.clone(),
             refresh_at: Instant::now() + lifetime - margin,
             generation: *generation,
         };
         *self.current.write() = Some(token);
-        Ok((value, *generation))
+        Ok((bearer, *generation))
     }
 
     /// Drop the token of `generation` after a 401, so the next call fetches a new one.
@@ -119,11 +128,12 @@ impl TokenManager {
         transport: &Transport,
         observer: &TokenObserver<'_>,
         deadline: Instant,
-    ) -> Result<(Secret, Duration)> {
+    ) -> Result<(HeaderValue, Duration)> {
         self.stats.fetches.fetch_add(1, Relaxed);
         let started = Instant::now();
         let span = new_span_id();
-        let r = self.fetch_once(cfg, transport, &observer.trace.header(&span), deadline);
+        let r = crate::pipeline::traceparent(observer.trace, &span)
+            .and_then(|tp| self.fetch_once(cfg, transport, tp, deadline));
         let status = match &r {
             Ok(_) => Some(200),
             Err(e) => e.status(),
@@ -158,9 +168,9 @@ impl TokenManager {
         &self,
         cfg: &ClientConfig,
         transport: &Transport,
-        traceparent: &str,
+        traceparent: HeaderValue,
         deadline: Instant,
-    ) -> Result<(Secret, Duration)> {
+    ) -> Result<(HeaderValue, Duration)> {
         let basic = Secret::new(format!(
             "Basic {}",
             STANDARD.encode(format!("{}:{}", cfg.client_id, cfg.client_secret.expose()))
@@ -171,10 +181,10 @@ impl TokenManager {
             url: &url,
             host: &cfg.base.host,
             headers: vec![
-                ("authorization", basic.expose().to_string()),
-                ("accept", "application/json".into()),
-                ("user-agent", cfg.user_agent.clone()),
-                ("traceparent", traceparent.to_string()),
+                (header::AUTHORIZATION, sensitive(basic.expose())?),
+                (header::ACCEPT, HeaderValue::from_static("application/json")),
+                (header::USER_AGENT, cfg.user_agent.clone()),
+                (crate::pipeline::TRACEPARENT, traceparent),
             ],
             body: Some((b"grant_type=client_credentials", "application/x-www-form-urlencoded")),
             read_timeout: cfg.read_timeout,
@@ -216,6 +226,12 @@ impl TokenManager {
         .filter(|d| !d.is_zero())
         .unwrap_or(DEFAULT_LIFETIME)
         .min(Duration::from_secs(366 * 24 * 3600));
-        Ok((Secret::new(token), lifetime))
+        let bearer = sensitive(&format!("Bearer {token}")).map_err(|_| {
+            Error::new(
+                ErrorKind::Auth { status: resp.status },
+                "token response has no usable access_token",
+            )
+        })?;
+        Ok((bearer, lifetime))
     }
 }

@@ -9,8 +9,9 @@ use serde::de::DeserializeOwned;
 use crate::auth::{AuthStats, TokenManager};
 use crate::config::{ClientBuilder, ClientConfig};
 use crate::error::{ApiErrorBody, Error, ErrorKind, Result};
-use crate::request::{Call, Method, encode_query};
+use crate::request::{Call, Method, QUERY};
 use crate::transport::{HttpResponse, Transport};
+use percent_encoding::utf8_percent_encode;
 
 pub(crate) struct Inner {
     pub(crate) cfg: ClientConfig,
@@ -166,12 +167,17 @@ impl Client {
     }
 
     pub(crate) fn url(&self, call: &Call) -> String {
-        let mut url = self.inner.cfg.url(&call.path);
+        let cfg = &self.inner.cfg;
+        let query: usize = call.query.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+        let mut url = String::with_capacity(cfg.base.origin.len() + cfg.api_prefix.len() + call.path.len() + query);
+        url.push_str(&cfg.base.origin);
+        url.push_str(&cfg.api_prefix);
+        url.push_str(&call.path);
         for (i, (k, v)) in call.query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
-            url.push_str(&encode_query(k));
+            url.extend(utf8_percent_encode(k, QUERY));
             url.push('=');
-            url.push_str(&encode_query(v));
+            url.extend(utf8_percent_encode(v, QUERY));
         }
         url
     }

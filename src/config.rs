@@ -21,7 +21,8 @@ pub struct ClientConfig {
     pub(crate) read_timeout: Duration,
     /// Budget of a whole call, all attempts included. Default 120 s.
     pub(crate) call_timeout: Duration,
-    pub(crate) user_agent: String,
+    /// The `User-Agent` header, checked at build.
+    pub(crate) user_agent: crate::transport::HeaderValue,
     /// Refresh a token this long before it expires. Default 60 s.
     pub(crate) token_refresh_margin: Duration,
     /// Largest response body accepted. Default 10 MiB.
@@ -187,7 +188,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Allow plain `http://`, but only to a loopback host (for the local emulator). Default off.
+    /// Allow plain `http://`, but only to a loopback host (for the local emulator), and
+    /// never through a proxy that is not on loopback too. Default off.
     pub fn allow_insecure_http(mut self, yes: bool) -> Self {
         self.allow_insecure_http = yes;
         self
@@ -434,6 +436,21 @@ impl ClientBuilder {
             (None, None) => return Err(Error::invalid("api_url (or cloud_id) is required")),
         };
         let base = url::parse(&raw, self.allow_insecure_http)?;
+        if base.scheme == "http" {
+            // plain http is only allowed because it stays on this machine: not through a proxy elsewhere
+            if self.transport.proxy_from_env {
+                return Err(Error::invalid(
+                    "plain http cannot be combined with proxy_from_env (the proxy may be another host)",
+                ));
+            }
+            if let Some(p) = &self.transport.proxy
+                && !url::proxy_host(p).is_some_and(|h| url::is_loopback(&h))
+            {
+                return Err(Error::invalid(
+                    "plain http through a proxy is only allowed when the proxy is a loopback host",
+                ));
+            }
+        }
         let client_id = self.client_id.clone().unwrap_or_default();
         if client_id.trim().is_empty() {
             return Err(Error::invalid("client_id is required"));
@@ -498,7 +515,8 @@ impl ClientBuilder {
             client_secret,
             read_timeout: self.read_timeout,
             call_timeout: self.call_timeout,
-            user_agent: self.user_agent.clone(),
+            user_agent: crate::transport::HeaderValue::try_from(self.user_agent.clone())
+                .map_err(|_| Error::invalid("user_agent is not a valid HTTP header value"))?,
             token_refresh_margin: self.token_refresh_margin,
             max_response_bytes: self.max_response_bytes,
             resilience: self.resilience.clone(),

@@ -36,6 +36,8 @@ mod config;
 mod error;
 mod factory;
 pub mod ffi;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod metrics;
 mod pipeline;
 mod request;

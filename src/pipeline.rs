@@ -20,7 +20,16 @@ use crate::resilience::{
     BreakerState, Breakers, Bucket, Clock, Coalescer, RetryBudget, RetryPolicy, ServerLimits, StaleCache,
 };
 use crate::trace::{TraceContext, current_trace_context, new_span_id, span_hex};
-use crate::transport::{HttpRequest, HttpResponse, opened_by_this_thread};
+use crate::transport::{HeaderName, HeaderValue, HttpRequest, HttpResponse, opened_by_this_thread};
+use ureq::http::header;
+
+/// The W3C trace context header.
+pub(crate) const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+
+/// The `traceparent` value of the attempt sent as span `span`.
+pub(crate) fn traceparent(ctx: &TraceContext, span: &[u8; 8]) -> Result<HeaderValue> {
+    HeaderValue::try_from(ctx.header(span)).map_err(|_| Error::invalid("traceparent is not a valid header value"))
+}
 
 /// One HTTP request as the per-request hook sees it.
 #[derive(Debug, Clone)]
@@ -205,12 +214,13 @@ pub(crate) fn execute(client: &Client, call: &Call) -> Result<HttpResponse> {
 
 fn execute_traced(client: &Client, call: &Call, ctx: &CallCtx) -> Result<HttpResponse> {
     let s = &client.inner().stages;
-    if call.method != Method::Get {
-        return with_retries(client, call, ctx);
-    }
+    // built once per call: the request URL, and the coalescing and stale-cache key
     let key = client.url(call);
+    if call.method != Method::Get {
+        return with_retries(client, call, &key, ctx);
+    }
     let run = || {
-        let r = with_retries(client, call, ctx);
+        let r = with_retries(client, call, &key, ctx);
         match (&r, &s.stale) {
             (Ok(resp), Some(cache)) => cache.store(&key, resp.clone()),
             (Err(e), Some(cache)) if serve_stale_on(e) => {
@@ -231,7 +241,7 @@ fn execute_traced(client: &Client, call: &Call, ctx: &CallCtx) -> Result<HttpRes
     }
 }
 
-fn with_retries(client: &Client, call: &Call, ctx: &CallCtx) -> Result<HttpResponse> {
+fn with_retries(client: &Client, call: &Call, url: &str, ctx: &CallCtx) -> Result<HttpResponse> {
     crate::cancel::check()?;
     let inner = client.inner();
     let s = &inner.stages;
@@ -242,7 +252,7 @@ fn with_retries(client: &Client, call: &Call, ctx: &CallCtx) -> Result<HttpRespo
     }
     let mut retries = 0u32;
     loop {
-        let err = match attempt(client, call, deadline, ctx, retries > 0) {
+        let err = match attempt(client, call, url, deadline, ctx, retries > 0) {
             Ok(resp) => return Ok(resp),
             Err(e) => e,
         };
@@ -268,7 +278,14 @@ fn with_retries(client: &Client, call: &Call, ctx: &CallCtx) -> Result<HttpRespo
 
 /// One attempt: limiter, breaker, token, slot, send, classify. Handles the one token
 /// refresh after a 401 and the one fresh-connection retry after a stale pooled connection.
-fn attempt(client: &Client, call: &Call, deadline: Instant, ctx: &CallCtx, retry: bool) -> Result<HttpResponse> {
+fn attempt(
+    client: &Client,
+    call: &Call,
+    url: &str,
+    deadline: Instant,
+    ctx: &CallCtx,
+    retry: bool,
+) -> Result<HttpResponse> {
     let inner = client.inner();
     let (cfg, s) = (&inner.cfg, &inner.stages);
     let host = cfg.base.host.as_str();
@@ -304,7 +321,7 @@ fn attempt(client: &Client, call: &Call, deadline: Instant, ctx: &CallCtx, retry
         // counted here, once limiter and breaker let it through: a retry that is sent
         s.stats.retries.fetch_add(1, Relaxed);
     }
-    let result = send(client, call, deadline, ctx);
+    let result = send(client, call, url, deadline, ctx);
     if let (Some(b), Some(t)) = (&s.breakers, ticket) {
         // a response of any status is `Ok` here: classify by its status (5xx, or 429 when
         // configured, are failures), errors by their kind
@@ -337,10 +354,9 @@ fn attempt(client: &Client, call: &Call, deadline: Instant, ctx: &CallCtx, retry
 }
 
 /// Token, slot and transport, with the 401 refresh and the stale-connection retry.
-fn send(client: &Client, call: &Call, deadline: Instant, ctx: &CallCtx) -> Result<HttpResponse> {
+fn send(client: &Client, call: &Call, url: &str, deadline: Instant, ctx: &CallCtx) -> Result<HttpResponse> {
     let inner = client.inner();
     let cfg = &inner.cfg;
-    let url = client.url(call);
     let (body, ctype) = match &call.payload {
         Payload::None => (None, "application/json"),
         Payload::Json(b) => (Some(b.as_slice()), "application/json"),
@@ -367,13 +383,16 @@ fn send(client: &Client, call: &Call, deadline: Instant, ctx: &CallCtx) -> Resul
         let span = new_span_id();
         let req = HttpRequest {
             method: call.method,
-            url: &url,
+            url,
             host: &cfg.base.host,
             headers: vec![
-                ("authorization", format!("Bearer {}", token.expose())),
-                ("accept", "application/json, text/plain, */*".into()),
-                ("user-agent", cfg.user_agent.clone()),
-                ("traceparent", ctx.trace.header(&span)),
+                (header::AUTHORIZATION, token.clone()),
+                (
+                    header::ACCEPT,
+                    HeaderValue::from_static("application/json, text/plain, */*"),
+                ),
+                (header::USER_AGENT, cfg.user_agent.clone()),
+                (TRACEPARENT, traceparent(&ctx.trace, &span)?),
             ],
             body: body.map(|b| (b, ctype)),
             read_timeout: cfg.read_timeout,

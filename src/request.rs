@@ -137,6 +137,7 @@ pub fn segment(id: &str) -> Result<String> {
 }
 
 /// Encode a query component.
+#[cfg(test)]
 pub(crate) fn encode_query(s: &str) -> String {
     utf8_percent_encode(s, QUERY).to_string()
 }

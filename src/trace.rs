@@ -3,7 +3,6 @@
 //! one is made per call; every attempt gets its own span id.
 
 use std::cell::Cell;
-use std::fmt::Write;
 
 /// A trace id and the caller's span, as in a W3C `traceparent` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,11 +13,18 @@ pub struct TraceContext {
     pub sampled: bool,
 }
 
+/// Append `bytes` as lower-case hex (a table lookup per nibble: this runs on every request).
+fn push_hex(s: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 0xf) as usize] as char);
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
+    push_hex(&mut s, bytes);
     s
 }
 
@@ -84,7 +90,13 @@ impl TraceContext {
 
     /// The `traceparent` value for a request sent as span `span_id`.
     pub fn header(&self, span_id: &[u8; 8]) -> String {
-        format!("00-{}-{}-{:02x}", hex(&self.trace_id), hex(span_id), self.sampled as u8)
+        let mut s = String::with_capacity(55);
+        s.push_str("00-");
+        push_hex(&mut s, &self.trace_id);
+        s.push('-');
+        push_hex(&mut s, span_id);
+        s.push_str(if self.sampled { "-01" } else { "-00" });
+        s
     }
 }
 

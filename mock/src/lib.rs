@@ -15,6 +15,7 @@
 mod api;
 mod auth;
 mod cache;
+pub mod cli;
 mod control;
 mod db;
 mod faults;

@@ -115,7 +115,7 @@ pub(crate) unsafe fn required_string<'a>(
 /// Parse JSON input into a typed model; errors name the field path.
 pub(crate) fn json<T: serde::de::DeserializeOwned>(b: &[u8], name: &str) -> Result<T, ccx_error> {
     let de = &mut serde_json::Deserializer::from_slice(b);
-    let v: T = serde_path_to_error::deserialize(de).map_err(|e| {
+    let v: T = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let at = if path == "." {
             String::new()
@@ -124,6 +124,9 @@ pub(crate) fn json<T: serde::de::DeserializeOwned>(b: &[u8], name: &str) -> Resu
         };
         ccx_error::new(ccx_code::InvalidJson, format!("argument `{name}`{at}: {}", e.inner()))
     })?;
+    // one JSON value, nothing after it but whitespace (`{"name":"a"} x` is not JSON)
+    de.end()
+        .map_err(|e| ccx_error::new(ccx_code::InvalidJson, format!("argument `{name}`: {e}")))?;
     Ok(v)
 }
 
@@ -134,4 +137,21 @@ pub(crate) fn json<T: serde::de::DeserializeOwned>(b: &[u8], name: &str) -> Resu
 pub(crate) unsafe fn free_box<T>(p: *mut T) {
     // SAFETY: caller contract.
     let _ = catch_unwind(AssertUnwindSafe(|| drop(unsafe { Box::from_raw(p) })));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by `fuzz/fuzz_targets/ffi_json.rs`: a valid value followed by anything was
+    /// taken as that value (`[][` as an empty request body).
+    #[test]
+    fn json_arguments_are_one_value() {
+        assert_eq!(json::<Vec<u8>>(b" [1] \n", "json").ok(), Some(vec![1]));
+        for bad in [b"[][" as &[u8], b"{} x", b"{\"name\":\"a\"}{}", b"1 2"] {
+            let e = json::<serde_json::Value>(bad, "json").expect_err("refused");
+            assert_eq!(e.code, ccx_code::InvalidJson);
+            assert!(e.message.contains("trailing"), "{}", e.message);
+        }
+    }
 }

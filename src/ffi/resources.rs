@@ -36,7 +36,9 @@ pub(crate) fn body<T: DeserializeOwned>(b: &[u8], required: &[&str]) -> Result<T
     if b.is_empty() {
         return Err(ccx_error::new(ccx_code::InvalidJson, "argument `json` is empty"));
     }
-    if !required.is_empty() {
+    // always an object: serde would otherwise take a JSON array as the fields in order
+    // (`[]` as an empty update), which no caller means
+    {
         let v: serde_json::Value = json(b, "json")?;
         let obj = v
             .as_object()
@@ -170,4 +172,22 @@ pub(crate) fn answer(
 
 pub(crate) fn page_of(p: u32, size: u32) -> PageRequest {
     page(p, size)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bodies_are_objects() {
+        #[derive(serde::Deserialize, Debug, Default)]
+        #[serde(default)]
+        #[allow(dead_code)]
+        struct Update {
+            name: Option<String>,
+        }
+        for bad in [&b"[]"[..], b"[\"x\"]", b"1", b"\"x\""] {
+            let e = super::body::<Update>(bad, &[]).expect_err("not an object");
+            assert_eq!(e.code, super::ccx_code::InvalidJson);
+        }
+        assert!(super::body::<Update>(br#"{"name":"n"}"#, &[]).is_ok());
+    }
 }

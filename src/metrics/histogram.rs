@@ -134,6 +134,21 @@ impl HistogramSnapshot {
         }
     }
 
+    /// The non-empty buckets in order: (exclusive upper bound in µs, cumulative count of
+    /// values below it). The full distribution at the histogram's precision, for charts.
+    pub fn distribution(&self) -> Vec<(u64, u64)> {
+        let mut seen = 0;
+        let mut out = Vec::new();
+        for (i, c) in self.counts.iter().enumerate() {
+            if *c > 0 {
+                seen += c;
+                let (lo, width) = bucket_range(i);
+                out.push((lo.saturating_add(width), seen));
+            }
+        }
+        out
+    }
+
     /// How many values are at most `le_micros` (for cumulative Prometheus buckets).
     /// Exact at bucket edges; otherwise counts whole buckets whose start is <= the bound.
     pub fn count_le(&self, le_micros: u64) -> u64 {
@@ -187,6 +202,12 @@ mod tests {
         }
         assert_eq!(s.max_micros, *values.last().unwrap());
         assert_eq!(s.min_micros, values[0]);
+        let d = s.distribution();
+        assert_eq!(d.last().unwrap().1, 20_000);
+        assert!(d.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1));
+        for (bound, below) in d.iter().step_by(97) {
+            assert_eq!(*below, values.iter().filter(|v| **v < *bound).count() as u64);
+        }
         assert_eq!(s.count, 20_000);
     }
 }

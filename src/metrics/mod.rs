@@ -85,17 +85,17 @@ impl std::fmt::Debug for Metrics {
 }
 
 impl Metrics {
-    fn op(&self, op: &str) -> &OpMetrics {
+    fn op(&self, op: &'static str) -> &OpMetrics {
         self.ops[operations::index(op)].get_or_init(Box::default)
     }
 
     /// One HTTP request of `op` ended with `status` (`None`: no response).
-    pub(crate) fn record_request(&self, op: &str, method: Method, status: Option<u16>) {
+    pub(crate) fn record_request(&self, op: &'static str, method: Method, status: Option<u16>) {
         self.op(op).requests[method_index(method)][class(status)].fetch_add(1, Relaxed);
     }
 
     /// One call of `op` ended after `latency`, successfully or with an error of `failed`.
-    pub(crate) fn record_call(&self, op: &str, failed: Option<&ErrorKind>, latency: Duration) {
+    pub(crate) fn record_call(&self, op: &'static str, failed: Option<&ErrorKind>, latency: Duration) {
         let m = self.op(op);
         match failed {
             None => m.calls_ok.fetch_add(1, Relaxed),
@@ -184,6 +184,11 @@ pub(crate) fn snapshot_of(client: &crate::Client) -> MetricsSnapshot {
                 .map(|le| (*le, h.count_le((le * 1e6) as u64)))
                 .collect(),
             sum: h.sum_micros as f64 / 1e6,
+            distribution: h
+                .distribution()
+                .into_iter()
+                .map(|(us, n)| (us as f64 / 1e6, n))
+                .collect(),
         })
         .collect();
     let st = &s.stats;

@@ -167,8 +167,22 @@ pub const OPERATIONS: &[&str] = &[
 
 /// Index of `op` in [`OPERATIONS`] (a binary search, no allocation); unknown names share
 /// the last slot (reported as `other`).
-pub fn index(op: &str) -> usize {
-    OPERATIONS.binary_search(&op).unwrap_or(OPERATIONS.len())
+pub fn index(op: &'static str) -> usize {
+    // every call looks its operation up twice, nearly always the same name as the thread's
+    // last lookup: remember that one by address (a `&'static str` never moves or changes)
+    thread_local! {
+        static LAST: std::cell::Cell<(usize, usize, usize)> = const { std::cell::Cell::new((0, 0, 0)) };
+    }
+    let key = (op.as_ptr() as usize, op.len());
+    LAST.with(|last| {
+        let (ptr, len, i) = last.get();
+        if (ptr, len) == key && ptr != 0 {
+            return i;
+        }
+        let i = OPERATIONS.binary_search(&op).unwrap_or(OPERATIONS.len());
+        last.set((key.0, key.1, i));
+        i
+    })
 }
 
 /// Name of slot `i` (`other` for the overflow slot).

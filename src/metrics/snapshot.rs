@@ -45,6 +45,10 @@ pub struct LatencyMetrics {
     /// Cumulative counts at the Prometheus bucket bounds (`le`, seconds).
     #[serde(skip)]
     pub buckets: Vec<(f64, u64)>,
+    /// The whole distribution at the stated precision: (upper bound in seconds, calls
+    /// faster than it, cumulative), one entry per non-empty histogram bucket. For charts.
+    #[serde(skip)]
+    pub distribution: Vec<(f64, u64)>,
     #[serde(skip)]
     pub sum: f64,
 }

@@ -4,7 +4,8 @@
 //! errors, and 429 only if asked.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::Acquire, Ordering::Relaxed, Ordering::Release};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -53,9 +54,18 @@ pub enum BreakerState {
 
 #[derive(Debug)]
 enum State {
-    Closed { failures: u32 },
-    Open { until: u64 },
-    HalfOpen { in_flight: u32, successes: u32 },
+    /// Consecutive failures are counted in [`Slot::failures`], without the lock.
+    Closed,
+    Open {
+        until: u64,
+    },
+    /// `period` tells this half-open spell from earlier ones, so a probe that outlived its
+    /// spell (the circuit reopened meanwhile) cannot count in a later one.
+    HalfOpen {
+        in_flight: u32,
+        successes: u32,
+        period: u64,
+    },
 }
 
 /// How a call ended, as the breaker sees it.
@@ -81,8 +91,12 @@ type Listener = Box<dyn Fn(&Transition) + Send + Sync>;
 pub struct Breakers {
     cfg: BreakerConfig,
     clock: Arc<dyn Clock>,
-    map: Mutex<HashMap<String, Arc<Mutex<State>>>>,
+    map: Mutex<HashMap<String, Arc<Slot>>>,
+    /// The first per-host breaker, found without the map's lock (a client has one host).
+    first: OnceLock<Arc<Slot>>,
     listener: Option<Listener>,
+    /// Half-open spells started so far (all breakers), numbering them.
+    periods: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Breakers {
@@ -93,16 +107,30 @@ impl std::fmt::Debug for Breakers {
     }
 }
 
+/// One breaker: its scope and its state. While closed (nearly always), a call takes no
+/// lock: `closed` and `failures` are read and written atomically, and the lock is taken
+/// only to change state.
+#[derive(Debug)]
+struct Slot {
+    key: String,
+    state: Mutex<State>,
+    /// `state` is `Closed` (written under the lock, read without it).
+    closed: AtomicBool,
+    /// Consecutive failures while closed.
+    failures: AtomicU32,
+}
+
 /// Permission to make one call; hand it back to [`Breakers::record`].
 #[derive(Debug)]
 pub struct Ticket {
-    key: String,
-    probe: bool,
+    slot: Arc<Slot>,
+    /// The half-open spell this probe belongs to; `None` for a call made while closed.
+    probe: Option<u64>,
 }
 
 fn public(s: &State) -> BreakerState {
     match s {
-        State::Closed { .. } => BreakerState::Closed,
+        State::Closed => BreakerState::Closed,
         State::Open { .. } => BreakerState::Open,
         State::HalfOpen { .. } => BreakerState::HalfOpen,
     }
@@ -114,7 +142,9 @@ impl Breakers {
             cfg,
             clock,
             map: Mutex::new(HashMap::new()),
+            first: OnceLock::new(),
             listener,
+            periods: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -143,12 +173,36 @@ impl Breakers {
         }
     }
 
-    fn breaker(&self, key: &str) -> Arc<Mutex<State>> {
-        self.map
-            .lock()
-            .entry(key.to_string())
-            .or_insert_with(|| Arc::new(Mutex::new(State::Closed { failures: 0 })))
-            .clone()
+    /// The breaker of `host` (and `op` when per operation), made on first use. Per host,
+    /// the lookup allocates nothing (this runs on every call).
+    fn slot(&self, host: &str, op: &str) -> Arc<Slot> {
+        if !self.cfg.per_operation
+            && let Some(slot) = self.first.get().filter(|s| s.key == host)
+        {
+            return slot.clone();
+        }
+        let mut map = self.map.lock();
+        if !self.cfg.per_operation
+            && let Some(slot) = map.get(host)
+        {
+            return slot.clone();
+        }
+        let key = self.key(host, op);
+        let slot = map
+            .entry(key.clone())
+            .or_insert_with(|| {
+                Arc::new(Slot {
+                    key,
+                    state: Mutex::new(State::Closed),
+                    closed: AtomicBool::new(true),
+                    failures: AtomicU32::new(0),
+                })
+            })
+            .clone();
+        if !self.cfg.per_operation {
+            let _ = self.first.set(slot.clone());
+        }
+        slot
     }
 
     fn notify(&self, key: &str, from: BreakerState, to: BreakerState) {
@@ -165,10 +219,13 @@ impl Breakers {
 
     /// May a call to `host` (operation `op`) go ahead? `CircuitOpen` with the time left if not.
     pub fn allow(&self, host: &str, op: &str) -> Result<Ticket, Error> {
-        let key = self.key(host, op);
-        let b = self.breaker(&key);
+        let slot = self.slot(host, op);
+        if slot.closed.load(Acquire) {
+            return Ok(Ticket { slot, probe: None });
+        }
+        let key = slot.key.as_str();
         let now = self.clock.now_nanos();
-        let mut s = b.lock();
+        let mut s = slot.state.lock();
         let before = public(&s);
         if let State::Open { until } = *s {
             if now < until {
@@ -179,10 +236,11 @@ impl Breakers {
             *s = State::HalfOpen {
                 in_flight: 0,
                 successes: 0,
+                period: self.periods.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             };
         }
         let ticket = match &mut *s {
-            State::HalfOpen { in_flight, .. } => {
+            State::HalfOpen { in_flight, period, .. } => {
                 if *in_flight >= self.cfg.half_open_max_calls.max(1) {
                     return Err(Error::new(
                         ErrorKind::CircuitOpen,
@@ -192,44 +250,71 @@ impl Breakers {
                 }
                 *in_flight += 1;
                 Ticket {
-                    key: key.clone(),
-                    probe: true,
+                    slot: slot.clone(),
+                    probe: Some(*period),
                 }
             }
             _ => Ticket {
-                key: key.clone(),
-                probe: false,
+                slot: slot.clone(),
+                probe: None,
             },
         };
         let after = public(&s);
         drop(s);
-        self.notify(&key, before, after);
+        self.notify(key, before, after);
         Ok(ticket)
     }
 
     /// Report how a permitted call ended.
     pub fn record(&self, ticket: Ticket, outcome: Outcome) {
-        let b = self.breaker(&ticket.key);
-        let now = self.clock.now_nanos();
-        let open_until = now + self.cfg.recovery_timeout.as_nanos() as u64;
-        let mut s = b.lock();
-        let before = public(&s);
-        match (&mut *s, outcome) {
-            (State::Closed { failures }, Outcome::Failure) => {
-                *failures += 1;
-                if *failures >= self.cfg.failure_threshold.max(1) {
-                    *s = State::Open { until: open_until };
+        let slot = &ticket.slot;
+        let open_until = || self.clock.now_nanos() + self.cfg.recovery_timeout.as_nanos() as u64;
+        if ticket.probe.is_none() {
+            // a call made while closed: counted without the lock unless it opens the circuit
+            match outcome {
+                Outcome::Ignored => {}
+                Outcome::Success => {
+                    if slot.failures.load(Relaxed) != 0 {
+                        slot.failures.store(0, Relaxed);
+                    }
+                }
+                // a late answer from before the circuit opened changes nothing
+                Outcome::Failure if !slot.closed.load(Acquire) => {}
+                Outcome::Failure => {
+                    if slot.failures.fetch_add(1, Relaxed) + 1 >= self.cfg.failure_threshold.max(1) {
+                        let mut s = slot.state.lock();
+                        if matches!(*s, State::Closed) {
+                            *s = State::Open { until: open_until() };
+                            slot.closed.store(false, Release);
+                            slot.failures.store(0, Relaxed);
+                            drop(s);
+                            self.notify(&slot.key, BreakerState::Closed, BreakerState::Open);
+                        }
+                    }
                 }
             }
-            (State::Closed { failures }, Outcome::Success) => *failures = 0,
-            (State::HalfOpen { in_flight, successes }, o) if ticket.probe => {
+            return;
+        }
+        let mut s = slot.state.lock();
+        let before = public(&s);
+        match (&mut *s, outcome) {
+            (
+                State::HalfOpen {
+                    in_flight,
+                    successes,
+                    period,
+                },
+                o,
+            ) if ticket.probe == Some(*period) => {
                 *in_flight = in_flight.saturating_sub(1);
                 match o {
-                    Outcome::Failure => *s = State::Open { until: open_until },
+                    Outcome::Failure => *s = State::Open { until: open_until() },
                     Outcome::Success => {
                         *successes += 1;
                         if *successes >= self.cfg.success_threshold.max(1) {
-                            *s = State::Closed { failures: 0 };
+                            *s = State::Closed;
+                            slot.failures.store(0, Relaxed);
+                            slot.closed.store(true, Release);
                         }
                     }
                     Outcome::Ignored => {}
@@ -239,7 +324,7 @@ impl Breakers {
         }
         let after = public(&s);
         drop(s);
-        self.notify(&ticket.key, before, after);
+        self.notify(&slot.key, before, after);
     }
 
     /// `(scope, state)` of every breaker made so far.
@@ -248,7 +333,7 @@ impl Breakers {
             .map
             .lock()
             .iter()
-            .map(|(k, b)| (k.clone(), public(&b.lock())))
+            .map(|(k, b)| (k.clone(), public(&b.state.lock())))
             .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
@@ -258,7 +343,7 @@ impl Breakers {
     pub fn state(&self, host: &str, op: &str) -> BreakerState {
         let key = self.key(host, op);
         match self.map.lock().get(&key) {
-            Some(b) => public(&b.lock()),
+            Some(b) => public(&b.state.lock()),
             None => BreakerState::Closed,
         }
     }

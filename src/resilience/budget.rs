@@ -5,6 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::sync::atomic::{AtomicU64, Ordering::AcqRel, Ordering::Acquire, Ordering::Relaxed};
+
 use parking_lot::Mutex;
 
 use super::clock::Clock;
@@ -36,7 +38,6 @@ const SLOTS: usize = 10;
 #[derive(Debug, Default, Clone, Copy)]
 struct Slot {
     epoch: u64,
-    requests: u64,
     retries: u64,
 }
 
@@ -45,7 +46,13 @@ struct Slot {
 pub struct RetryBudget {
     cfg: RetryBudgetConfig,
     clock: Arc<dyn Clock>,
+    /// Retries per time slot (taken under the lock: rare, and must not overshoot).
     slots: Mutex<[Slot; SLOTS]>,
+    /// First attempts per time slot, counted without a lock (every call does it): the
+    /// slot's epoch, and its count. A count racing with the slot's reset may be lost,
+    /// which only makes the budget a little stricter.
+    request_epochs: [AtomicU64; SLOTS],
+    requests: [AtomicU64; SLOTS],
 }
 
 impl RetryBudget {
@@ -54,6 +61,8 @@ impl RetryBudget {
             cfg,
             clock,
             slots: Mutex::new([Slot::default(); SLOTS]),
+            request_epochs: std::array::from_fn(|_| AtomicU64::new(0)),
+            requests: std::array::from_fn(|_| AtomicU64::new(0)),
         }
     }
 
@@ -64,27 +73,43 @@ impl RetryBudget {
     fn with_current<R>(&self, f: impl FnOnce(&mut Slot, u64, u64) -> R) -> R {
         let epoch = self.clock.now_nanos() / self.slot_len();
         let mut slots = self.slots.lock();
-        let (mut requests, mut retries) = (0, 0);
-        for s in slots.iter() {
-            if s.epoch + (SLOTS as u64) > epoch && s.epoch <= epoch {
-                requests += s.requests;
-                retries += s.retries;
-            }
-        }
+        let requests = self.requests_in_window(epoch);
+        let retries = slots
+            .iter()
+            .filter(|s| s.epoch + (SLOTS as u64) > epoch && s.epoch <= epoch)
+            .map(|s| s.retries)
+            .sum();
         let cur = &mut slots[(epoch % SLOTS as u64) as usize];
         if cur.epoch != epoch {
-            *cur = Slot {
-                epoch,
-                requests: 0,
-                retries: 0,
-            };
+            *cur = Slot { epoch, retries: 0 };
         }
         f(cur, requests, retries)
     }
 
-    /// Count a first attempt.
+    /// Count a first attempt (lock-free).
     pub fn record_request(&self) {
-        self.with_current(|s, _, _| s.requests += 1);
+        let epoch = self.clock.now_nanos() / self.slot_len();
+        let i = (epoch % SLOTS as u64) as usize;
+        let seen = self.request_epochs[i].load(Acquire);
+        if seen != epoch
+            && self.request_epochs[i]
+                .compare_exchange(seen, epoch, AcqRel, Acquire)
+                .is_ok()
+        {
+            self.requests[i].store(0, Relaxed);
+        }
+        self.requests[i].fetch_add(1, Relaxed);
+    }
+
+    /// First attempts in the window ending at `epoch`.
+    fn requests_in_window(&self, epoch: u64) -> u64 {
+        (0..SLOTS)
+            .filter(|i| {
+                let e = self.request_epochs[*i].load(Acquire);
+                e + (SLOTS as u64) > epoch && e <= epoch
+            })
+            .map(|i| self.requests[i].load(Relaxed))
+            .sum()
     }
 
     /// Take one retry from the budget; `false` means the budget is spent.

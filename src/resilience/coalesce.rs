@@ -17,9 +17,12 @@ struct Flight<T> {
     done: Condvar,
 }
 
+/// Shards of the in-flight table: calls with different keys rarely share a lock.
+const SHARDS: usize = 16;
+
 /// Groups identical calls in flight.
 pub struct Coalescer<T: Clone> {
-    flights: Mutex<HashMap<String, Arc<Flight<T>>>>,
+    flights: [Mutex<HashMap<String, Arc<Flight<T>>>>; SHARDS],
     /// Calls answered from another call's flight.
     pub saved: AtomicU64,
 }
@@ -27,25 +30,51 @@ pub struct Coalescer<T: Clone> {
 impl<T: Clone> Default for Coalescer<T> {
     fn default() -> Self {
         Coalescer {
-            flights: Mutex::new(HashMap::new()),
+            flights: std::array::from_fn(|_| Mutex::new(HashMap::new())),
             saved: AtomicU64::new(0),
         }
     }
 }
 
+/// The shard of `key` (FNV-1a: cheap, and keys differ mostly in their last bytes).
+fn shard(key: &str) -> usize {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in key.bytes() {
+        h = (h ^ b as u32).wrapping_mul(0x0100_0193);
+    }
+    h as usize % SHARDS
+}
+
 struct Leader<'a, T: Clone> {
-    c: &'a Coalescer<T>,
+    map: &'a Mutex<HashMap<String, Arc<Flight<T>>>>,
     key: &'a str,
     flight: Arc<Flight<T>>,
     finished: bool,
 }
 
+impl<T: Clone> Leader<'_, T> {
+    /// Close the flight with `result`: no one can join after this, and the result is
+    /// copied for the callers already waiting, only if there are any.
+    fn finish(mut self, result: Shared<T>) -> Shared<T> {
+        self.finished = true;
+        self.map.lock().remove(self.key);
+        // the map's reference is gone: any other reference is a waiter's
+        if Arc::strong_count(&self.flight) > 1 {
+            *self.flight.result.lock() = Some(result.clone());
+            self.flight.done.notify_all();
+        }
+        result
+    }
+}
+
 impl<T: Clone> Drop for Leader<'_, T> {
     fn drop(&mut self) {
-        self.c.flights.lock().remove(self.key);
-        if !self.finished {
-            *self.flight.result.lock() = Some(Err(Error::new(ErrorKind::Io, "the shared call was abandoned")));
+        if self.finished {
+            return;
         }
+        // the call panicked: release the waiters with an error
+        self.map.lock().remove(self.key);
+        *self.flight.result.lock() = Some(Err(Error::new(ErrorKind::Io, "the shared call was abandoned")));
         self.flight.done.notify_all();
     }
 }
@@ -54,7 +83,7 @@ impl<T: Clone> Coalescer<T> {
     /// Run `f` for `key`, or wait for the identical call already running and share its result.
     pub fn run(&self, key: &str, f: impl FnOnce() -> Shared<T>) -> Shared<T> {
         let (flight, leader) = {
-            let mut map = self.flights.lock();
+            let mut map = self.flights[shard(key)].lock();
             match map.get(key) {
                 Some(fl) => (fl.clone(), false),
                 None => {
@@ -75,16 +104,14 @@ impl<T: Clone> Coalescer<T> {
             }
             return r.clone().expect("set before notify");
         }
-        let mut guard = Leader {
-            c: self,
+        let guard = Leader {
+            map: &self.flights[shard(key)],
             key,
             flight,
             finished: false,
         };
         let result = f();
-        *guard.flight.result.lock() = Some(result.clone());
-        guard.finished = true;
-        result
+        guard.finish(result)
     }
 }
 

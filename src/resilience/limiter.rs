@@ -71,13 +71,18 @@ fn ns(d: Duration) -> u64 {
     d.as_nanos().min(u64::MAX as u128) as u64
 }
 
+/// Bound of the emission interval and of the burst window (2^62 ns, 146 years): far
+/// beyond any real limit, and far enough below `u64::MAX` that `tat`, `now + tau` and a
+/// pause's `until + tau` never saturate and lose the pause.
+const MAX_SPAN: u64 = 1 << 62;
+
 impl Bucket {
     pub fn new(cfg: &RateLimit, clock: Arc<dyn Clock>) -> Bucket {
-        let emission = (1e9 / cfg.rate_per_sec).max(1.0) as u64;
+        let emission = ((1e9 / cfg.rate_per_sec).max(1.0) as u64).min(MAX_SPAN);
         Bucket {
             tat: AtomicU64::new(0),
             emission: AtomicU64::new(emission),
-            tau: AtomicU64::new(emission.saturating_mul(cfg.burst as u64)),
+            tau: AtomicU64::new(emission.saturating_mul(cfg.burst as u64).min(MAX_SPAN)),
             mode: cfg.mode,
             clock,
         }
@@ -149,14 +154,14 @@ impl Bucket {
     pub fn observe(&self, h: &ServerLimits) {
         let now = self.clock.now_nanos();
         if let (Some(rate), Some(period)) = (h.replenish_rate, h.replenish_time) {
-            let e = ns(period) / rate.max(1);
+            let e = (ns(period) / rate.max(1)).min(MAX_SPAN);
             if e > 0 {
                 self.emission.store(e, Ordering::Relaxed);
             }
         }
         let t = self.emission.load(Ordering::Relaxed);
         if let Some(burst) = h.burst_capacity {
-            self.tau.store(t.saturating_mul(burst), Ordering::Relaxed);
+            self.tau.store(t.saturating_mul(burst).min(MAX_SPAN), Ordering::Relaxed);
         }
         if let Some(remaining) = h.remaining {
             // we believe `available()` tokens are free; the server says `remaining`
@@ -308,6 +313,34 @@ mod tests {
                 "the next slot, not a later one"
             );
             b.refund();
+        }
+    }
+
+    /// Found by `fuzz/fuzz_targets/rate_limit_headers.rs`: a huge burst capacity times a
+    /// long replenish time saturated the burst window, and a 429 pause then left a token.
+    #[test]
+    fn absurd_server_limits_keep_the_pause() {
+        let (_c, b) = bucket(10.0, 5, LimitMode::FailFast);
+        let h = ServerLimits::parse(|k| match k {
+            "x-ratelimit-replenish-rate" => Some("8"),
+            "x-ratelimit-replenish-time" => Some("8333"),
+            "x-ratelimit-burst-capacity" => Some("3333333333"),
+            _ => None,
+        });
+        b.observe(&h);
+        b.pause(Some(Duration::from_secs(1)));
+        assert_eq!(b.available(), 0, "no token during the pause");
+        assert!(b.reserve(None).is_err());
+        for v in ["18446744073709551615", "1"] {
+            let h = ServerLimits::parse(|k| match k {
+                "x-ratelimit-replenish-time" => Some("18446744073709551615"),
+                "x-ratelimit-replenish-rate" | "x-ratelimit-burst-capacity" => Some(v),
+                _ => None,
+            });
+            b.observe(&h);
+            b.pause(Some(Duration::from_secs(1)));
+            assert_eq!(b.available(), 0);
+            assert!(b.rate_per_sec() > 0.0);
         }
     }
 

@@ -9,6 +9,7 @@ mod tls;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+pub(crate) use ureq::http::{HeaderName, HeaderValue};
 
 use ureq::Agent;
 use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
@@ -23,7 +24,8 @@ use crate::request::Method;
 use crate::secret::Secret;
 
 /// Transport-level settings: connections, pool, DNS, TLS, proxy.
-#[derive(Debug, Clone)]
+/// `Debug` leaves out the proxy's credentials and the client key.
+#[derive(Clone)]
 pub struct TransportOptions {
     /// TCP connect and TLS handshake budget. Default 5 s.
     pub connect_timeout: Duration,
@@ -52,6 +54,31 @@ pub struct TransportOptions {
     pub proxy: Option<String>,
     /// Read proxies from the environment. Default off.
     pub proxy_from_env: bool,
+}
+
+impl std::fmt::Debug for TransportOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransportOptions")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
+            .field("pool_max_hosts", &self.pool_max_hosts)
+            .field("pool_idle_timeout", &self.pool_idle_timeout)
+            .field("max_connections_per_host", &self.max_connections_per_host)
+            .field("pool_wait", &self.pool_wait)
+            .field("keepalive", &self.keepalive)
+            .field("nodelay", &self.nodelay)
+            .field("dns_ttl", &self.dns_ttl)
+            .field("dns_prefer_ipv4", &self.dns_prefer_ipv4)
+            .field("tls_roots", &self.tls_roots)
+            .field(
+                "extra_ca_pem",
+                &format_args!("{} certificate(s)", self.extra_ca_pem.len()),
+            )
+            .field("client_cert", &self.client_cert.as_ref().map(|_| "<set>"))
+            .field("proxy", &self.proxy.as_deref().map(crate::url::redact_userinfo))
+            .field("proxy_from_env", &self.proxy_from_env)
+            .finish()
+    }
 }
 
 impl Default for TransportOptions {
@@ -145,7 +172,9 @@ pub(crate) struct HttpRequest<'a> {
     pub method: Method,
     pub url: &'a str,
     pub host: &'a str,
-    pub headers: Vec<(&'static str, String)>,
+    /// Built once where possible (cached bearer token, user agent): cloning a
+    /// `HeaderValue` is a reference count, not a copy.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
     pub body: Option<(&'a [u8], &'static str)>,
     pub read_timeout: Duration,
     pub deadline: Instant,
@@ -281,10 +310,10 @@ impl Transport {
         }
         let mut b = ureq::http::Request::builder().method(r.method.as_str()).uri(r.url);
         for (k, v) in &r.headers {
-            b = b.header(*k, v.as_str());
+            b = b.header(k, v);
         }
         if let Some((_, ct)) = r.body {
-            b = b.header("content-type", ct.to_string());
+            b = b.header(ureq::http::header::CONTENT_TYPE, HeaderValue::from_static(ct));
         }
         let body: &[u8] = r.body.map(|(b, _)| b).unwrap_or_default();
         let req = b

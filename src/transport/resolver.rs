@@ -88,7 +88,43 @@ impl CachingResolver {
             stats,
         }
     }
+}
 
+/// The cache key of `uri` (`host:port`, as [`CachingResolver::key`] makes it) written
+/// into `buf`; `None` when it does not fit or the scheme has no known default port.
+fn stack_key<'a>(uri: &Uri, buf: &'a mut [u8; 300]) -> Option<&'a str> {
+    let authority = uri.authority()?;
+    let port = match (authority.port_u16(), uri.scheme_str()?) {
+        (Some(p), _) => p,
+        (None, "https") => 443,
+        (None, "http") => 80,
+        _ => return None,
+    };
+    let host = authority.host().as_bytes();
+    let mut digits = [0u8; 5];
+    let mut n = 0;
+    let mut p = port;
+    loop {
+        digits[n] = b'0' + (p % 10) as u8;
+        n += 1;
+        p /= 10;
+        if p == 0 {
+            break;
+        }
+    }
+    let len = host.len() + 1 + n;
+    if len > buf.len() {
+        return None;
+    }
+    buf[..host.len()].copy_from_slice(host);
+    buf[host.len()] = b':';
+    for (i, d) in digits[..n].iter().rev().enumerate() {
+        buf[host.len() + 1 + i] = *d;
+    }
+    std::str::from_utf8(&buf[..len]).ok()
+}
+
+impl CachingResolver {
     fn key(uri: &Uri) -> Option<String> {
         let scheme = uri.scheme()?;
         let authority = uri.authority()?;
@@ -192,6 +228,22 @@ impl CachingResolver {
 
 impl Resolver for CachingResolver {
     fn resolve(&self, uri: &Uri, config: &Config, timeout: NextTimeout) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        // ureq asks on every request, pooled connection or not: answer a fresh cache entry
+        // without allocating (the key is written on the stack)
+        let mut buf = [0u8; 300];
+        if self.ttl.is_some()
+            && let Some(key) = stack_key(uri, &mut buf)
+        {
+            let now = Instant::now();
+            if let Some(e) = self.cache.read().get(key).filter(|e| e.expires > now) {
+                self.stats.hits.fetch_add(1, Relaxed);
+                let mut out = self.empty();
+                for a in e.addrs.iter().take(16) {
+                    out.push(*a);
+                }
+                return Ok(out);
+            }
+        }
         let addrs = self.resolve_at(uri, config, timeout, Instant::now())?;
         let mut out = self.empty();
         for a in addrs.into_iter().take(16) {
@@ -223,6 +275,24 @@ mod tests {
                 ])
             }
         })
+    }
+
+    #[test]
+    fn the_stack_key_is_the_cache_key() {
+        for u in [
+            "https://api.example/x",
+            "http://127.0.0.1:8080/x?y=1",
+            "https://[::1]:9443/",
+            "http://localhost/",
+            "https://a.b.c:1/",
+            "https://a.b.c:65535/",
+        ] {
+            let uri: Uri = u.parse().unwrap();
+            let mut buf = [0u8; 300];
+            assert_eq!(stack_key(&uri, &mut buf), CachingResolver::key(&uri).as_deref(), "{u}");
+        }
+        let long: Uri = format!("https://{}.example/", "a".repeat(290)).parse().unwrap();
+        assert_eq!(stack_key(&long, &mut [0u8; 300]), None);
     }
 
     #[test]

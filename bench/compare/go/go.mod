@@ -1,0 +1,3 @@
+module ccxcompare
+
+go 1.19

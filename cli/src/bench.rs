@@ -1,0 +1,229 @@
+//! `ccx bench`: the reference design's load test. N threads make M calls each of a
+//! light endpoint through one client; the results table is read from the client's
+//! metrics. Without an account it runs against an emulator started in-process.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use cloudconnexa::{ClientBuilder, ClientFactory, ClientOverrides, PageRequest};
+
+use crate::bench_mock::{self, MockKnobs};
+use crate::bench_report::{Report, RunInfo};
+use crate::chart;
+use crate::conn::ConnArgs;
+use crate::endpoint::{self, Endpoint};
+use crate::failure::{CmdResult, EXIT_ERROR_RATE, Failure};
+use crate::progress::Progress;
+
+/// The factory's service name of the bench client.
+const SERVICE: &str = "ccx-bench";
+
+/// Load-test one endpoint (the reference design's performance test)
+///
+/// THREADS threads x REQUESTS calls through one shared client, then the library's figures
+/// (calls, errors by kind, latency percentiles, connections, DNS lookups, token fetches,
+/// retries, 429s). Without an account (--api-url, --cloud-id or CLOUDCONNEXA_API_URL) it
+/// starts the emulator in-process, with its rate limiter OFF unless --rate-limit is given.
+/// Against an account the client's adaptive limiter follows the service's rate limits.
+/// Exit code 3 when the error rate is above --max-error-rate.
+#[derive(Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Threads making calls at once.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub threads: u32,
+    /// Calls per thread.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    pub requests: u64,
+    /// What to call: a list endpoint by name, or a raw "GET /path[?k=v]".
+    #[arg(long, default_value = "networks", help = format!(
+        "What to call: one page of a list ({}), or a raw \"GET /path[?k=v&...]\"", endpoint::names()))]
+    pub endpoint: String,
+    /// Items per page of a named list endpoint (1..=1000).
+    #[arg(long, default_value_t = 10)]
+    pub page_size: u32,
+    /// Cap on connections open to the API host at once (default: none).
+    #[arg(long)]
+    pub max_connections_per_host: Option<usize>,
+    /// Idle connections kept per host (library default 50).
+    #[arg(long)]
+    pub pool_idle: Option<usize>,
+    /// Close idle pooled connections after this many seconds (library default 50).
+    #[arg(long)]
+    pub pool_idle_timeout: Option<u64>,
+    /// Retries per call on 408/429/5xx and broken connections (library default 5).
+    #[arg(long)]
+    pub max_retries: Option<u32>,
+    /// Base of the retry backoff in milliseconds (library default 500).
+    #[arg(long)]
+    pub backoff_ms: Option<u64>,
+    /// Let identical GETs in flight share one request, as the library does by default.
+    /// Off in the bench, so that every call is an HTTP request as in the reference test.
+    #[arg(long)]
+    pub coalesce: bool,
+    /// Exit with code 3 when failed calls / calls is above this. Default 0: any call that
+    /// still failed after the client's retries fails the run.
+    #[arg(long, default_value_t = 0.0)]
+    pub max_error_rate: f64,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the latency histogram to this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub histogram: Option<PathBuf>,
+    #[command(flatten)]
+    pub mock: MockKnobs,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}
+
+impl BenchArgs {
+    /// The pool, retry and coalescing knobs on top of `b`.
+    fn tune(&self, mut b: ClientBuilder) -> ClientBuilder {
+        if let Some(n) = self.max_connections_per_host {
+            b = b.max_connections_per_host(Some(n));
+        }
+        if let Some(n) = self.pool_idle {
+            b = b.pool_max_idle_per_host(n);
+        }
+        if let Some(s) = self.pool_idle_timeout {
+            b = b.pool_idle_timeout(Duration::from_secs(s));
+        }
+        if self.max_retries.is_some() || self.backoff_ms.is_some() {
+            let mut p = cloudconnexa::resilience::RetryPolicy::default();
+            if let Some(n) = self.max_retries {
+                p.max_retries = n;
+            }
+            if let Some(ms) = self.backoff_ms {
+                p.backoff_factor = Duration::from_millis(ms);
+            }
+            b = b.retry_policy(p);
+        }
+        b.coalesce_gets(self.coalesce)
+    }
+}
+
+/// Run `threads` x `requests` calls; returns the wall time.
+fn drive(factory: &ClientFactory, args: &BenchArgs, endpoint: &Endpoint, page: PageRequest) -> Duration {
+    let total = u64::from(args.threads) * args.requests;
+    let done = AtomicU64::new(0);
+    let mut progress = Progress::new(total);
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..args.threads {
+            s.spawn(|| {
+                // Each worker asks the factory for its client, as the reference design's
+                // workers do, but under one service name: the factory then hands every
+                // thread a clone of the same Client (one pool, one token, one metrics
+                // registry). Per-thread names would give each thread its own token and
+                // registry, and latency percentiles of separate registries cannot be merged.
+                let client = factory.get_client(SERVICE, &ClientOverrides::default());
+                for _ in 0..args.requests {
+                    if let Ok(c) = &client {
+                        let _ = endpoint.call(c, page);
+                    }
+                    done.fetch_add(1, Relaxed);
+                }
+            });
+        }
+        loop {
+            let n = done.load(Relaxed);
+            progress.update(n);
+            if n >= total {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    let wall = start.elapsed();
+    progress.finish(done.load(Relaxed));
+    wall
+}
+
+pub fn run(args: &BenchArgs) -> CmdResult {
+    let endpoint = Endpoint::parse(&args.endpoint)?;
+    if !(0.0..=1.0).contains(&args.max_error_rate) {
+        return Err(Failure::new("--max-error-rate must be within 0..=1"));
+    }
+    if !(1..=1000).contains(&args.page_size) {
+        return Err(Failure::new("--page-size must be within 1..=1000"));
+    }
+    let real = args.conn.names_an_account();
+    if real && args.mock.body_size.is_some() {
+        return Err(Failure::new(
+            "--body-size sizes the embedded emulator's data; it cannot be used with an account",
+        ));
+    }
+    let (embedded, builder) = if real {
+        (None, args.conn.builder()?)
+    } else {
+        let e = bench_mock::start(&args.mock, &endpoint, args.page_size)?;
+        let b = ClientBuilder::new()
+            .api_url(e.server.base_url())
+            .allow_insecure_http(true)
+            .client_id(e.server.client_id())
+            .client_secret(e.server.client_secret());
+        (Some(e), b)
+    };
+    let page_size = embedded.as_ref().map_or(args.page_size, |e| e.page_size);
+    let factory = ClientFactory::new(args.tune(builder))?;
+    let client = factory.get_client(SERVICE, &ClientOverrides::default())?;
+    let wall = drive(&factory, args, &endpoint, PageRequest::first(page_size));
+    let metrics = client.metrics();
+    let run = RunInfo {
+        target: if real { "account" } else { "embedded emulator" }.into(),
+        api_url: client.api_url().to_string(),
+        endpoint: endpoint.label(),
+        operation: endpoint.operation().into(),
+        threads: args.threads,
+        requests_per_thread: args.requests,
+        page_size,
+        page_bytes: embedded.as_ref().and_then(|e| e.page_bytes),
+        max_error_rate: args.max_error_rate,
+    };
+    let report = Report::new(run, wall.as_secs_f64(), metrics);
+    drop(embedded);
+    if let Some(path) = &args.histogram {
+        write_histogram(path, &report)?;
+    }
+    if args.json {
+        println!("{}", report.to_json());
+    } else {
+        print!("{}", report.to_table());
+    }
+    if !report.passed {
+        return Err(Failure {
+            code: EXIT_ERROR_RATE,
+            message: format!(
+                "error rate {:.2} % is above --max-error-rate {:.2} %",
+                report.error_rate * 100.0,
+                args.max_error_rate * 100.0
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn write_histogram(path: &std::path::Path, r: &Report) -> CmdResult {
+    // about 40 log-spaced bars from the library's full distribution (1/128 precision)
+    let (buckets, count) = r
+        .latency
+        .as_ref()
+        .map_or((Vec::new(), 0), |l| (chart::log_bins(&l.distribution, 40), l.count));
+    let ms = |f: fn(&cloudconnexa::metrics::LatencyMetrics) -> f64| r.latency.as_ref().map_or(0.0, |l| f(l) * 1e3);
+    let title = format!(
+        "ccx bench: {} — {} threads x {} calls",
+        r.run.endpoint, r.run.threads, r.run.requests_per_thread
+    );
+    let subtitle = format!(
+        "{count} calls · min {:.3} · p50 {:.3} · p95 {:.3} · p99 {:.3} · max {:.3} ms",
+        ms(|l| l.min),
+        ms(|l| l.p50),
+        ms(|l| l.p95),
+        ms(|l| l.p99),
+        ms(|l| l.max)
+    );
+    let svg = chart::histogram_svg(&buckets, count, &title, &subtitle);
+    std::fs::write(path, svg).map_err(|e| Failure::new(format!("cannot write {}: {e}", path.display())))
+}

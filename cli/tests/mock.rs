@@ -1,0 +1,52 @@
+//! `ccx mock`: prints export lines, then serves until killed.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+/// Kills the emulator process when the test ends, however it ends.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn mock_prints_export_lines_and_serves() {
+    let child = common::ccx()
+        .args(["mock", "--port", "0", "--no-rate-limit", "--networks", "3"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = Killed(child);
+    let mut out = BufReader::new(child.0.stdout.take().unwrap());
+    let mut vars = std::collections::HashMap::new();
+    for _ in 0..3 {
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        let rest = line
+            .trim_end()
+            .strip_prefix("export ")
+            .unwrap_or_else(|| panic!("{line:?}"));
+        let (k, v) = rest.split_once('=').unwrap();
+        vars.insert(k.to_string(), v.to_string());
+    }
+    let url = &vars["CLOUDCONNEXA_API_URL"];
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    assert_eq!(vars["CLOUDCONNEXA_CLIENT_ID"], "ccx-mock-client");
+    let client = cloudconnexa::Client::builder()
+        .api_url(url)
+        .allow_insecure_http(true)
+        .client_id(&vars["CLOUDCONNEXA_CLIENT_ID"])
+        .client_secret(&vars["CLOUDCONNEXA_CLIENT_SECRET"])
+        .build()
+        .unwrap();
+    let page = client.networks().list(cloudconnexa::PageRequest::first(10)).unwrap();
+    assert_eq!(page.total_elements, 3);
+    assert!(child.0.try_wait().unwrap().is_none(), "still serving");
+}
