@@ -1,7 +1,8 @@
 //! A lock-free log-linear latency histogram (the HdrHistogram layout): every
 //! power of two of microseconds is split into 64 linear sub-buckets, and a
-//! bucket's midpoint is within 1/128 (0.78 %) of any value in it. Recording is one
-//! `fetch_add`; percentiles are read from a snapshot.
+//! bucket's midpoint is within 1/128 (0.78 %) of any value in it. Recording is two
+//! `fetch_add`s (bucket and sum; the extremes only when they change); percentiles are read
+//! from a snapshot.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
@@ -18,7 +19,6 @@ pub const PRECISION: f64 = 1.0 / SUB as f64;
 /// A concurrent histogram of durations in microseconds.
 pub struct Histogram {
     counts: Box<[AtomicU64]>,
-    total: AtomicU64,
     sum_micros: AtomicU64,
     min_micros: AtomicU64,
     max_micros: AtomicU64,
@@ -28,7 +28,6 @@ impl Default for Histogram {
     fn default() -> Self {
         Histogram {
             counts: (0..LEN).map(|_| AtomicU64::new(0)).collect(),
-            total: AtomicU64::new(0),
             sum_micros: AtomicU64::new(0),
             min_micros: AtomicU64::new(u64::MAX),
             max_micros: AtomicU64::new(0),
@@ -39,7 +38,7 @@ impl Default for Histogram {
 impl std::fmt::Debug for Histogram {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Histogram")
-            .field("count", &self.total.load(Relaxed))
+            .field("count", &self.counts.iter().map(|c| c.load(Relaxed)).sum::<u64>())
             .finish_non_exhaustive()
     }
 }
@@ -71,10 +70,14 @@ impl Histogram {
     pub fn record(&self, d: Duration) {
         let us = d.as_micros().min(u64::MAX as u128) as u64;
         self.counts[index(us)].fetch_add(1, Relaxed);
-        self.total.fetch_add(1, Relaxed);
         self.sum_micros.fetch_add(us, Relaxed);
-        self.min_micros.fetch_min(us, Relaxed);
-        self.max_micros.fetch_max(us, Relaxed);
+        // the extremes rarely change: read first, so most records write two words, not four
+        if us < self.min_micros.load(Relaxed) {
+            self.min_micros.fetch_min(us, Relaxed);
+        }
+        if us > self.max_micros.load(Relaxed) {
+            self.max_micros.fetch_max(us, Relaxed);
+        }
     }
 
     /// A consistent-enough copy for reading percentiles.

@@ -47,8 +47,8 @@ fn method_index(m: Method) -> usize {
 pub(crate) struct OpMetrics {
     /// HTTP requests sent (attempts), by method and status class.
     requests: [[AtomicU64; 5]; 4],
-    /// Calls finished, successful and failed.
-    calls_ok: AtomicU64,
+    /// Calls that failed (calls finished = the latency histogram's count; successful = the
+    /// difference, so a successful call writes no counter of its own).
     calls_failed: AtomicU64,
     /// Failed calls by error kind ([`ErrorKind::NAMES`] order).
     errors: [AtomicU64; KINDS],
@@ -97,13 +97,10 @@ impl Metrics {
     /// One call of `op` ended after `latency`, successfully or with an error of `failed`.
     pub(crate) fn record_call(&self, op: &'static str, failed: Option<&ErrorKind>, latency: Duration) {
         let m = self.op(op);
-        match failed {
-            None => m.calls_ok.fetch_add(1, Relaxed),
-            Some(kind) => {
-                m.errors[kind.index()].fetch_add(1, Relaxed);
-                m.calls_failed.fetch_add(1, Relaxed)
-            }
-        };
+        if let Some(kind) = failed {
+            m.errors[kind.index()].fetch_add(1, Relaxed);
+            m.calls_failed.fetch_add(1, Relaxed);
+        }
         m.latency.record(latency);
     }
 
@@ -132,14 +129,17 @@ impl Metrics {
                     }
                 }
             }
-            let (ok, failed) = (m.calls_ok.load(Relaxed), m.calls_failed.load(Relaxed));
-            if ok + failed > 0 {
+            let h = m.latency.snapshot();
+            if h.count > 0 {
+                // a failure is counted just before its latency: never report more failed
+                // calls than calls
+                let failed = m.calls_failed.load(Relaxed).min(h.count);
                 calls.push(CallMetrics {
                     operation: name.into(),
-                    succeeded: ok,
+                    succeeded: h.count - failed,
                     failed,
                 });
-                lat.push((name, m.latency.snapshot()));
+                lat.push((name, h));
             }
             for (ki, c) in m.errors.iter().enumerate() {
                 let n = c.load(Relaxed);

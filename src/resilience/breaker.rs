@@ -120,10 +120,37 @@ struct Slot {
     failures: AtomicU32,
 }
 
+/// A breaker, borrowed from [`Breakers`] when it is the client's host (no reference
+/// count to touch on every call), else shared.
+#[derive(Debug)]
+enum SlotRef<'a> {
+    Borrowed(&'a Slot),
+    Shared(Arc<Slot>),
+}
+
+impl std::ops::Deref for SlotRef<'_> {
+    type Target = Slot;
+    fn deref(&self) -> &Slot {
+        match self {
+            SlotRef::Borrowed(s) => s,
+            SlotRef::Shared(s) => s,
+        }
+    }
+}
+
+impl SlotRef<'_> {
+    fn share(&self) -> Self {
+        match self {
+            SlotRef::Borrowed(s) => SlotRef::Borrowed(s),
+            SlotRef::Shared(s) => SlotRef::Shared(s.clone()),
+        }
+    }
+}
+
 /// Permission to make one call; hand it back to [`Breakers::record`].
 #[derive(Debug)]
-pub struct Ticket {
-    slot: Arc<Slot>,
+pub struct Ticket<'a> {
+    slot: SlotRef<'a>,
     /// The half-open spell this probe belongs to; `None` for a call made while closed.
     probe: Option<u64>,
 }
@@ -175,17 +202,17 @@ impl Breakers {
 
     /// The breaker of `host` (and `op` when per operation), made on first use. Per host,
     /// the lookup allocates nothing (this runs on every call).
-    fn slot(&self, host: &str, op: &str) -> Arc<Slot> {
+    fn slot(&self, host: &str, op: &str) -> SlotRef<'_> {
         if !self.cfg.per_operation
             && let Some(slot) = self.first.get().filter(|s| s.key == host)
         {
-            return slot.clone();
+            return SlotRef::Borrowed(slot);
         }
         let mut map = self.map.lock();
         if !self.cfg.per_operation
             && let Some(slot) = map.get(host)
         {
-            return slot.clone();
+            return SlotRef::Shared(slot.clone());
         }
         let key = self.key(host, op);
         let slot = map
@@ -202,7 +229,7 @@ impl Breakers {
         if !self.cfg.per_operation {
             let _ = self.first.set(slot.clone());
         }
-        slot
+        SlotRef::Shared(slot)
     }
 
     fn notify(&self, key: &str, from: BreakerState, to: BreakerState) {
@@ -218,7 +245,7 @@ impl Breakers {
     }
 
     /// May a call to `host` (operation `op`) go ahead? `CircuitOpen` with the time left if not.
-    pub fn allow(&self, host: &str, op: &str) -> Result<Ticket, Error> {
+    pub fn allow(&self, host: &str, op: &str) -> Result<Ticket<'_>, Error> {
         let slot = self.slot(host, op);
         if slot.closed.load(Acquire) {
             return Ok(Ticket { slot, probe: None });
@@ -250,12 +277,12 @@ impl Breakers {
                 }
                 *in_flight += 1;
                 Ticket {
-                    slot: slot.clone(),
+                    slot: slot.share(),
                     probe: Some(*period),
                 }
             }
             _ => Ticket {
-                slot: slot.clone(),
+                slot: slot.share(),
                 probe: None,
             },
         };
@@ -266,7 +293,7 @@ impl Breakers {
     }
 
     /// Report how a permitted call ended.
-    pub fn record(&self, ticket: Ticket, outcome: Outcome) {
+    pub fn record(&self, ticket: Ticket<'_>, outcome: Outcome) {
         let slot = &ticket.slot;
         let open_until = || self.clock.now_nanos() + self.cfg.recovery_timeout.as_nanos() as u64;
         if ticket.probe.is_none() {
