@@ -209,7 +209,7 @@ if want ours-c-abi; then
 fi
 if want libcurl; then
     say "building: $CC -O2 curl_bench.c -lcurl -lpthread"
-    "$CC" -O2 -std=c11 -Wall -Wextra -pthread -o "$OUTBIN/curl_bench" "$ROOT/bench/compare/curl_bench.c" \
+    "$CC" -O2 -std=c11 -Wall -Wextra -pthread -I "$ROOT/examples-c" -o "$OUTBIN/curl_bench" "$ROOT/bench/compare/curl_bench.c" \
         -lcurl -lpthread || die "building curl_bench.c failed"
 fi
 if want go-net-http; then

@@ -23,85 +23,48 @@
  * last thread's load; latencies are per request on CLOCK_MONOTONIC, percentiles exact
  * (nearest rank over the sorted array).
  *
- * Build: make -C examples-c (after `cargo build --release --lib`).
+ * Build: make -C examples-c (after `cargo build --release --lib`). The measuring is
+ * loadgen.h's, shared with bench/compare/curl_bench.c.
  */
 #define _GNU_SOURCE
-#include <pthread.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/resource.h>
-#include <time.h>
+#include <stdbool.h>
 
 #include "cloudconnexa.h"
+#include "loadgen.h"
 
 static ccx_client *client;
-static long requests_per_thread, warmup_per_thread;
-static pthread_barrier_t warmed, go;
 
-struct worker {
-    pthread_t tid;
-    int index;
-    uint64_t *lat; /* ns, one per measured request */
-    long errors;
+/* Thread t's query: {"page":t,"size":2}. */
+struct query {
+    char json[64];
+    size_t len;
 };
 
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+static void *start(int t) {
+    struct query *q = malloc(sizeof *q);
+    if (q != NULL) q->len = (size_t)snprintf(q->json, sizeof q->json, "{\"page\":%d,\"size\":2}", t);
+    return q;
 }
 
-static double cpu_s(const struct timeval *tv) { return (double)tv->tv_sec + (double)tv->tv_usec / 1e6; }
-
 /* One GET of the page; 0 on a 200 with a body. */
-static int one_request(struct worker *w, const char *query, size_t query_len) {
+static int one_request(void *state, int t, long errors) {
+    const struct query *q = state;
+    if (q == NULL) return 1;
     uint16_t status = 0;
     ccx_bytes body = {NULL, 0};
     ccx_error *err = NULL;
-    ccx_code rc = ccx_client_request(client, CCX_METHOD_GET, "/networks", 9, (const uint8_t *)query, query_len,
+    ccx_code rc = ccx_client_request(client, CCX_METHOD_GET, "/networks", 9, (const uint8_t *)q->json, q->len,
                                      NULL, 0, NULL, &status, &body, &err);
     int bad = rc != CCX_CODE_OK || status != 200 || body.len == 0;
-    if (bad && w->errors < 3) {
+    if (bad && errors < 3) {
         ccx_str msg = {NULL, 0};
         if (err != NULL) ccx_error_message(err, &msg);
-        fprintf(stderr, "bench_pthreads: thread %d: %s (status %u): %.*s\n", w->index, ccx_code_str(rc),
-                (unsigned)status, (int)msg.len, msg.data ? msg.data : "");
+        fprintf(stderr, "bench_pthreads: thread %d: %s (status %u): %.*s\n", t, ccx_code_str(rc), (unsigned)status,
+                (int)msg.len, msg.data ? msg.data : "");
     }
     ccx_bytes_free(&body);
     ccx_error_free(err);
     return bad;
-}
-
-static void *run(void *arg) {
-    struct worker *w = arg;
-    char query[64];
-    int qlen = snprintf(query, sizeof query, "{\"page\":%d,\"size\":2}", w->index);
-    for (long i = 0; i < warmup_per_thread; i++) w->errors += one_request(w, query, (size_t)qlen);
-    pthread_barrier_wait(&warmed);
-    pthread_barrier_wait(&go);
-    for (long i = 0; i < requests_per_thread; i++) {
-        uint64_t start = now_ns();
-        w->errors += one_request(w, query, (size_t)qlen);
-        w->lat[i] = now_ns() - start;
-    }
-    return NULL;
-}
-
-static int cmp_u64(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile of sorted v[n]. */
-static uint64_t percentile(const uint64_t *v, size_t n, double p) {
-    if (n == 0) return 0;
-    size_t rank = (size_t)(p * (double)n);
-    if ((double)rank < p * (double)n) rank++;
-    if (rank < 1) rank = 1;
-    if (rank > n) rank = n;
-    return v[rank - 1];
 }
 
 static void check(ccx_code rc, ccx_error *err, const char *what) {
@@ -119,9 +82,8 @@ int main(int argc, char **argv) {
     }
     const char *base = argv[1];
     int concurrency = atoi(argv[2]);
-    requests_per_thread = atol(argv[3]);
-    warmup_per_thread = atol(argv[4]);
-    if (concurrency < 1 || requests_per_thread < 1 || warmup_per_thread < 0) {
+    struct loadgen g = {"ours-c-abi", atol(argv[3]), atol(argv[4]), start, one_request, free};
+    if (concurrency < 1 || g.requests_per_thread < 1 || g.warmup_per_thread < 0) {
         fprintf(stderr, "bench_pthreads: CONCURRENCY and REQUESTS_PER_THREAD must be >= 1\n");
         return 2;
     }
@@ -136,48 +98,7 @@ int main(int argc, char **argv) {
     check(ccx_client_build(cfg, &client, &err), err, "ccx_client_build");
     ccx_client_config_free(cfg);
 
-    struct worker *workers = calloc((size_t)concurrency, sizeof *workers);
-    if (workers == NULL) return 1;
-    pthread_barrier_init(&warmed, NULL, (unsigned)concurrency + 1);
-    pthread_barrier_init(&go, NULL, (unsigned)concurrency + 1);
-    for (int t = 0; t < concurrency; t++) {
-        workers[t].index = t;
-        workers[t].lat = calloc((size_t)requests_per_thread, sizeof(uint64_t));
-        if (workers[t].lat == NULL || pthread_create(&workers[t].tid, NULL, run, &workers[t]) != 0) {
-            fprintf(stderr, "bench_pthreads: cannot start thread %d\n", t);
-            return 1;
-        }
-    }
-
-    struct rusage ru0, ru1;
-    pthread_barrier_wait(&warmed);
-    getrusage(RUSAGE_SELF, &ru0);
-    uint64_t t0 = now_ns();
-    pthread_barrier_wait(&go);
-    for (int t = 0; t < concurrency; t++) pthread_join(workers[t].tid, NULL);
-    uint64_t wall = now_ns() - t0;
-    getrusage(RUSAGE_SELF, &ru1);
-
-    size_t n = (size_t)concurrency * (size_t)requests_per_thread;
-    uint64_t *all = malloc(n * sizeof(uint64_t));
-    if (all == NULL) return 1;
-    long errors = 0;
-    for (int t = 0; t < concurrency; t++) {
-        memcpy(all + (size_t)t * (size_t)requests_per_thread, workers[t].lat,
-               (size_t)requests_per_thread * sizeof(uint64_t));
-        errors += workers[t].errors;
-        free(workers[t].lat);
-    }
-    qsort(all, n, sizeof(uint64_t), cmp_u64);
-    printf("{\"client\":\"ours-c-abi\",\"requests\":%zu,\"errors\":%ld,\"wall_s\":%.6f,\"cpu_user_s\":%.6f,"
-           "\"cpu_sys_s\":%.6f,\"p50_us\":%.1f,\"p99_us\":%.1f}\n",
-           n, errors, (double)wall / 1e9, cpu_s(&ru1.ru_utime) - cpu_s(&ru0.ru_utime),
-           cpu_s(&ru1.ru_stime) - cpu_s(&ru0.ru_stime), (double)percentile(all, n, 0.50) / 1e3,
-           (double)percentile(all, n, 0.99) / 1e3);
-    free(all);
-    free(workers);
-    pthread_barrier_destroy(&warmed);
-    pthread_barrier_destroy(&go);
+    int rc = loadgen_run(&g, concurrency);
     ccx_client_free(client);
-    return 0;
+    return rc;
 }

@@ -10,9 +10,8 @@
 //! `TcpListener` server that issues known token strings; the auth failure runs against the
 //! emulator started with a known secret.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::thread::ThreadId;
 use std::time::Duration;
 
 use base64::Engine;
@@ -39,52 +38,9 @@ fn basic(id: &str, secret: &str) -> String {
 // The capturing logger
 // ---------------------------------------------------------------------------
 
-#[derive(Debug, Clone)]
-struct Line {
-    thread: ThreadId,
-    level: Level,
-    target: String,
-    text: String,
-}
-
-static LINES: Mutex<Vec<Line>> = Mutex::new(Vec::new());
-
-struct Capture;
-
-impl log::Log for Capture {
-    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-        true
-    }
-    fn log(&self, record: &log::Record<'_>) {
-        let line = Line {
-            thread: std::thread::current().id(),
-            level: record.level(),
-            target: record.target().to_string(),
-            text: record.args().to_string(),
-        };
-        LINES.lock().unwrap_or_else(|e| e.into_inner()).push(line);
-    }
-    fn flush(&self) {}
-}
-
-/// Install the capturing logger (once per test binary) at trace level.
-fn capture() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        log::set_boxed_logger(Box::new(Capture)).expect("the only logger of this binary");
-        log::set_max_level(log::LevelFilter::Trace);
-    });
-}
-
-fn all_lines() -> Vec<Line> {
-    LINES.lock().unwrap_or_else(|e| e.into_inner()).clone()
-}
-
-/// Lines logged so far on the calling thread (the client logs on the caller's thread).
-fn my_lines() -> Vec<Line> {
-    let me = std::thread::current().id();
-    all_lines().into_iter().filter(|l| l.thread == me).collect()
-}
+#[path = "log_capture/mod.rs"]
+mod log_capture;
+use log_capture::{Line, all_lines, capture, my_lines};
 
 /// The bytes of a hex-dump row (`4854 5450 2f31 ...  HTTP/1...`), if the line is one.
 fn hex_row(text: &str) -> Option<Vec<u8>> {
@@ -211,20 +167,7 @@ fn token_server(api: impl Fn(&Seen, usize) -> Vec<u8> + Send + Sync + 'static) -
 }
 
 fn builder(url: &str, secret: &str) -> ClientBuilder {
-    Client::builder()
-        .api_url(url)
-        .allow_insecure_http(true)
-        .client_id(CLIENT_ID)
-        .client_secret(secret)
-        .read_timeout(Duration::from_secs(10))
-        .call_timeout(Duration::from_secs(20))
-        .retry_policy(RetryPolicy {
-            max_retries: 5,
-            backoff_factor: Duration::from_millis(2),
-            backoff_max: Duration::from_millis(50),
-            jitter: false,
-            ..RetryPolicy::default()
-        })
+    client_for(url, CLIENT_ID, secret, 5)
 }
 
 fn list(c: &Client) -> cloudconnexa::Result<usize> {

@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cloudconnexa::resilience::RetryPolicy;
 use cloudconnexa::{Client, ClientBuilder, Method, PageRequest, RequestEvent, TraceContext, with_trace_context};
 
 mod raw_http;
@@ -31,20 +30,7 @@ fn server(api: impl Fn(&Seen, usize) -> Vec<u8> + Send + Sync + 'static) -> RawS
 }
 
 fn builder(url: &str) -> ClientBuilder {
-    Client::builder()
-        .api_url(url)
-        .allow_insecure_http(true)
-        .client_id("trace-client")
-        .client_secret("trace-secret")
-        .read_timeout(Duration::from_secs(10))
-        .call_timeout(Duration::from_secs(20))
-        .retry_policy(RetryPolicy {
-            max_retries: 3,
-            backoff_factor: Duration::from_millis(2),
-            backoff_max: Duration::from_millis(50),
-            jitter: false,
-            ..RetryPolicy::default()
-        })
+    client_for(url, "trace-client", "trace-secret", 3)
 }
 
 fn list(c: &Client) -> cloudconnexa::Result<usize> {

@@ -15,16 +15,16 @@
 
 mod common;
 
-use std::io::{ErrorKind as IoKind, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use cloudconnexa::resilience::{BreakerConfig, LimitMode, RateLimit, RetryPolicy};
 use cloudconnexa::{CancelToken, Client, ClientBuilder, ErrorKind, Method, PageRequest, TlsRoots};
+use common::raw_support::{Acceptor, read_request};
 use common::{MockOptions, MockServer, opts, start};
 
 const CLIENT_ID: &str = "sec-test-client";
@@ -85,50 +85,25 @@ impl Req {
 type Handler = dyn Fn(&Req, &mut TcpStream) -> bool + Send + Sync;
 
 struct Raw {
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
     seen: Arc<Mutex<Vec<Req>>>,
-    conns: Arc<AtomicUsize>,
-    accept: Option<JoinHandle<()>>,
-    workers: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    acceptor: Acceptor,
 }
 
 impl Raw {
     fn start(handler: impl Fn(&Req, &mut TcpStream) -> bool + Send + Sync + 'static) -> Raw {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
         let seen: Arc<Mutex<Vec<Req>>> = Arc::default();
-        let conns = Arc::new(AtomicUsize::new(0));
-        let workers: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
-        let handler: Arc<Handler> = Arc::new(handler);
-        let accept = {
-            let (stop, seen, conns, workers) = (stop.clone(), seen.clone(), conns.clone(), workers.clone());
-            std::thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if stop.load(SeqCst) {
-                        return;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    conns.fetch_add(1, SeqCst);
-                    let (stop, seen, handler) = (stop.clone(), seen.clone(), handler.clone());
-                    let h = std::thread::spawn(move || serve(stream, &stop, &seen, &*handler));
-                    workers.lock().unwrap().push(h);
-                }
-            })
-        };
-        Raw {
-            addr,
-            stop,
-            seen,
-            conns,
-            accept: Some(accept),
-            workers,
-        }
+        let requests = seen.clone();
+        let acceptor = Acceptor::start(move |stream, _, stop| serve(stream, stop, &requests, &handler));
+        Raw { seen, acceptor }
     }
 
     fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.acceptor.url()
+    }
+
+    /// Connections accepted so far.
+    fn conns(&self) -> usize {
+        self.acceptor.connections()
     }
 
     fn seen(&self) -> Vec<Req> {
@@ -140,66 +115,21 @@ impl Raw {
     }
 }
 
-impl Drop for Raw {
-    fn drop(&mut self) {
-        self.stop.store(true, SeqCst);
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
-        if let Some(h) = self.accept.take() {
-            let _ = h.join();
-        }
-        for h in std::mem::take(&mut *self.workers.lock().unwrap()) {
-            let _ = h.join();
-        }
-    }
-}
-
 fn serve(mut stream: TcpStream, stop: &AtomicBool, seen: &Mutex<Vec<Req>>, handler: &Handler) {
     let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
     let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        // read a head and a Content-Length body
-        let head_end = loop {
-            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break i + 4;
-            }
-            if stop.load(SeqCst) {
-                return;
-            }
-            match stream.read(&mut chunk) {
-                Ok(0) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                Err(e) if matches!(e.kind(), IoKind::WouldBlock | IoKind::TimedOut | IoKind::Interrupted) => {}
-                Err(_) => return,
-            }
-        };
-        let head = String::from_utf8_lossy(&buf[..head_end - 4]).into_owned();
-        let mut lines = head.split("\r\n");
+    // read a head and a Content-Length body
+    while let Some(raw) = read_request(&mut stream, &mut buf, stop) {
+        let mut lines = raw.head.split("\r\n");
         let line = lines.next().unwrap_or_default().to_string();
-        let mut parts = line.split(' ');
-        let method = parts.next().unwrap_or_default().to_string();
-        let target = parts.next().unwrap_or_default().to_string();
         let header_lines: Vec<String> = lines.map(String::from).collect();
         let req = Req {
             line,
-            method,
-            target,
+            method: raw.method,
+            target: raw.target,
             header_lines,
         };
-        let len: usize = req.header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-        while buf.len() < head_end + len {
-            if stop.load(SeqCst) {
-                return;
-            }
-            match stream.read(&mut chunk) {
-                Ok(0) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                Err(e) if matches!(e.kind(), IoKind::WouldBlock | IoKind::TimedOut | IoKind::Interrupted) => {}
-                Err(_) => return,
-            }
-        }
-        buf.drain(..head_end + len);
         seen.lock().unwrap().push(req.clone());
         if !handler(&req, &mut stream) {
             let _ = stream.flush();
@@ -476,47 +406,16 @@ fn redirects_are_not_followed_and_nothing_goes_to_the_other_host() {
         "the other host saw a request: {:?}",
         other.seen()
     );
-    assert_eq!(other.conns.load(SeqCst), 0, "not even a connection to the other host");
+    assert_eq!(other.conns(), 0, "not even a connection to the other host");
 }
 
 // ---------------------------------------------------------------------------
 // (d) secrets: Debug, Display, errors, logs, metrics, C ABI
 // ---------------------------------------------------------------------------
 
-#[derive(Debug, Clone)]
-struct Line {
-    level: log::Level,
-    target: String,
-    text: String,
-}
-
-static LINES: Mutex<Vec<Line>> = Mutex::new(Vec::new());
-
-struct Capture;
-
-impl log::Log for Capture {
-    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-        true
-    }
-    fn log(&self, record: &log::Record<'_>) {
-        let line = Line {
-            level: record.level(),
-            target: record.target().to_string(),
-            text: record.args().to_string(),
-        };
-        LINES.lock().unwrap_or_else(|e| e.into_inner()).push(line);
-    }
-    fn flush(&self) {}
-}
-
-/// Capture every record of every target at trace level (once per test binary).
-fn capture() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        log::set_boxed_logger(Box::new(Capture)).expect("the only logger of this binary");
-        log::set_max_level(log::LevelFilter::Trace);
-    });
-}
+#[path = "log_capture/mod.rs"]
+mod log_capture;
+use log_capture::{LINES, capture};
 
 /// Collects what a test run shows: errors (Display and Debug), Debug of values, metrics.
 #[derive(Default)]

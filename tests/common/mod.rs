@@ -5,38 +5,30 @@
 
 #![allow(dead_code)]
 
-use std::io::{ErrorKind as IoKind, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::io::Write;
+use std::net::TcpStream;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
-use cloudconnexa::{ClientBuilder, Error, ErrorKind};
-pub use cloudconnexa_mock::{FaultRule, MockOptions, MockServer};
-use serde_json::Value;
+use cloudconnexa::ClientBuilder;
+
+#[path = "../raw_support/mod.rs"]
+pub mod raw_support;
+use raw_support::{Acceptor, read_request};
+
+#[path = "../mock_support/mod.rs"]
+mod mock_support;
+// Not every test binary uses every re-export.
+#[allow(unused_imports)]
+pub use mock_support::{
+    FaultRule, MockOptions, MockServer, client_for, expect_err, op_count, op_statuses, opts, rule, start, stat,
+};
 
 /// Read budget of test clients: long enough for a loaded 2-core machine.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Whole-call budget of test clients.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Emulator options with the rate limiter off (most tests make many calls).
-pub fn opts() -> MockOptions {
-    let mut o = MockOptions::default();
-    o.rate_limit.enabled = false;
-    o
-}
-
-/// Start an emulator on a free loopback port.
-pub fn start(opts: MockOptions) -> MockServer {
-    MockServer::start(opts).expect("MockServer::start")
-}
-
-/// A fault rule from its JSON form.
-pub fn rule(json: &str) -> FaultRule {
-    FaultRule::parse(json).unwrap_or_else(|e| panic!("FaultRule::parse({json}): {e}"))
-}
 
 /// A builder for `url` with these credentials and test timeouts.
 ///
@@ -44,13 +36,7 @@ pub fn rule(json: &str) -> FaultRule {
 /// resilience stages that would add or merge requests (retries, coalescing, the
 /// breaker) are off; `tests/resilience_*.rs` test those.
 pub fn builder_for(url: &str, id: &str, secret: &str) -> ClientBuilder {
-    ClientBuilder::new()
-        .api_url(url)
-        .allow_insecure_http(true)
-        .client_id(id)
-        .client_secret(secret)
-        .read_timeout(READ_TIMEOUT)
-        .call_timeout(CALL_TIMEOUT)
+    client_for(url, id, secret, READ_TIMEOUT, CALL_TIMEOUT)
         .retry_policy(cloudconnexa::resilience::RetryPolicy {
             max_retries: 0,
             ..Default::default()
@@ -62,37 +48,6 @@ pub fn builder_for(url: &str, id: &str, secret: &str) -> ClientBuilder {
 /// A builder pointed at the emulator with its credentials.
 pub fn builder(server: &MockServer) -> ClientBuilder {
     builder_for(&server.base_url(), server.client_id(), server.client_secret())
-}
-
-/// A top-level counter of the emulator (`tokens_issued`, `connections_accepted`, …).
-pub fn stat(server: &MockServer, key: &str) -> u64 {
-    server.stats()[key]
-        .as_u64()
-        .unwrap_or_else(|| panic!("stats has no counter {key:?}: {}", server.stats()))
-}
-
-/// How many times the emulator answered `op` with `status` (0 if never).
-pub fn op_count(server: &MockServer, op: &str, status: u16) -> u64 {
-    server.stats()["operations"][op][status.to_string()]
-        .as_u64()
-        .unwrap_or(0)
-}
-
-/// All statuses the emulator answered for `op`.
-pub fn op_statuses(server: &MockServer, op: &str) -> Value {
-    server.stats()["operations"][op].clone()
-}
-
-/// Assert that `r` failed with an error of a kind matching `pred`, returning the error.
-#[track_caller]
-pub fn expect_err<T: std::fmt::Debug>(r: Result<T, Error>, what: &str, pred: impl Fn(&ErrorKind) -> bool) -> Error {
-    match r {
-        Ok(v) => panic!("{what}: expected an error, got Ok({v:?})"),
-        Err(e) => {
-            assert!(pred(e.kind()), "{what}: unexpected error kind {:?} ({e})", e.kind());
-            e
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -167,65 +122,32 @@ pub fn is_token_request(r: &SeenRequest) -> bool {
     r.method == "POST" && r.path() == "/api/v1/oauth/token"
 }
 
-type Handler = dyn Fn(&SeenRequest) -> Reply + Send + Sync;
-
 /// A thread-per-connection HTTP/1.1 server on 127.0.0.1 whose answers a closure decides.
 /// It records every request and counts connections; dropping it stops and joins every thread.
 pub struct RawServer {
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
-    connections: Arc<AtomicUsize>,
     requests: Arc<Mutex<Vec<SeenRequest>>>,
-    accept: Option<JoinHandle<()>>,
-    workers: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    acceptor: Acceptor,
 }
 
 impl RawServer {
     pub fn start(handler: impl Fn(&SeenRequest) -> Reply + Send + Sync + 'static) -> RawServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let connections = Arc::new(AtomicUsize::new(0));
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let workers: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
-        let handler: Arc<Handler> = Arc::new(handler);
-        let accept = {
-            let (stop, connections, requests, workers) =
-                (stop.clone(), connections.clone(), requests.clone(), workers.clone());
-            std::thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if stop.load(SeqCst) {
-                        return;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let conn = connections.fetch_add(1, SeqCst);
-                    let (stop, requests, handler) = (stop.clone(), requests.clone(), handler.clone());
-                    let h = std::thread::spawn(move || serve(stream, conn, &stop, &requests, &*handler));
-                    workers.lock().unwrap().push(h);
-                }
-            })
-        };
-        RawServer {
-            addr,
-            stop,
-            connections,
-            requests,
-            accept: Some(accept),
-            workers,
-        }
+        let requests: Arc<Mutex<Vec<SeenRequest>>> = Arc::default();
+        let seen = requests.clone();
+        let acceptor = Acceptor::start(move |stream, conn, stop| serve(stream, conn, stop, &seen, &handler));
+        RawServer { requests, acceptor }
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.acceptor.url()
     }
 
     pub fn port(&self) -> u16 {
-        self.addr.port()
+        self.acceptor.addr().port()
     }
 
     /// Connections accepted so far.
     pub fn connections(&self) -> usize {
-        self.connections.load(SeqCst)
+        self.acceptor.connections()
     }
 
     /// Every request read so far.
@@ -242,35 +164,27 @@ impl RawServer {
     }
 }
 
-impl Drop for RawServer {
-    fn drop(&mut self) {
-        self.stop.store(true, SeqCst);
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1)); // wake accept()
-        if let Some(h) = self.accept.take() {
-            let _ = h.join();
-        }
-        let workers = std::mem::take(&mut *self.workers.lock().unwrap());
-        for h in workers {
-            let _ = h.join();
-        }
-    }
-}
-
 /// Serve one connection until the peer closes, the handler closes, or the server stops.
-fn serve(mut stream: TcpStream, conn: usize, stop: &AtomicBool, requests: &Mutex<Vec<SeenRequest>>, handler: &Handler) {
+fn serve(
+    mut stream: TcpStream,
+    conn: usize,
+    stop: &AtomicBool,
+    requests: &Mutex<Vec<SeenRequest>>,
+    handler: &impl Fn(&SeenRequest) -> Reply,
+) {
     // short read timeouts so the thread notices `stop`
     let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
     let mut buf = Vec::new();
     let mut index_on_conn = 0;
-    loop {
-        let Some(req) = read_request(&mut stream, &mut buf, stop) else {
-            return;
-        };
+    while let Some(raw) = read_request(&mut stream, &mut buf, stop) {
         let req = SeenRequest {
+            method: raw.method,
+            target: raw.target,
+            headers: raw.headers,
+            body: raw.body,
             conn,
             index_on_conn,
-            ..req
         };
         index_on_conn += 1;
         requests.lock().unwrap().push(req.clone());
@@ -290,65 +204,6 @@ fn serve(mut stream: TcpStream, conn: usize, stop: &AtomicBool, requests: &Mutex
                 let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
                 return;
             }
-        }
-    }
-}
-
-/// Read one request (head and `Content-Length` body). `None` on EOF, error or stop.
-fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>, stop: &AtomicBool) -> Option<SeenRequest> {
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        if !fill(stream, buf, &mut chunk, stop)? {
-            return None;
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next()?.split(' ');
-    let (method, target) = (first.next()?.to_string(), first.next()?.to_string());
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let len: usize = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    while buf.len() < head_end + len {
-        if !fill(stream, buf, &mut chunk, stop)? {
-            return None;
-        }
-    }
-    let body = buf[head_end..head_end + len].to_vec();
-    buf.drain(..head_end + len);
-    Some(SeenRequest {
-        method,
-        target,
-        headers,
-        body,
-        conn: 0,
-        index_on_conn: 0,
-    })
-}
-
-/// Read more bytes into `buf`: `Some(true)` if some came, `Some(false)` on EOF, `None` on stop or error.
-fn fill(stream: &mut TcpStream, buf: &mut Vec<u8>, chunk: &mut [u8], stop: &AtomicBool) -> Option<bool> {
-    loop {
-        if stop.load(SeqCst) {
-            return None;
-        }
-        match stream.read(chunk) {
-            Ok(0) => return Some(false),
-            Ok(n) => {
-                buf.extend_from_slice(&chunk[..n]);
-                return Some(true);
-            }
-            Err(e) if matches!(e.kind(), IoKind::WouldBlock | IoKind::TimedOut | IoKind::Interrupted) => {}
-            Err(_) => return None,
         }
     }
 }

@@ -17,7 +17,19 @@ use std::time::{Duration, Instant};
 
 use cloudconnexa::resilience::RetryPolicy;
 use cloudconnexa::{Client, ClientBuilder, ErrorKind};
-pub use cloudconnexa_mock::{FaultRule, MockOptions, MockServer, TestPki};
+pub use cloudconnexa_mock::TestPki;
+
+#[path = "../raw_support/mod.rs"]
+mod raw_support;
+use raw_support::{Acceptor, read_request};
+
+#[path = "../mock_support/mod.rs"]
+mod mock_support;
+// Not every test binary uses every re-export.
+#[allow(unused_imports)]
+pub use mock_support::{
+    FaultRule, MockOptions, MockServer, client_for, op_count, op_total, opts, quick_retry_policy, rule, start, stat,
+};
 
 /// TCP connect (and TLS handshake) budget of the matrix client.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
@@ -32,45 +44,16 @@ pub const BACKOFF: Duration = Duration::from_millis(20);
 /// Slack on top of a configured budget before a case counts as overrunning it (busy machine).
 pub const MARGIN: Duration = Duration::from_secs(2);
 
-/// Emulator options with the rate limiter off.
-pub fn opts() -> MockOptions {
-    let mut o = MockOptions::default();
-    o.rate_limit.enabled = false;
-    o
-}
-
-/// Start an emulator on a free loopback port.
-pub fn start(opts: MockOptions) -> MockServer {
-    MockServer::start(opts).expect("MockServer::start")
-}
-
-/// A fault rule from its JSON form.
-pub fn rule(json: &str) -> FaultRule {
-    FaultRule::parse(json).unwrap_or_else(|e| panic!("FaultRule::parse({json}): {e}"))
-}
-
 /// The retry policy of the matrix: the default codes, `n` retries, 20 ms, 40 ms… apart.
 pub fn retries(n: u32) -> RetryPolicy {
-    RetryPolicy {
-        max_retries: n,
-        backoff_factor: BACKOFF,
-        backoff_max: Duration::from_secs(5),
-        jitter: false,
-        ..RetryPolicy::default()
-    }
+    quick_retry_policy(n, BACKOFF)
 }
 
 /// The matrix client for `url`: short budgets, [`MAX_RETRIES`] quick retries, no
 /// coalescing; breaker, retry budget and adaptive limiter keep their defaults.
 pub fn builder_for(url: &str, id: &str, secret: &str) -> ClientBuilder {
-    Client::builder()
-        .api_url(url)
-        .allow_insecure_http(true)
-        .client_id(id)
-        .client_secret(secret)
+    client_for(url, id, secret, READ_TIMEOUT, CALL_TIMEOUT)
         .connect_timeout(CONNECT_TIMEOUT)
-        .read_timeout(READ_TIMEOUT)
-        .call_timeout(CALL_TIMEOUT)
         .retry_policy(retries(MAX_RETRIES))
         .coalesce_gets(false)
 }
@@ -80,32 +63,9 @@ pub fn builder(server: &MockServer) -> ClientBuilder {
     builder_for(&server.base_url(), server.client_id(), server.client_secret())
 }
 
-/// How many times the emulator answered `op` with `status` (0 if never).
-pub fn op_count(server: &MockServer, op: &str, status: u16) -> u64 {
-    server.stats()["operations"][op][status.to_string()]
-        .as_u64()
-        .unwrap_or(0)
-}
-
-/// All answers the emulator gave for `op`, whatever their status.
-pub fn op_total(server: &MockServer, op: &str) -> u64 {
-    match server.stats()["operations"][op].as_object() {
-        Some(m) => m.values().filter_map(serde_json::Value::as_u64).sum(),
-        None => 0,
-    }
-}
-
 /// How many times the emulator applied a fault of `kind`.
 pub fn faults_fired(server: &MockServer, kind: &str) -> u64 {
     server.stats()["faults"][kind].as_u64().unwrap_or(0)
-}
-
-/// A top-level counter of the emulator.
-pub fn stat(server: &MockServer, key: &str) -> u64 {
-    let s = server.stats();
-    s[key]
-        .as_u64()
-        .unwrap_or_else(|| panic!("stats has no counter {key:?}: {s}"))
 }
 
 // ---------------------------------------------------------------------------
@@ -221,46 +181,20 @@ type Script = dyn Fn(&Seen) -> Vec<Step> + Send + Sync;
 /// A thread-per-connection server on 127.0.0.1 that answers each request with the steps
 /// its closure returns; after the last step it reads the next request on the connection.
 pub struct ScriptServer {
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
     seen: Arc<Mutex<Vec<Seen>>>,
-    accept: Option<JoinHandle<()>>,
-    workers: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    acceptor: Acceptor,
 }
 
 impl ScriptServer {
     pub fn start(script: impl Fn(&Seen) -> Vec<Step> + Send + Sync + 'static) -> ScriptServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().expect("local_addr");
-        let stop = Arc::new(AtomicBool::new(false));
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
-        let workers: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
-        let script: Arc<Script> = Arc::new(script);
-        let accept = {
-            let (stop, seen, workers) = (stop.clone(), seen.clone(), workers.clone());
-            std::thread::spawn(move || {
-                for (conn, stream) in listener.incoming().enumerate() {
-                    if stop.load(SeqCst) {
-                        return;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let (stop, seen, script) = (stop.clone(), seen.clone(), script.clone());
-                    let h = std::thread::spawn(move || serve(stream, conn, &stop, &seen, &*script));
-                    workers.lock().unwrap().push(h);
-                }
-            })
-        };
-        ScriptServer {
-            addr,
-            stop,
-            seen,
-            accept: Some(accept),
-            workers,
-        }
+        let requests = seen.clone();
+        let acceptor = Acceptor::start(move |stream, conn, stop| serve(stream, conn, stop, &requests, &script));
+        ScriptServer { seen, acceptor }
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.acceptor.url()
     }
 
     /// Every request read so far.
@@ -285,19 +219,6 @@ impl ScriptServer {
     }
 }
 
-impl Drop for ScriptServer {
-    fn drop(&mut self) {
-        self.stop.store(true, SeqCst);
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1)); // wake accept()
-        if let Some(h) = self.accept.take() {
-            let _ = h.join();
-        }
-        for h in std::mem::take(&mut *self.workers.lock().unwrap()) {
-            let _ = h.join();
-        }
-    }
-}
-
 /// Sleep `d`, in small steps so a stopping server is not held up. `false` if stopped.
 fn pause(d: Duration, stop: &AtomicBool) -> bool {
     let until = Instant::now() + d;
@@ -315,10 +236,10 @@ fn serve(mut stream: TcpStream, conn: usize, stop: &AtomicBool, seen: &Mutex<Vec
     let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
     let mut buf = Vec::new();
     let mut index_on_conn = 0;
-    while let Some((method, path)) = read_request(&mut stream, &mut buf, stop) {
+    while let Some(raw) = read_request(&mut stream, &mut buf, stop) {
         let req = Seen {
-            method,
-            path,
+            path: raw.path().to_string(),
+            method: raw.method,
             conn,
             index_on_conn,
         };
@@ -340,50 +261,6 @@ fn serve(mut stream: TcpStream, conn: usize, stop: &AtomicBool, seen: &Mutex<Vec
             if !ok {
                 return;
             }
-        }
-    }
-}
-
-/// Read one request (head and `Content-Length` body): `(method, path)`. `None` on EOF, error or stop.
-fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>, stop: &AtomicBool) -> Option<(String, String)> {
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        fill(stream, buf, &mut chunk, stop)?;
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next()?.split(' ');
-    let method = first.next()?.to_string();
-    let path = first.next()?.split('?').next()?.to_string();
-    let len: usize = lines
-        .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse().ok())
-        .unwrap_or(0);
-    while buf.len() < head_end + len {
-        fill(stream, buf, &mut chunk, stop)?;
-    }
-    buf.drain(..head_end + len);
-    Some((method, path))
-}
-
-/// Read more bytes into `buf`; `None` on EOF, error or stop.
-fn fill(stream: &mut TcpStream, buf: &mut Vec<u8>, chunk: &mut [u8], stop: &AtomicBool) -> Option<()> {
-    loop {
-        if stop.load(SeqCst) {
-            return None;
-        }
-        match stream.read(chunk) {
-            Ok(0) => return None,
-            Ok(n) => {
-                buf.extend_from_slice(&chunk[..n]);
-                return Some(());
-            }
-            Err(e) if matches!(e.kind(), IoKind::WouldBlock | IoKind::TimedOut | IoKind::Interrupted) => {}
-            Err(_) => return None,
         }
     }
 }

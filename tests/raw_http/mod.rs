@@ -4,12 +4,18 @@
 
 #![allow(dead_code)]
 
-use std::io::{ErrorKind as IoKind, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::io::Write;
+use std::net::TcpStream;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
+
+use cloudconnexa::resilience::RetryPolicy;
+use cloudconnexa::{Client, ClientBuilder};
+
+#[path = "../raw_support/mod.rs"]
+mod raw_support;
+use raw_support::{Acceptor, read_request};
 
 // ---------------------------------------------------------------------------
 
@@ -33,46 +39,20 @@ pub type Handler = dyn Fn(&Seen) -> Vec<u8> + Send + Sync;
 
 /// Thread-per-connection keep-alive server on 127.0.0.1; dropping it stops and joins it.
 pub struct RawServer {
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
     seen: Arc<Mutex<Vec<Seen>>>,
-    accept: Option<JoinHandle<()>>,
-    workers: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    acceptor: Acceptor,
 }
 
 impl RawServer {
     pub fn start(handler: impl Fn(&Seen) -> Vec<u8> + Send + Sync + 'static) -> RawServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
-        let workers: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
-        let handler: Arc<Handler> = Arc::new(handler);
-        let accept = {
-            let (stop, seen, workers) = (stop.clone(), seen.clone(), workers.clone());
-            std::thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if stop.load(SeqCst) {
-                        return;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let (stop, seen, handler) = (stop.clone(), seen.clone(), handler.clone());
-                    let h = std::thread::spawn(move || serve(stream, &stop, &seen, &*handler));
-                    workers.lock().unwrap().push(h);
-                }
-            })
-        };
-        RawServer {
-            addr,
-            stop,
-            seen,
-            accept: Some(accept),
-            workers,
-        }
+        let requests = seen.clone();
+        let acceptor = Acceptor::start(move |stream, _, stop| serve(stream, stop, &requests, &handler));
+        RawServer { seen, acceptor }
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.acceptor.url()
     }
 
     pub fn seen(&self) -> Vec<Seen> {
@@ -80,67 +60,16 @@ impl RawServer {
     }
 }
 
-impl Drop for RawServer {
-    fn drop(&mut self) {
-        self.stop.store(true, SeqCst);
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
-        if let Some(h) = self.accept.take() {
-            let _ = h.join();
-        }
-        for h in std::mem::take(&mut *self.workers.lock().unwrap()) {
-            let _ = h.join();
-        }
-    }
-}
-
 pub fn serve(mut stream: TcpStream, stop: &AtomicBool, seen: &Mutex<Vec<Seen>>, handler: &Handler) {
     let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
     let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        let head_end = loop {
-            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break i + 4;
-            }
-            if stop.load(SeqCst) {
-                return;
-            }
-            match stream.read(&mut chunk) {
-                Ok(0) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                Err(e) if matches!(e.kind(), IoKind::WouldBlock | IoKind::TimedOut | IoKind::Interrupted) => {}
-                Err(_) => return,
-            }
+    while let Some(raw) = read_request(&mut stream, &mut buf, stop) {
+        let req = Seen {
+            method: raw.method.clone(),
+            path: raw.path().to_string(),
+            headers: raw.headers,
         };
-        let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-        let mut lines = head.split("\r\n");
-        let mut first = lines.next().unwrap_or_default().split(' ');
-        let method = first.next().unwrap_or_default().to_string();
-        let target = first.next().unwrap_or_default();
-        let path = target.split('?').next().unwrap_or_default().to_string();
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-            .collect();
-        let len: usize = headers
-            .iter()
-            .find(|(k, _)| k == "content-length")
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0);
-        while buf.len() < head_end + len {
-            if stop.load(SeqCst) {
-                return;
-            }
-            match stream.read(&mut chunk) {
-                Ok(0) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                Err(e) if matches!(e.kind(), IoKind::WouldBlock | IoKind::TimedOut | IoKind::Interrupted) => {}
-                Err(_) => return,
-            }
-        }
-        buf.drain(..head_end + len);
-        let req = Seen { method, path, headers };
         seen.lock().unwrap().push(req.clone());
         let reply = handler(&req);
         if reply.is_empty() {
@@ -169,3 +98,22 @@ pub fn token_response(token: &str) -> Vec<u8> {
 
 pub const PAGE: &str =
     r#"{"content":[],"totalElements":0,"totalPages":0,"numberOfElements":0,"page":0,"size":10,"success":true}"#;
+
+/// A client for a raw server: plain `http` allowed, 10 s read and 20 s call budgets, and
+/// `max_retries` jitter-free retries 2 ms, 4 ms… apart (at most 50 ms).
+pub fn client_for(url: &str, id: &str, secret: &str, max_retries: u32) -> ClientBuilder {
+    Client::builder()
+        .api_url(url)
+        .allow_insecure_http(true)
+        .client_id(id)
+        .client_secret(secret)
+        .read_timeout(Duration::from_secs(10))
+        .call_timeout(Duration::from_secs(20))
+        .retry_policy(RetryPolicy {
+            max_retries,
+            backoff_factor: Duration::from_millis(2),
+            backoff_max: Duration::from_millis(50),
+            jitter: false,
+            ..RetryPolicy::default()
+        })
+}

@@ -5,108 +5,48 @@
 
 #![allow(dead_code)]
 
-use std::io::{ErrorKind as IoKind, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::io::Write;
+use std::net::TcpStream;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use cloudconnexa::resilience::RetryPolicy;
-use cloudconnexa::{Client, ClientBuilder, Error, ErrorKind};
-pub use cloudconnexa_mock::{FaultRule, MockOptions, MockServer};
-use serde_json::Value;
+use cloudconnexa::{ClientBuilder, ErrorKind};
+
+#[path = "../raw_support/mod.rs"]
+mod raw_support;
+use raw_support::{Acceptor, read_request};
+
+#[path = "../mock_support/mod.rs"]
+mod mock_support;
+// Not every test binary uses every re-export.
+#[allow(unused_imports)]
+pub use mock_support::{
+    FaultRule, MockOptions, MockServer, client_for, expect_err, op_count, op_statuses, op_total, opts,
+    quick_retry_policy, rule, start, stat,
+};
 
 /// Read budget of test clients: long enough for a loaded 2-core machine.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Whole-call budget of test clients (tests that test the deadline set their own).
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Emulator options with the rate limiter off.
-pub fn opts() -> MockOptions {
-    let mut o = MockOptions::default();
-    o.rate_limit.enabled = false;
-    o
-}
-
-/// Start an emulator on a free loopback port.
-pub fn start(opts: MockOptions) -> MockServer {
-    MockServer::start(opts).expect("MockServer::start")
-}
-
-/// A fault rule from its JSON form.
-pub fn rule(json: &str) -> FaultRule {
-    FaultRule::parse(json).unwrap_or_else(|e| panic!("FaultRule::parse({json}): {e}"))
-}
-
 /// The default retry policy with short, jitter-free waits: retry `n` waits
 /// `10 ms * 2^(n-1)`, and `Retry-After` is honoured up to 5 s.
 pub fn quick_retries(max_retries: u32) -> RetryPolicy {
-    RetryPolicy {
-        max_retries,
-        backoff_factor: Duration::from_millis(10),
-        backoff_max: Duration::from_secs(5),
-        jitter: false,
-        ..RetryPolicy::default()
-    }
+    quick_retry_policy(max_retries, Duration::from_millis(10))
 }
 
 /// A builder for `url` with these credentials and test timeouts. Every resilience stage
 /// keeps its default except the retry waits ([`quick_retries`] with the default count, 5).
 pub fn builder_for(url: &str, id: &str, secret: &str) -> ClientBuilder {
-    Client::builder()
-        .api_url(url)
-        .allow_insecure_http(true)
-        .client_id(id)
-        .client_secret(secret)
-        .read_timeout(READ_TIMEOUT)
-        .call_timeout(CALL_TIMEOUT)
-        .retry_policy(quick_retries(5))
+    client_for(url, id, secret, READ_TIMEOUT, CALL_TIMEOUT).retry_policy(quick_retries(5))
 }
 
 /// A builder pointed at the emulator with its credentials (see [`builder_for`]).
 pub fn builder(server: &MockServer) -> ClientBuilder {
     builder_for(&server.base_url(), server.client_id(), server.client_secret())
-}
-
-/// A top-level counter of the emulator (`requests_total`, `rate_limited`, …).
-pub fn stat(server: &MockServer, key: &str) -> u64 {
-    let s = server.stats();
-    s[key]
-        .as_u64()
-        .unwrap_or_else(|| panic!("stats has no counter {key:?}: {s}"))
-}
-
-/// How many times the emulator answered `op` with `status` (0 if never).
-pub fn op_count(server: &MockServer, op: &str, status: u16) -> u64 {
-    server.stats()["operations"][op][status.to_string()]
-        .as_u64()
-        .unwrap_or(0)
-}
-
-/// Every status the emulator answered for `op`, as `{"200": n, …}` (`null` if never called).
-pub fn op_statuses(server: &MockServer, op: &str) -> Value {
-    server.stats()["operations"][op].clone()
-}
-
-/// All answers the emulator gave for `op`, whatever their status.
-pub fn op_total(server: &MockServer, op: &str) -> u64 {
-    match server.stats()["operations"][op].as_object() {
-        Some(m) => m.values().filter_map(Value::as_u64).sum(),
-        None => 0,
-    }
-}
-
-/// Assert that `r` failed with an error of a kind matching `pred`, returning the error.
-#[track_caller]
-pub fn expect_err<T: std::fmt::Debug>(r: Result<T, Error>, what: &str, pred: impl Fn(&ErrorKind) -> bool) -> Error {
-    match r {
-        Ok(v) => panic!("{what}: expected an error, got Ok({v:?})"),
-        Err(e) => {
-            assert!(pred(e.kind()), "{what}: unexpected error kind {:?} ({e})", e.kind());
-            e
-        }
-    }
 }
 
 /// Is this an HTTP error with `status`?
@@ -164,51 +104,23 @@ pub fn token_response() -> Vec<u8> {
     )
 }
 
-type Handler = dyn Fn(&SeenRequest) -> Vec<u8> + Send + Sync;
-
 /// A thread-per-connection HTTP/1.1 server on 127.0.0.1 whose answers a closure decides.
 /// It records every request; dropping it stops and joins every thread.
 pub struct RawServer {
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
     requests: Arc<Mutex<Vec<SeenRequest>>>,
-    accept: Option<JoinHandle<()>>,
-    workers: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    acceptor: Acceptor,
 }
 
 impl RawServer {
     pub fn start(handler: impl Fn(&SeenRequest) -> Vec<u8> + Send + Sync + 'static) -> RawServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().expect("local_addr");
-        let stop = Arc::new(AtomicBool::new(false));
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let workers: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
-        let handler: Arc<Handler> = Arc::new(handler);
-        let accept = {
-            let (stop, requests, workers) = (stop.clone(), requests.clone(), workers.clone());
-            std::thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if stop.load(SeqCst) {
-                        return;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let (stop, requests, handler) = (stop.clone(), requests.clone(), handler.clone());
-                    let h = std::thread::spawn(move || serve(stream, &stop, &requests, &*handler));
-                    workers.lock().unwrap().push(h);
-                }
-            })
-        };
-        RawServer {
-            addr,
-            stop,
-            requests,
-            accept: Some(accept),
-            workers,
-        }
+        let requests: Arc<Mutex<Vec<SeenRequest>>> = Arc::default();
+        let seen = requests.clone();
+        let acceptor = Acceptor::start(move |stream, _, stop| serve(stream, stop, &seen, &handler));
+        RawServer { requests, acceptor }
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.acceptor.url()
     }
 
     /// Every request read so far.
@@ -222,87 +134,27 @@ impl RawServer {
     }
 }
 
-impl Drop for RawServer {
-    fn drop(&mut self) {
-        self.stop.store(true, SeqCst);
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1)); // wake accept()
-        if let Some(h) = self.accept.take() {
-            let _ = h.join();
-        }
-        let workers = std::mem::take(&mut *self.workers.lock().unwrap());
-        for h in workers {
-            let _ = h.join();
-        }
-    }
-}
-
 /// Serve one connection until the peer closes or the server stops.
-fn serve(mut stream: TcpStream, stop: &AtomicBool, requests: &Mutex<Vec<SeenRequest>>, handler: &Handler) {
+fn serve(
+    mut stream: TcpStream,
+    stop: &AtomicBool,
+    requests: &Mutex<Vec<SeenRequest>>,
+    handler: &impl Fn(&SeenRequest) -> Vec<u8>,
+) {
     // short read timeouts so the thread notices `stop`
     let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
     let mut buf = Vec::new();
-    while let Some(req) = read_request(&mut stream, &mut buf, stop) {
+    while let Some(raw) = read_request(&mut stream, &mut buf, stop) {
+        let req = SeenRequest {
+            method: raw.method,
+            target: raw.target,
+            headers: raw.headers,
+            at: raw.at,
+        };
         requests.lock().unwrap().push(req.clone());
         if stream.write_all(&handler(&req)).is_err() {
             return;
-        }
-    }
-}
-
-/// Read one request (head and `Content-Length` body). `None` on EOF, error or stop.
-fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>, stop: &AtomicBool) -> Option<SeenRequest> {
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        if !fill(stream, buf, &mut chunk, stop)? {
-            return None;
-        }
-    };
-    let at = Instant::now();
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next()?.split(' ');
-    let (method, target) = (first.next()?.to_string(), first.next()?.to_string());
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let len: usize = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    while buf.len() < head_end + len {
-        if !fill(stream, buf, &mut chunk, stop)? {
-            return None;
-        }
-    }
-    buf.drain(..head_end + len);
-    Some(SeenRequest {
-        method,
-        target,
-        headers,
-        at,
-    })
-}
-
-/// Read more bytes into `buf`: `Some(true)` if some came, `Some(false)` on EOF, `None` on stop or error.
-fn fill(stream: &mut TcpStream, buf: &mut Vec<u8>, chunk: &mut [u8], stop: &AtomicBool) -> Option<bool> {
-    loop {
-        if stop.load(SeqCst) {
-            return None;
-        }
-        match stream.read(chunk) {
-            Ok(0) => return Some(false),
-            Ok(n) => {
-                buf.extend_from_slice(&chunk[..n]);
-                return Some(true);
-            }
-            Err(e) if matches!(e.kind(), IoKind::WouldBlock | IoKind::TimedOut | IoKind::Interrupted) => {}
-            Err(_) => return None,
         }
     }
 }
