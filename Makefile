@@ -67,7 +67,7 @@ bench-mock:
 	bash bench/mock_vs_nginx.sh
 
 # Miri over the unit tests that need no sockets: the C ABI boundary helpers, the
-# resilience stages, URL checks, secrets (scripts/miri.sh installs the nightly miri
+# resilience stages, URL checks, secrets (scripts/miri.sh installs its pinned nightly's miri
 # component with rustup when it is missing).
 miri:
 	bash scripts/miri.sh
