@@ -52,6 +52,10 @@ pub struct MockArgs {
     /// Add Retry-After to 429 answers.
     #[arg(long)]
     pub retry_after: bool,
+    /// Run the bucket F times faster with the same shape: burst and period kept,
+    /// round(replenish-rate x F) tokens per period, advertised as such in the headers.
+    #[arg(long, default_value_t = 1.0, value_name = "F", value_parser = parse_time_scale)]
+    pub time_scale: f64,
     /// Seeded networks.
     #[arg(long, default_value_t = 20)]
     pub networks: usize,
@@ -109,11 +113,21 @@ impl MockArgs {
         o.rate_limit.replenish_rate = self.replenish_rate;
         o.rate_limit.replenish_time_secs = self.replenish_time;
         o.rate_limit.retry_after = self.retry_after;
+        o.rate_limit.time_scale = self.time_scale;
         o.seed.networks = self.networks;
         o.seed.hosts = self.hosts;
         o.seed.users = self.users;
         o.seed.sessions = self.sessions;
         o
+    }
+}
+
+/// `--time-scale`: a finite number above zero.
+pub fn parse_time_scale(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(f) if f.is_finite() && f > 0.0 => Ok(f),
+        Ok(_) => Err(format!("{s} is not a number above zero")),
+        Err(e) => Err(format!("{s}: {e}")),
     }
 }
 

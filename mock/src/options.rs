@@ -23,6 +23,41 @@ pub struct RateLimitOptions {
     pub replenish_time_secs: u32,
     /// Add `Retry-After` (whole seconds) to 429 answers. Default off, like the real service.
     pub retry_after: bool,
+    /// Run the bucket this many times faster with the same shape (burst and period kept,
+    /// tokens per period multiplied). Default 1. The advertised
+    /// `X-RateLimit-Replenish-Rate` is [`advertised_rate`](Self::advertised_rate), and the
+    /// bucket refills at exactly that rate, so a client can compute it from the headers.
+    /// Values that are not finite and above zero are treated as 1.
+    pub time_scale: f64,
+}
+
+impl RateLimitOptions {
+    /// The time scale in force: `time_scale`, or 1 when it is not finite and above zero.
+    pub fn effective_time_scale(&self) -> f64 {
+        if self.time_scale.is_finite() && self.time_scale > 0.0 {
+            self.time_scale
+        } else {
+            1.0
+        }
+    }
+
+    /// Tokens per replenish period as advertised and applied:
+    /// `round(replenish_rate * time_scale)`, at least 1 (a zero rate counts as 1).
+    pub fn advertised_rate(&self) -> u32 {
+        let r = (f64::from(self.replenish_rate.max(1)) * self.effective_time_scale()).round();
+        r.clamp(1.0, f64::from(u32::MAX)) as u32
+    }
+
+    /// The replenish period in seconds as advertised (a zero period counts as 1).
+    pub fn advertised_time_secs(&self) -> u32 {
+        self.replenish_time_secs.max(1)
+    }
+
+    /// Refill speed of the bucket in tokens per second: exactly
+    /// `advertised_rate / advertised_time_secs`.
+    pub fn tokens_per_sec(&self) -> f64 {
+        f64::from(self.advertised_rate()) / f64::from(self.advertised_time_secs())
+    }
 }
 
 impl Default for RateLimitOptions {
@@ -33,6 +68,7 @@ impl Default for RateLimitOptions {
             replenish_rate: 1,
             replenish_time_secs: 15,
             retry_after: false,
+            time_scale: 1.0,
         }
     }
 }

@@ -271,24 +271,18 @@ fn authorized(
         return (Reply::empty(401), Vec::new());
     };
     let rl = shared.rate_limit();
-    let mut headers = Vec::new();
-    if rl.enabled {
+    let headers = if !rl.enabled {
+        Vec::new()
+    } else {
         match shared.limiter.take(&key, &rl, now) {
             Take::Limited { retry_after_secs } => {
                 shared.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
                 let ra = rl.retry_after.then(|| retry_after_secs.to_string());
-                return (Reply::empty(429).with_retry_after(ra), headers);
+                return (Reply::empty(429).with_retry_after(ra), limit_headers(&rl, 0));
             }
-            Take::Allowed { remaining } => {
-                headers = vec![
-                    ("x-ratelimit-remaining", remaining.to_string()),
-                    ("x-ratelimit-replenish-rate", rl.replenish_rate.max(1).to_string()),
-                    ("x-ratelimit-replenish-time", rl.replenish_time_secs.max(1).to_string()),
-                    ("x-ratelimit-burst-capacity", rl.burst.to_string()),
-                ];
-            }
+            Take::Allowed { remaining } => limit_headers(&rl, remaining),
         }
-    }
+    };
     let cacheable = method == "GET" && crate::cache::cacheable(op);
     let cache_key = || match query.is_empty() {
         true => path.to_string(),
@@ -323,10 +317,21 @@ fn authorized(
         reply = crate::http::freeze(&reply);
         shared.cache.put(cache_key(), version, reply.clone());
     }
-    if !(200..300).contains(&reply.status) {
-        headers.clear();
-    }
+    // every answer that went through the limiter carries its headers, errors included
     (reply, headers)
+}
+
+/// The four `X-RateLimit-*` headers, all bare integers. The rate is the scaled one the
+/// bucket really refills at ([`RateLimitOptions::advertised_rate`]).
+///
+/// [`RateLimitOptions::advertised_rate`]: crate::RateLimitOptions::advertised_rate
+fn limit_headers(rl: &crate::RateLimitOptions, remaining: u32) -> Vec<(&'static str, String)> {
+    vec![
+        ("x-ratelimit-remaining", remaining.to_string()),
+        ("x-ratelimit-replenish-rate", rl.advertised_rate().to_string()),
+        ("x-ratelimit-replenish-time", rl.advertised_time_secs().to_string()),
+        ("x-ratelimit-burst-capacity", rl.burst.to_string()),
+    ]
 }
 
 /// `POST /api/v1/oauth/token`: credentials by Basic auth, query or form (or JSON) body.

@@ -176,15 +176,14 @@ fn config_changes_limits_at_run_time() {
     assert_eq!(
         cfg.json(),
         json!({
-            "rate_limit": {"enabled":true,"burst":20,"replenish_rate":1,"replenish_time_secs":15,"retry_after":false},
+            "rate_limit": {"enabled":true,"burst":20,"replenish_rate":1,"replenish_time_secs":15,"retry_after":false,"time_scale":1.0},
             "token_lifetime_secs": 43199,
             "idle_close_ms": null,
             "dns_not_found_is_400": true
         })
     );
 
-    let new_limits =
-        json!({"rate_limit":{"enabled":true,"burst":3,"replenish_rate":2,"replenish_time_secs":60,"retry_after":true}});
+    let new_limits = json!({"rate_limit":{"enabled":true,"burst":3,"replenish_rate":2,"replenish_time_secs":60,"retry_after":true,"time_scale":1.0}});
     let r = control(&a, &s, "PUT", "/__mock/config", Some(&new_limits));
     assert!((200..300).contains(&r.status), "{} {:?}", r.status, r.text());
     let cfg = control(&a, &s, "GET", "/__mock/config", None).json();
@@ -259,4 +258,105 @@ fn control_reset_refills_buckets_and_keeps_tokens() {
     let r = get(&a, &s, &tok, "/api/v1/networks");
     r.expect_status(200);
     assert_eq!(int_header(&r, "X-RateLimit-Remaining"), 2);
+}
+
+/// Calls `path` until the first 429 (at most `max` calls); returns how many were allowed.
+fn drain(a: &ureq::Agent, s: &MockServer, tok: &str, path: &str, max: usize) -> usize {
+    for i in 0..max {
+        let r = get(a, s, tok, path);
+        if r.status == 429 {
+            return i;
+        }
+        r.expect_status(200);
+    }
+    panic!("no 429 within {max} calls");
+}
+
+#[test]
+fn not_found_answers_carry_the_limit_headers() {
+    let s = start(MockOptions::default());
+    let a = agent();
+    let tok = token(&a, &s);
+    let r = get(&a, &s, &tok, "/api/v1/networks/00000000-0000-0000-0000-000000000000");
+    assert_eq!(r.status, 404, "body: {:?}", r.text());
+    assert_eq!(int_header(&r, "X-RateLimit-Remaining"), 19, "a 404 spends a token too");
+    assert_eq!(int_header(&r, "X-RateLimit-Replenish-Rate"), 1);
+    assert_eq!(int_header(&r, "X-RateLimit-Replenish-Time"), 15);
+    assert_eq!(int_header(&r, "X-RateLimit-Burst-Capacity"), 20);
+    // a 400 (validation) as well
+    let r = post_json(&a, &s, &tok, "/api/v1/hosts", &json!({}));
+    assert_eq!(r.status, 400, "body: {:?}", r.text());
+    assert_eq!(int_header(&r, "X-RateLimit-Remaining"), 18);
+    for h in LIMIT_HEADERS {
+        int_header(&r, h);
+    }
+}
+
+#[test]
+fn rate_limited_answers_carry_the_limit_headers_with_remaining_zero() {
+    let mut o = MockOptions::default();
+    o.rate_limit.burst = 2;
+    o.rate_limit.replenish_time_secs = 60;
+    let s = start(o);
+    let a = agent();
+    let tok = token(&a, &s);
+    for _ in 0..2 {
+        get(&a, &s, &tok, "/api/v1/networks").expect_status(200);
+    }
+    let r = get(&a, &s, &tok, "/api/v1/networks");
+    assert_429(&r);
+    assert_eq!(int_header(&r, "X-RateLimit-Remaining"), 0);
+    assert_eq!(int_header(&r, "X-RateLimit-Replenish-Rate"), 1);
+    assert_eq!(int_header(&r, "X-RateLimit-Replenish-Time"), 60);
+    assert_eq!(int_header(&r, "X-RateLimit-Burst-Capacity"), 2);
+    assert!(r.header("Retry-After").is_none(), "Retry-After sent while off");
+}
+
+#[test]
+fn time_scale_advertises_and_applies_the_scaled_rate() {
+    let mut o = MockOptions::default(); // burst 20, 1 per 15 s
+    o.rate_limit.time_scale = 100.0;
+    o.rate_limit.retry_after = true;
+    let s = start(o);
+    let a = agent();
+    let tok = token(&a, &s);
+
+    let r = get(&a, &s, &tok, "/api/v1/regions");
+    r.expect_status(200);
+    assert_eq!(int_header(&r, "X-RateLimit-Replenish-Rate"), 100, "round(1 x 100)");
+    assert_eq!(int_header(&r, "X-RateLimit-Replenish-Time"), 15);
+    assert_eq!(int_header(&r, "X-RateLimit-Burst-Capacity"), 20);
+
+    // 100 per 15 s = 6.67 tokens/s: draining 20 takes long enough for a few refills
+    // on a slow box, so only bound the count loosely
+    let allowed = drain(&a, &s, &tok, "/api/v1/regions", 500);
+    assert!(allowed >= 19, "burst 20 (one spent above), got {allowed}");
+    let r = get(&a, &s, &tok, "/api/v1/regions");
+    if r.status == 429 {
+        assert_eq!(int_header(&r, "X-RateLimit-Replenish-Rate"), 100);
+        assert_eq!(int_header(&r, "X-RateLimit-Remaining"), 0);
+        let ra: u64 = r.header("Retry-After").expect("Retry-After").parse().unwrap();
+        assert_eq!(ra, 1, "0.15 s to the next token, rounded up to whole seconds");
+    }
+
+    // one second refills about 6.67 tokens (the scaled rate, not 1 per 15 s)
+    std::thread::sleep(Duration::from_secs(1));
+    let more = drain(&a, &s, &tok, "/api/v1/regions", 500);
+    assert!(
+        (3..=20).contains(&more),
+        "{more} calls allowed 1 s after draining, expected about 6.67"
+    );
+}
+
+#[test]
+fn time_scale_at_one_keeps_the_real_bucket() {
+    let mut o = MockOptions::default();
+    o.rate_limit.time_scale = 1.0;
+    let s = start(o);
+    let a = agent();
+    let tok = token(&a, &s);
+    assert_eq!(drain(&a, &s, &tok, "/api/v1/regions", 100), 20);
+    std::thread::sleep(Duration::from_millis(500));
+    // 0.5 s at 1 per 15 s: nothing back yet
+    assert_429(&get(&a, &s, &tok, "/api/v1/regions"));
 }
