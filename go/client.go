@@ -27,6 +27,34 @@ type RateLimit struct {
 	FailFast   bool
 }
 
+// Redis shares one rate limit through Redis with every process that uses the same key.
+// Turn it on when several processes (services, workers, hosts) call the API with one API
+// key; one process does not need it. Cost: one Redis round trip per call. When Redis
+// fails (error, timeout, cluster failover), calls use the client's own adaptive limiter,
+// and Redis is tried again after RetryAfter; sharing resumes once it answers. Needs a
+// library built with Redis support (the cargo feature `redis`).
+type Redis struct {
+	// URL: redis://[:password@]host:port/db, rediss://… (TLS), or a comma-separated list
+	// of Redis Cluster seed URLs.
+	URL string
+	// ClusterSeeds: Redis Cluster seed URLs (cluster mode even with one); wins over URL.
+	ClusterSeeds []string
+	// Key of the shared bucket; default cloudconnexa:{<api host>:<client id>}.
+	Key string
+	// CAPEM: check rediss:// servers against this CA (PEM) instead of the bundled roots.
+	CAPEM []byte
+	// RatePerSec and Burst: the shared bucket, the whole fleet's; set them to the API
+	// key's limit. RatePerSec 0 keeps the default (the real service's: 1 per 15 s, 20).
+	// Burst 0 with a rate means 20.
+	RatePerSec float64
+	Burst      uint32
+	// Timeout: the Redis time budget of one call (default 100 ms); RetryAfter: how long
+	// after a Redis failure calls use the local limiter before Redis is tried again
+	// (default 1 s).
+	Timeout    time.Duration
+	RetryAfter time.Duration
+}
+
 // Retry is the retry policy. Zero BackoffFactor / BackoffMax take the defaults (500 ms,
 // 120 s). MaxRetries 0 disables retries.
 type Retry struct {
@@ -107,6 +135,8 @@ type Config struct {
 	DisableAdaptiveRateLimit bool
 	DisableCoalescing        bool
 	StaleIfError             time.Duration
+	// Redis: nil (the default) keeps rate limiting to this process.
+	Redis *Redis
 
 	// MaxConcurrentCalls bounds the calls in flight through this Go client (each one
 	// holds an OS thread while in C); 0 means no bound.
@@ -297,6 +327,38 @@ func applyConfig(conf *C.ccx_client_config, cfg *Config) error {
 			return C.ccx_client_config_set_coalesce_gets(conf, C.bool(!cfg.DisableCoalescing))
 		}},
 		{"stale_if_error", func() C.ccx_code { return C.ccx_client_config_set_stale_if_error(conf, ms(cfg.StaleIfError)) }},
+		// the Redis setters fail only on a library built without Redis (or on bad UTF-8)
+		{"redis (needs a library built with the cargo feature `redis`)", func() C.ccx_code {
+			r := cfg.Redis
+			if r == nil {
+				return 0
+			}
+			if len(r.CAPEM) > 0 {
+				p, n := bytesArg(r.CAPEM)
+				if rc := C.ccx_client_config_set_redis_ca_pem(conf, p, n); rc != 0 {
+					return rc
+				}
+			}
+			if r.Key != "" {
+				p, n := strArg(r.Key)
+				if rc := C.ccx_client_config_set_redis_key(conf, p, n); rc != 0 {
+					return rc
+				}
+			}
+			burst := r.Burst
+			if burst == 0 {
+				burst = 20
+			}
+			if rc := C.ccx_client_config_set_redis_limit(conf, C.double(r.RatePerSec), C.uint32_t(burst), ms(r.Timeout), ms(r.RetryAfter)); rc != 0 {
+				return rc
+			}
+			if len(r.ClusterSeeds) > 0 {
+				p, n := strArg(strings.Join(r.ClusterSeeds, ","))
+				return C.ccx_client_config_set_redis_cluster(conf, p, n)
+			}
+			p, n := strArg(r.URL)
+			return C.ccx_client_config_set_redis_url(conf, p, n)
+		}},
 	}
 	for _, s := range steps {
 		if rc := s.run(); rc != 0 {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -464,5 +465,52 @@ func TestCoalescedCallSurvivesOtherCallersCancel(t *testing.T) {
 	}
 	if err := <-leaderErr; !errors.Is(err, context.Canceled) {
 		t.Fatalf("the cancelled caller got %v", err)
+	}
+}
+
+// A Redis-shared limit on a Redis nobody listens on: every call still completes (the
+// client's own limiter takes over). Skipped when the library was built without Redis.
+func TestRedisUnreachableFallsBack(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := fmt.Sprintf("redis://%s/0", l.Addr())
+	_ = l.Close()
+	cfg := testConfig()
+	cfg.Redis = &Redis{URL: dead, Key: "go-test", RatePerSec: 100, Burst: 10, Timeout: 200 * time.Millisecond}
+	c, err := NewClient(cfg)
+	if err != nil {
+		if strings.Contains(err.Error(), "feature `redis`") {
+			t.Skip("the library was built without the `redis` feature")
+		}
+		t.Fatalf("NewClient: %v", err)
+	}
+	defer c.Close()
+	for i := 0; i < 5; i++ {
+		if _, err := c.Networks().List(context.Background(), 0, 1); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	raw, err := c.MetricsJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Limiter struct {
+			RedisFallbacks uint64 `json:"redis_fallbacks"`
+		} `json:"limiter"`
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Limiter.RedisFallbacks < 5 {
+		t.Fatalf("redis_fallbacks = %d, want every call (5)", m.Limiter.RedisFallbacks)
+	}
+	bad := testConfig()
+	bad.Redis = &Redis{URL: "http://127.0.0.1:1/"}
+	var e *Error
+	if _, err := NewClient(bad); !errors.As(err, &e) || e.Code != CodeInvalidParameter || !strings.Contains(e.Message, "Redis") {
+		t.Fatalf("a bad Redis URL: %v", err)
 	}
 }

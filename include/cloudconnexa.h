@@ -710,6 +710,78 @@ ccx_code ccx_client_config_set_stale_if_error(struct ccx_client_config *config,
                                               uint64_t max_age_ms);
 
 /**
+ * Share one rate limit through Redis with every process that uses the same key: the
+ * Redis URL (`redis://[:password@]host:port/db`, `rediss://…` for TLS through rustls,
+ * `redis+unix:///path`), or a comma-separated list of Redis Cluster seed URLs. An empty
+ * string switches Redis off (the default). Use it when several processes share one API
+ * key; one process does not need it. Cost: one Redis round trip per call. When Redis
+ * fails (error, timeout, cluster failover), calls use the client's own adaptive limiter
+ * and Redis is tried again after the retry interval (see
+ * `ccx_client_config_set_redis_limit`). Bad URLs fail `ccx_client_build` with
+ * `CCX_CODE_INVALID_PARAMETER`. A library built without Redis support refuses any
+ * non-empty URL here with `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * # Safety
+ * `config` is NULL or live; `url` points to `url_len` bytes of UTF-8.
+ */
+ccx_code ccx_client_config_set_redis_url(struct ccx_client_config *config,
+                                         const char *url,
+                                         size_t url_len);
+
+/**
+ * Share the rate limit through a Redis Cluster: its seed URLs, comma-separated (at least
+ * one must answer; all `redis://` or all `rediss://`). Cluster mode even with one seed;
+ * wins over `ccx_client_config_set_redis_url`. An empty string: no cluster (the default).
+ *
+ * # Safety
+ * `config` is NULL or live; `seeds` points to `seeds_len` bytes of UTF-8.
+ */
+ccx_code ccx_client_config_set_redis_cluster(struct ccx_client_config *config,
+                                             const char *seeds,
+                                             size_t seeds_len);
+
+/**
+ * The Redis key of the shared bucket; every process that should share a limit uses the
+ * same one. Empty (the default): `cloudconnexa:{<api host>:<client id>}`.
+ *
+ * # Safety
+ * `config` is NULL or live; `key` points to `key_len` bytes of UTF-8.
+ */
+ccx_code ccx_client_config_set_redis_key(struct ccx_client_config *config,
+                                         const char *key,
+                                         size_t key_len);
+
+/**
+ * Check `rediss://` servers against the CA certificate(s) in this PEM text (a private
+ * CA) instead of the bundled Mozilla roots. Only with `rediss://` URLs. An empty buffer
+ * (`NULL, 0`) goes back to the bundled roots (the default).
+ *
+ * # Safety
+ * `config` is NULL or live; `pem` points to `pem_len` bytes.
+ */
+ccx_code ccx_client_config_set_redis_ca_pem(struct ccx_client_config *config,
+                                            const uint8_t *pem,
+                                            size_t pem_len);
+
+/**
+ * The shared Redis bucket: `rate_per_sec` tokens per second (within (0, 1e6]) and
+ * `burst` tokens (1..=1000000), the whole fleet's: set them to the API key's limit.
+ * `rate_per_sec` 0 keeps the current values (default: the real service's, one token per
+ * 15 s and a burst of 20). `timeout_ms` is the Redis time budget of one call (default
+ * 100), `retry_ms` how long calls use the client's own limiter after a Redis failure
+ * before Redis is tried again (default 1000); 0 keeps the current value. Values are
+ * checked by `ccx_client_build`.
+ *
+ * # Safety
+ * `config` is NULL or live.
+ */
+ccx_code ccx_client_config_set_redis_limit(struct ccx_client_config *config,
+                                           double rate_per_sec,
+                                           uint32_t burst,
+                                           uint64_t timeout_ms,
+                                           uint64_t retry_ms);
+
+/**
  * Call `callback(userdata, event)` after every HTTP request of the clients built from this
  * configuration (metrics, tracing bridges). `free_userdata` may be NULL.
  *

@@ -18,6 +18,8 @@ pub(crate) struct Inner {
     pub(crate) transport: Transport,
     pub(crate) auth: TokenManager,
     pub(crate) stages: crate::pipeline::Stages,
+    /// The fresh-read cache, when configured (its entries live with the transport).
+    pub(crate) read_cache: Option<crate::resilience::read_cache::ReadCache>,
 }
 
 /// A Cloud Connexa API client.
@@ -93,6 +95,15 @@ impl Client {
         transport: Transport,
         clock: Arc<dyn crate::resilience::Clock>,
     ) -> Result<Client> {
+        let read_cache = cfg.resilience.read_cache.as_ref().map(|rc| {
+            crate::resilience::read_cache::ReadCache::new(
+                rc,
+                transport.read_cache(rc.max_entries, rc.max_bytes),
+                &cfg.base.origin,
+                &cfg.client_id,
+                clock.clone(),
+            )
+        });
         let stages = crate::pipeline::Stages::new(&cfg.resilience, cfg.hook.as_ref().map(|h| h.0.clone()), clock)?;
         Ok(Client {
             inner: Arc::new(Inner {
@@ -100,6 +111,7 @@ impl Client {
                 transport,
                 auth: TokenManager::default(),
                 stages,
+                read_cache,
             }),
         })
     }
@@ -133,6 +145,25 @@ impl Client {
     /// Answers served stale after a failure (`stale_if_error`).
     pub fn stale_served(&self) -> u64 {
         self.inner.stages.stale_served()
+    }
+
+    /// Drop entries of the fresh-read cache ([`ClientBuilder::read_cache`]) of this
+    /// client's API origin: those of `family` (a name as
+    /// [`family_of`](crate::resilience::family_of) returns it, e.g. `"networks"`) for every
+    /// client id, or every entry of the shared cache when `None`. For changes made
+    /// elsewhere (another process, the Admin portal). Does nothing without a read cache
+    /// on this client's transport. Thread-safe; sends nothing.
+    pub fn invalidate_read_cache(&self, family: Option<&str>) {
+        let Some(shared) = self.inner.transport.existing_read_cache() else {
+            return;
+        };
+        match family {
+            Some(f) => shared.invalidate(&crate::resilience::read_cache::family_key(
+                &self.inner.cfg.base.origin,
+                f,
+            )),
+            None => shared.clear(),
+        }
     }
 
     /// The transport (pool, DNS cache) this client uses; pass it to other builders to share it.

@@ -55,7 +55,10 @@ pub struct Resilience {
     pub adaptive: bool,
     pub coalesce_gets: bool,
     pub stale_if_error: Option<Duration>,
-    /// One bucket shared by every process using the same Redis key (replaces `limit`).
+    /// The opt-in fresh-read cache (see [`ClientBuilder::read_cache`]). Default `None` (off).
+    pub read_cache: Option<crate::resilience::ReadCacheConfig>,
+    /// One bucket shared by every process using the same Redis key. `limit` (the local,
+    /// adaptive bucket) stays, and decides whenever Redis is unavailable.
     #[cfg(feature = "redis")]
     pub redis: Option<crate::resilience::RedisLimitConfig>,
 }
@@ -76,6 +79,7 @@ impl Default for Resilience {
             adaptive: true,
             coalesce_gets: true,
             stale_if_error: None,
+            read_cache: None,
             #[cfg(feature = "redis")]
             redis: None,
         }
@@ -145,6 +149,33 @@ impl Default for ClientBuilder {
 
 const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 
+/// The Redis settings of `CLOUDCONNEXA_REDIS_URL` (one URL, or a comma-separated list of
+/// cluster seeds) and `CLOUDCONNEXA_REDIS_CLUSTER` (seeds; wins), or `None` when neither
+/// names anything.
+#[cfg(feature = "redis")]
+fn redis_from_env(url: Option<&str>, cluster: Option<&str>) -> Option<crate::resilience::RedisLimitConfig> {
+    let list = |s: &str| -> Vec<String> {
+        s.split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    let mut cfg = crate::resilience::RedisLimitConfig::default();
+    let seeds = cluster.map(list).unwrap_or_default();
+    if !seeds.is_empty() {
+        cfg.cluster_seeds = seeds;
+        return Some(cfg);
+    }
+    let mut urls = url.map(list).unwrap_or_default();
+    match urls.len() {
+        0 => return None,
+        1 => cfg.url = urls.remove(0),
+        _ => cfg.cluster_seeds = urls,
+    }
+    Some(cfg)
+}
+
 fn check_timeout(name: &str, d: Duration) -> Result<()> {
     if d.is_zero() {
         return Err(Error::invalid(format!("{name} must be greater than zero")));
@@ -166,12 +197,29 @@ impl ClientBuilder {
 
     /// Read `CLOUDCONNEXA_API_URL`, `CLOUDCONNEXA_CLIENT_ID` and `CLOUDCONNEXA_CLIENT_SECRET`.
     /// Unset variables stay unset (and `build()` then says which is missing).
+    ///
+    /// With the `redis` cargo feature, also the shared rate limit (`redis_rate_limit`),
+    /// with the default `RedisLimitConfig` otherwise (the real service's rate, 20 tokens
+    /// and one per 15 s; the key derived from the API host and client id):
+    /// - `CLOUDCONNEXA_REDIS_URL`: one Redis URL (`redis://…`, `rediss://…`), or a
+    ///   comma-separated list of Redis Cluster seed URLs;
+    /// - `CLOUDCONNEXA_REDIS_CLUSTER`: a comma-separated list of Redis Cluster seed URLs
+    ///   (cluster mode even with one seed); wins over `CLOUDCONNEXA_REDIS_URL`.
+    ///
+    /// Bad URLs are reported by `build()` (`InvalidInput`).
     pub fn from_env() -> ClientBuilder {
         let mut b = ClientBuilder::default();
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         b.api_url = var("CLOUDCONNEXA_API_URL");
         b.client_id = var("CLOUDCONNEXA_CLIENT_ID");
         b.client_secret = var("CLOUDCONNEXA_CLIENT_SECRET").map(Secret::new);
+        #[cfg(feature = "redis")]
+        {
+            b.resilience.redis = redis_from_env(
+                var("CLOUDCONNEXA_REDIS_URL").as_deref(),
+                var("CLOUDCONNEXA_REDIS_CLUSTER").as_deref(),
+            );
+        }
         b
     }
 
@@ -368,7 +416,10 @@ impl ClientBuilder {
 
     /// Client-side token bucket for every call. Default: none of its own until the
     /// server's `X-RateLimit-*` headers describe the limit (see [`adaptive_rate_limit`](Self::adaptive_rate_limit)).
-    /// `None` switches client-side limiting off entirely.
+    /// A rate and burst set here are a ceiling: the server's headers and the fair share
+    /// of a key used by other processes can lower them, never raise them.
+    /// `None` switches client-side limiting off entirely: a 429 is then retried with the
+    /// retry policy's backoff (up to `max_retries`) instead of waiting for the limiter.
     pub fn rate_limit(mut self, l: Option<RateLimit>) -> Self {
         self.resilience.limit = l;
         self
@@ -380,8 +431,19 @@ impl ClientBuilder {
         self
     }
 
-    /// Follow the server's rate-limit headers and pause every caller after a 429 until
-    /// the server has a token again. Default on.
+    /// Follow the server's `X-RateLimit-*` headers (on every answer, 429 included): the
+    /// rate and burst they advertise, and this process's fair share when other processes
+    /// spend tokens of the same API key, estimated from how fast `X-RateLimit-Remaining`
+    /// falls beside our own spending (see `resilience::fair_share`). Until the first
+    /// answer, concurrent first calls wait for it (at most 2 s). Default on. Lowers the
+    /// configured [`rate_limit`](Self::rate_limit), never raises it.
+    ///
+    /// Whatever this setting, a 429 pauses the limiter until the server's bucket has a
+    /// token (`Retry-After`, else derived from the headers), and the call waits for the
+    /// limiter and tries again, bounded only by the call deadline: such retries count
+    /// neither against `max_retries` nor the retry budget. The call fails with
+    /// `RateLimited` (with `retry_after` = when the next token is due) only when its
+    /// deadline or the limiter's `max_wait` cannot be met.
     pub fn adaptive_rate_limit(mut self, on: bool) -> Self {
         self.resilience.adaptive = on;
         self
@@ -400,6 +462,26 @@ impl ClientBuilder {
         self
     }
 
+    /// The fresh-read cache: answer a GET from memory, with no request and no rate-limit
+    /// token spent, when the same client id got a 2xx answer for the same URL less than
+    /// the family's time to live ago. `None` (the default) switches it off.
+    ///
+    /// Any POST, PUT or DELETE through the same transport drops its family's entries, for
+    /// every client id, when it is sent and again when it ends (failed or not). Clients
+    /// sharing a transport (every client of one [`ClientFactory`](crate::ClientFactory))
+    /// share the cache. It sits before coalescing, the limiter, the breaker and retries,
+    /// and beside [`stale_if_error`](Self::stale_if_error), which is unchanged. The
+    /// families, the keys and the invalidation rules are described in
+    /// [`resilience::read_cache`](crate::resilience::read_cache).
+    ///
+    /// Errors at `build()` (`InvalidInput`): `max_entries` 0 or above 1,000,000,
+    /// `max_bytes` below 1024, a time to live above 24 h, an empty, duplicate or
+    /// `/`-containing family name.
+    pub fn read_cache(mut self, cfg: Option<crate::resilience::ReadCacheConfig>) -> Self {
+        self.resilience.read_cache = cfg;
+        self
+    }
+
     /// Run `hook` after every HTTP request (operation, attempt, status, latency, trace and
     /// span ids), e.g. to bridge to OpenTelemetry. Called on the calling thread; keep it quick.
     pub fn on_request(mut self, hook: impl Fn(&crate::pipeline::RequestEvent<'_>) + Send + Sync + 'static) -> Self {
@@ -408,9 +490,32 @@ impl ClientBuilder {
     }
 
     /// Share one rate limit across every process that uses the same Redis key (GCRA in a
-    /// Lua script, time from the Redis server). When Redis is unreachable the client falls
-    /// back to a local bucket of the same rate and tries Redis again after
-    /// `retry_redis_after`. Replaces the local limit for reads and writes. Default none.
+    /// Lua script, time from the Redis server): one Redis server (`redis://`, `rediss://`
+    /// with rustls, a private CA in `ca_pem`) or a Redis Cluster (`cluster_seeds`).
+    /// Default none.
+    ///
+    /// **When**: several processes call the API with one API key (services, workers,
+    /// hosts): they then draw from one bucket of `rate_per_sec`/`burst` (set them to the
+    /// key's limit) instead of each believing it has the whole limit. One process does not
+    /// need it: its local adaptive limiter already sees all its calls.
+    ///
+    /// **Cost**: one Redis round trip per call, before the request: measured 2026-12-02 at
+    /// a median of 26 µs over TCP and 29 µs over TLS against a `redis-server` on loopback
+    /// (release build; details in [`resilience::redis_limiter`](crate::resilience::redis_limiter)),
+    /// plus the network round trip to a remote Redis.
+    ///
+    /// **Key**: when `key` is empty (the default), the client uses
+    /// [`RedisLimitConfig::default_key`](crate::resilience::RedisLimitConfig::default_key)
+    /// of its API host and client id (`cloudconnexa:{host:client_id}`), so every process
+    /// using the same API key shares one bucket, and different keys never do.
+    ///
+    /// **When Redis fails** (error, timeout, cluster failover), calls use the client's own
+    /// adaptive limiter (the local bucket that follows the server's `X-RateLimit-*`
+    /// headers; see [`rate_limit`](Self::rate_limit)), never a private bucket of the shared
+    /// rate, and Redis is tried again after `retry_redis_after`; sharing resumes as soon as
+    /// it answers. The metric `redis_fallbacks` counts those calls.
+    ///
+    /// Also set by [`from_env`](Self::from_env) from `CLOUDCONNEXA_REDIS_URL`.
     #[cfg(feature = "redis")]
     pub fn redis_rate_limit(mut self, cfg: Option<crate::resilience::RedisLimitConfig>) -> Self {
         self.resilience.redis = cfg;
@@ -508,6 +613,23 @@ impl ClientBuilder {
         if r.stale_if_error.is_some_and(|d| d > MAX_TIMEOUT) {
             return Err(Error::invalid("stale_if_error above 24 h"));
         }
+        if let Some(c) = &r.read_cache {
+            c.validate()?;
+        }
+        #[allow(unused_mut)]
+        let mut resilience = self.resilience.clone();
+        #[cfg(feature = "redis")]
+        if let Some(redis) = &mut resilience.redis
+            && redis.key.is_empty()
+        {
+            let default_port = if base.scheme == "http" { 80 } else { 443 };
+            let host = if base.port == default_port {
+                base.host.clone()
+            } else {
+                format!("{}:{}", base.host, base.port)
+            };
+            redis.key = crate::resilience::RedisLimitConfig::default_key(&host, &client_id);
+        }
         Ok(ClientConfig {
             base,
             api_prefix: format!("/api/{v}"),
@@ -519,7 +641,7 @@ impl ClientBuilder {
                 .map_err(|_| Error::invalid("user_agent is not a valid HTTP header value"))?,
             token_refresh_margin: self.token_refresh_margin,
             max_response_bytes: self.max_response_bytes,
-            resilience: self.resilience.clone(),
+            resilience,
             hook: self.hook.clone(),
         })
     }
@@ -534,5 +656,57 @@ impl ClientBuilder {
         };
         let clock = self.clock.unwrap_or_else(crate::resilience::clock::system);
         Client::from_parts(cfg, transport, clock)
+    }
+}
+
+#[cfg(all(test, feature = "redis"))]
+mod redis_tests {
+    use super::*;
+
+    #[test]
+    fn redis_env_names_one_server_or_a_cluster() {
+        assert!(redis_from_env(None, None).is_none());
+        assert!(redis_from_env(Some(" , "), Some("")).is_none());
+        let one = redis_from_env(Some("rediss://r:6380/0"), None).unwrap();
+        assert_eq!((one.url.as_str(), one.cluster_seeds.len()), ("rediss://r:6380/0", 0));
+        assert!(one.key.is_empty(), "derived at build");
+        let list = redis_from_env(Some("redis://a:7000, redis://b:7000,"), None).unwrap();
+        assert_eq!(list.cluster_seeds, ["redis://a:7000", "redis://b:7000"]);
+        let seeds = redis_from_env(Some("redis://x:1"), Some("redis://c:7000")).unwrap();
+        assert_eq!(
+            seeds.cluster_seeds,
+            ["redis://c:7000"],
+            "the cluster variable wins, even with one seed"
+        );
+    }
+
+    #[test]
+    fn the_default_key_comes_from_the_api_host_and_client_id() {
+        let b = ClientBuilder::new()
+            .api_url("https://Acme.api.openvpn.com")
+            .client_id("id.acme")
+            .client_secret("s3cret");
+        let key = |b: ClientBuilder| b.config().unwrap().resilience.redis.unwrap().key;
+        let derived = key(b.clone().redis_rate_limit(Some(Default::default())));
+        assert_eq!(derived, "cloudconnexa:{acme.api.openvpn.com:id.acme}");
+        assert!(!derived.contains("s3cret"));
+        let local = ClientBuilder::new()
+            .api_url("http://127.0.0.1:8080")
+            .allow_insecure_http(true)
+            .client_id("id")
+            .client_secret("s");
+        assert_eq!(
+            key(local.redis_rate_limit(Some(Default::default()))),
+            "cloudconnexa:{127.0.0.1:8080:id}"
+        );
+        let explicit = crate::resilience::RedisLimitConfig {
+            key: "mine".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            key(b.redis_rate_limit(Some(explicit))),
+            "mine",
+            "an explicit key is kept"
+        );
     }
 }

@@ -5,6 +5,8 @@
 //!          ─► classify: breaker.record, limiter.observe / pause on 429
 //!          ─► retry? (policy, budget, Retry-After, idempotency, deadline) ─► limiter …
 //! ```
+//! A GET the opt-in read cache answers fresh returns before all of this; a write
+//! invalidates its family there before it is sent and after it ends.
 //! Nothing here sleeps while holding a lock.
 
 use std::sync::Arc;
@@ -16,6 +18,7 @@ use crate::config::Resilience;
 use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
 use crate::metrics::Metrics;
 use crate::request::{Call, Method, Payload};
+use crate::resilience::read_cache::{Lookup, WriteGuard};
 use crate::resilience::{
     BreakerState, Breakers, Bucket, Clock, Coalescer, RetryBudget, RetryPolicy, ServerLimits, StaleCache,
 };
@@ -56,6 +59,44 @@ pub type RequestHook = Arc<dyn Fn(&RequestEvent<'_>) + Send + Sync>;
 struct CallCtx {
     trace: TraceContext,
     attempts: std::cell::Cell<u32>,
+    /// 429 answers in a row in this call.
+    throttled: std::cell::Cell<u32>,
+    /// After a 429: not before this time (ns on the stages' clock), whichever bucket
+    /// grants the next token.
+    resume_at: std::cell::Cell<u64>,
+}
+
+/// The longest a call waits for the first answer of the server before it goes anyway
+/// (see `Bucket::wait_for_first_answer`).
+const FIRST_ANSWER_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How long the limiter pauses after the `n`th 429 in a row of one call: the server's
+/// `Retry-After` when given; else, when the headers describe the server's bucket, the
+/// time our share of it takes to grant one token (the limiter's emission interval after
+/// `observe`, plus up to half of it at random); else 50 ms doubling per 429 in a row, up
+/// to 30 s. Never less than that
+/// doubling floor, so a server that answers 429 while claiming free tokens is not
+/// asked again in a tight loop.
+pub(crate) fn throttle_pause(
+    b: &Bucket,
+    limits: &ServerLimits,
+    retry_after: Option<std::time::Duration>,
+    n: u32,
+) -> std::time::Duration {
+    use std::time::Duration;
+    let floor = Duration::from_millis(50)
+        .saturating_mul(1 << n.saturating_sub(1).min(10))
+        .min(Duration::from_secs(30));
+    let derived = match retry_after {
+        Some(ra) => ra,
+        // up to half an interval more at random: processes refused together must not all
+        // come back together
+        None if limits.replenish_rate.is_some() && limits.replenish_time.is_some() => b
+            .emission_interval()
+            .mul_f64(1.0 + 0.5 * crate::resilience::retry::random_unit()),
+        None => floor,
+    };
+    derived.max(floor)
 }
 
 /// Counters of the resilience stages.
@@ -83,6 +124,13 @@ pub struct StageStats {
     pub stale_connection_retries: AtomicU64,
 }
 
+/// A token reserved for one attempt: sleep `wait` before sending. `local` when it came
+/// from the client's own bucket (not the Redis-shared one), which a cancelled wait refunds.
+struct Reservation {
+    wait: std::time::Duration,
+    local: bool,
+}
+
 /// The stateful stages of one client.
 pub(crate) struct Stages {
     clock: Arc<dyn Clock>,
@@ -108,7 +156,13 @@ impl Stages {
         Ok(Stages {
             #[cfg(feature = "redis")]
             redis: match &r.redis {
-                Some(c) => Some(crate::resilience::RedisLimiter::new(c.clone(), clock.clone())?),
+                Some(c) => Some(crate::resilience::RedisLimiter::new(
+                    crate::resilience::RedisLimitConfig {
+                        burst: c.burst.saturating_sub(1).max(1),
+                        ..c.clone()
+                    },
+                    clock.clone(),
+                )?),
                 None => None,
             },
             retry: r.retry.clone(),
@@ -123,7 +177,22 @@ impl Stages {
                     })),
                 )
             }),
-            reads: r.limit.as_ref().map(|l| Bucket::new(l, clock.clone())),
+            // With Redis, the local bucket stays: it follows the server's headers and takes
+            // over whenever Redis is unavailable (adaptive, never a private full bucket of
+            // the shared rate). Without a local limit of its own it starts unlimited.
+            reads: {
+                #[allow(unused_mut)]
+                let mut limit = r.limit.clone();
+                #[cfg(feature = "redis")]
+                if limit.is_none() && r.redis.is_some() && r.adaptive {
+                    limit = Some(crate::resilience::RateLimit {
+                        rate_per_sec: 1e6,
+                        burst: 1_000_000,
+                        ..crate::resilience::RateLimit::default()
+                    });
+                }
+                limit.map(|l| Bucket::new(&l, clock.clone()))
+            },
             writes: r.write_limit.as_ref().map(|l| Bucket::new(l, clock.clone())),
             adaptive: r.adaptive,
             coalesce: r.coalesce_gets.then(Coalescer::default),
@@ -138,7 +207,7 @@ impl Stages {
         })
     }
 
-    /// Reservations served by the local bucket because Redis was unreachable.
+    /// Reservations left to the local (adaptive) bucket because Redis was unavailable.
     pub fn redis_fallbacks(&self) -> u64 {
         #[cfg(feature = "redis")]
         if let Some(r) = &self.redis {
@@ -147,13 +216,20 @@ impl Stages {
         0
     }
 
-    /// Reserve a token: from the Redis-shared bucket when there is one, else the local one.
-    fn reserve(&self, method: Method, left: std::time::Duration) -> Option<Result<std::time::Duration>> {
+    /// Reserve a token: from the Redis-shared bucket when there is one and Redis answers,
+    /// else (no Redis, or Redis unavailable: error, timeout, cluster failover) from the
+    /// local adaptive bucket.
+    fn reserve(&self, method: Method, left: std::time::Duration) -> Option<Result<Reservation>> {
         #[cfg(feature = "redis")]
         if let Some(r) = &self.redis {
-            return Some(r.reserve(left));
+            match r.reserve(left) {
+                Ok(Some(wait)) => return Some(Ok(Reservation { wait, local: false })),
+                Err(e) => return Some(Err(e)),
+                Ok(None) => {} // Redis unavailable: the local bucket decides
+            }
         }
-        self.bucket(method).map(|b| b.reserve(Some(left)))
+        self.bucket(method)
+            .map(|b| b.reserve(Some(left)).map(|wait| Reservation { wait, local: true }))
     }
 
     /// `(scope, state)` of every breaker.
@@ -170,6 +246,12 @@ impl Stages {
         self.breakers
             .as_ref()
             .map_or(BreakerState::Closed, |b| b.state(host, op))
+    }
+
+    /// Whether calls of `method` are paced by a client-side limiter (local or shared).
+    /// (The local bucket is the one a 429 pauses, also when Redis shares the limit.)
+    fn paced(&self, method: Method) -> bool {
+        self.bucket(method).is_some()
     }
 
     fn bucket(&self, method: Method) -> Option<&Bucket> {
@@ -202,6 +284,8 @@ pub(crate) fn execute(client: &Client, call: &Call) -> Result<HttpResponse> {
     let ctx = CallCtx {
         trace: current_trace_context().unwrap_or_else(TraceContext::new_random),
         attempts: 0.into(),
+        throttled: 0.into(),
+        resume_at: 0.into(),
     };
     let r = execute_traced(client, call, &ctx);
     client
@@ -213,14 +297,36 @@ pub(crate) fn execute(client: &Client, call: &Call) -> Result<HttpResponse> {
 }
 
 fn execute_traced(client: &Client, call: &Call, ctx: &CallCtx) -> Result<HttpResponse> {
-    let s = &client.inner().stages;
+    let inner = client.inner();
+    let s = &inner.stages;
     // built once per call: the request URL, and the coalescing and stale-cache key
     let key = client.url(call);
     if call.method != Method::Get {
+        // A write drops its family from the fresh-read cache when it is sent and again
+        // when it ends, whatever its outcome (see `resilience::read_cache`).
+        let _invalidate = inner
+            .transport
+            .existing_read_cache()
+            .map(|shared| WriteGuard::start(shared, &inner.cfg.base.origin, &call.path));
         return with_retries(client, call, &key, ctx);
+    }
+    // A fresh answer from the read cache: nothing is sent, no token is spent.
+    let mut ticket = None;
+    if let Some(rc) = &inner.read_cache {
+        crate::cancel::check()?;
+        match rc.lookup(&key, &call.path) {
+            Lookup::Hit(resp) => {
+                log::trace!(target: "cloudconnexa", "{} GET: answered by the read cache", call.op);
+                return Ok(resp);
+            }
+            Lookup::Miss(t) => ticket = t,
+        }
     }
     let run = || {
         let r = with_retries(client, call, &key, ctx);
+        if let (Ok(resp), Some(rc), Some(t)) = (&r, &inner.read_cache, ticket) {
+            rc.store(t, resp);
+        }
         match (&r, &s.stale) {
             (Ok(resp), Some(cache)) => cache.store(&key, resp.clone()),
             (Err(e), Some(cache)) if serve_stale_on(e) => {
@@ -252,10 +358,20 @@ fn with_retries(client: &Client, call: &Call, url: &str, ctx: &CallCtx) -> Resul
     }
     let mut retries = 0u32;
     loop {
-        let err = match attempt(client, call, url, deadline, ctx, retries > 0) {
+        let err = match attempt(client, call, url, deadline, ctx, retries > 0 || ctx.throttled.get() > 0) {
             Ok(resp) => return Ok(resp),
             Err(e) => e,
         };
+        let throttled = err.status() == Some(429) && s.retry.retry_codes.contains(&429);
+        if throttled && s.paced(call.method) {
+            // A 429 is "wait", not "fail": `attempt` paused the limiter until the server has
+            // a token for us, and the next attempt's reservation waits for it, bounded by the
+            // deadline (it fails with `RateLimited`, saying when the token is due, when the
+            // deadline cannot be met). Neither `max_retries` nor the retry budget applies:
+            // they protect failing servers, not one that says when to come back.
+            log::debug!(target: "cloudconnexa", "{}: throttled (429), waiting for the rate limiter", call.op);
+            continue;
+        }
         if retries >= s.retry.max_retries || !s.retry.is_retryable(call.method, &err) {
             return Err(err);
         }
@@ -263,7 +379,8 @@ fn with_retries(client: &Client, call: &Call, url: &str, ctx: &CallCtx) -> Resul
         if Instant::now() + wait >= deadline {
             return Err(err.context("no time left in the call deadline for another attempt"));
         }
-        if let Some(b) = &s.budget
+        if !throttled
+            && let Some(b) = &s.budget
             && !b.try_retry()
         {
             s.stats.budget_refusals.fetch_add(1, Relaxed);
@@ -290,21 +407,39 @@ fn attempt(
     let (cfg, s) = (&inner.cfg, &inner.stages);
     let host = cfg.base.host.as_str();
     let bucket = s.bucket(call.method);
+    if let (Some(b), true) = (bucket, s.adaptive) {
+        // until the server's first answer tells what is left of the key's bucket
+        b.wait_for_first_answer(
+            deadline
+                .saturating_duration_since(Instant::now())
+                .min(FIRST_ANSWER_WAIT),
+        );
+    }
     let left = deadline.saturating_duration_since(Instant::now());
     if let Some(reservation) = s.reserve(call.method, left) {
         match reservation {
-            Ok(w) if !w.is_zero() => {
-                s.stats.limiter_waits.fetch_add(1, Relaxed);
-                s.stats.limiter_wait_micros.fetch_add(w.as_micros() as u64, Relaxed);
-                if let Err(e) = pause(s, w) {
-                    // cancelled while waiting: give the reserved slot back
-                    if let Some(b) = bucket {
-                        b.refund();
+            Ok(Reservation { wait, local }) => {
+                // a token of the shared bucket does not lift the pause a 429 set on the
+                // local one: this call still waits it out
+                let wait = match local {
+                    true => wait,
+                    false => wait.max(std::time::Duration::from_nanos(
+                        ctx.resume_at.get().saturating_sub(s.clock.now_nanos()),
+                    )),
+                };
+                if !wait.is_zero() {
+                    s.stats.limiter_waits.fetch_add(1, Relaxed);
+                    s.stats.limiter_wait_micros.fetch_add(wait.as_micros() as u64, Relaxed);
+                    if let Err(e) = pause(s, wait) {
+                        // cancelled while waiting: give the reserved slot back (a token of
+                        // the shared bucket is spent: Redis has no refund)
+                        if let (Some(b), true) = (bucket, local) {
+                            b.refund();
+                        }
+                        return Err(e);
                     }
-                    return Err(e);
                 }
             }
-            Ok(_) => {}
             Err(e) => {
                 s.stats.limiter_refusals.fetch_add(1, Relaxed);
                 return Err(e);
@@ -322,6 +457,9 @@ fn attempt(
         s.stats.retries.fetch_add(1, Relaxed);
     }
     let result = send(client, call, url, deadline, ctx);
+    if let Some(b) = bucket {
+        b.answered();
+    }
     if let (Some(b), Some(t)) = (&s.breakers, ticket) {
         // a response of any status is `Ok` here: classify by its status (5xx, or 429 when
         // configured, are failures), errors by their kind
@@ -329,22 +467,33 @@ fn attempt(
         b.record(t, b.outcome(&status));
     }
     match result {
-        Ok(resp) if (200..300).contains(&resp.status) => {
-            if let (Some(b), true) = (bucket, s.adaptive) {
-                let limits = ServerLimits::parse(|k| resp.header(k));
-                if !limits.is_empty() {
-                    b.observe(&limits);
-                }
-            }
-            Ok(resp)
-        }
         Ok(resp) => {
+            let limits = match (bucket, s.adaptive) {
+                (Some(b), true) => {
+                    let limits = ServerLimits::parse(|k| resp.header(k));
+                    if !limits.is_empty() {
+                        // every answer but a 429 spent a token of the key's bucket
+                        b.observe(&limits, resp.status != 429);
+                    }
+                    limits
+                }
+                _ => ServerLimits::default(),
+            };
+            if (200..300).contains(&resp.status) {
+                ctx.throttled.set(0);
+                return Ok(resp);
+            }
             let err = http_error(call.op, &resp);
             if resp.status == 429 {
                 s.stats.throttled.fetch_add(1, Relaxed);
-                log::debug!(target: "cloudconnexa", "{}: throttled by the server (429)", call.op);
-                if let (Some(b), true) = (bucket, s.adaptive) {
-                    b.pause(err.retry_after());
+                let n = ctx.throttled.get() + 1;
+                ctx.throttled.set(n);
+                if let Some(b) = bucket {
+                    let wait = throttle_pause(b, &limits, err.retry_after(), n);
+                    ctx.resume_at
+                        .set(s.clock.now_nanos().saturating_add(wait.as_nanos() as u64));
+                    log::debug!(target: "cloudconnexa", "{}: throttled by the server (429), limiter paused {:.3} s", call.op, wait.as_secs_f64());
+                    b.pause(wait);
                 }
             }
             Err(err)

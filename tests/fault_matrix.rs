@@ -833,18 +833,30 @@ fn rate_limited_without_retry_after() {
         budget,
         "1 GET 429, 1 GET 200",
     );
+    // A 429 is "wait", not "fail": with no Retry-After and no rate-limit headers the limiter
+    // pauses 50 ms, doubling per 429 in a row (50 ms … 3.2 s: 6.35 s in all), and neither
+    // max_retries nor the retry budget applies; the 9th pause, 6.4 s, does not fit in what
+    // is left of the 10 s call deadline, so the call ends `RateLimited`, saying when.
     server.set_faults(vec![rule(r#"{"kind":"rate_limit","path":"/api/v1/networks"}"#)]);
-    let (_, o) = measure(&client, || list(&client));
+    let (r, o) = measure(&client, || list(&client));
     check(
         "429 without Retry-After, always",
         "GET",
         &o,
-        "Http{429}",
-        2,
-        budget,
-        "3 GETs 429",
+        "RateLimited",
+        7,
+        CALL_TIMEOUT,
+        "8 GETs 429",
     );
-    assert_eq!(op_count(&server, LIST, 429), 1 + 1 + 3);
+    let e = r.unwrap_err();
+    let due = e.retry_after().expect("when the next token is due");
+    assert!(
+        due > Duration::from_secs(6) && due <= Duration::from_millis(6400),
+        "{e}"
+    );
+    assert!(e.to_string().contains("the next token is due in 6."), "{e}");
+    assert!(e.to_string().contains("left in the call deadline"), "{e}");
+    assert_eq!(op_count(&server, LIST, 429), 1 + 1 + 8);
 }
 
 #[test]

@@ -16,12 +16,14 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use cloudconnexa::ErrorKind;
 use cloudconnexa::resilience::clock::{self, Clock};
 use cloudconnexa::resilience::{RedisLimitConfig, RedisLimiter};
-use redis_support::{RedisServer, free_port};
+use redis_support::{RedisCluster, RedisServer, free_port};
 
 fn config(url: &str, key: &str, rate_per_sec: f64, burst: u32) -> RedisLimitConfig {
     RedisLimitConfig {
         url: url.to_string(),
+        cluster_seeds: Vec::new(),
         key: key.to_string(),
+        ca_pem: None,
         rate_per_sec,
         burst,
         timeout: Duration::from_millis(100),
@@ -74,7 +76,11 @@ fn child_worker() {
     let mut refusals = 0;
     while unix_us() < end {
         match l.reserve(Duration::from_secs(1)) {
-            Ok(wait) => {
+            Ok(None) => {
+                println!("FALLBACK");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Ok(Some(wait)) => {
                 if unix_us() + wait.as_micros() as u64 > end {
                     break;
                 }
@@ -246,9 +252,12 @@ fn killing_redis_falls_back_and_a_restart_resumes_sharing() {
     let take = |n: usize| {
         for _ in 0..n {
             let t = Instant::now();
+            // Redis unavailable (`None`): a client's own limiter would decide; here a
+            // 10 ms pause stands in for it
             let wait = l
                 .reserve(Duration::from_secs(1))
-                .expect("reserve never fails while waits are short");
+                .expect("reserve never fails while waits are short")
+                .unwrap_or(Duration::from_millis(10));
             assert!(
                 t.elapsed() < Duration::from_secs(1),
                 "reserve blocked for {:?}",
@@ -267,7 +276,10 @@ fn killing_redis_falls_back_and_a_restart_resumes_sharing() {
     }
     let (fallbacks, errors) = (s.fallbacks.load(Relaxed), s.redis_errors.load(Relaxed));
     assert_eq!(s.redis_reservations.load(Relaxed), 20, "nothing from a dead server");
-    assert!(fallbacks >= 50, "1 s at 100/s on the fallback, got {fallbacks}");
+    assert!(
+        fallbacks >= 50,
+        "1 s of 10 ms pauses left to the caller, got {fallbacks}"
+    );
     assert!(errors >= 1, "the failure is counted");
     assert!(
         errors * 4 <= fallbacks,
@@ -317,6 +329,17 @@ fn invalid_config_is_invalid_input() {
         with(&|c| c.burst = 0),
         with(&|c| c.burst = 2_000_000),
         with(&|c| c.key = String::new()),
+        with(&|c| c.url = "rediss://:hunter2@127.0.0.1:6379/0#insecure".into()),
+        with(&|c| c.ca_pem = Some(b"-----BEGIN CERTIFICATE-----\nhunter2\n-----END CERTIFICATE-----\n".to_vec())),
+        with(&|c| c.ca_pem = Some(Vec::new())),
+        with(&|c| c.cluster_seeds = vec!["redis+unix:///tmp/redis.sock".into()]),
+        with(&|c| {
+            c.cluster_seeds = vec![
+                "redis://:hunter2@127.0.0.1:1".into(),
+                "redis://:other@127.0.0.1:2".into(),
+            ]
+        }),
+        with(&|c| c.cluster_seeds = vec!["not a url".into()]),
         with(&|c| c.timeout = Duration::ZERO),
         with(&|c| c.timeout = Duration::MAX),
         with(&|c| c.url = String::new()),
@@ -336,23 +359,18 @@ fn invalid_config_is_invalid_input() {
 }
 
 #[test]
-fn no_redis_at_construction_uses_the_fallback() {
+fn no_redis_at_construction_leaves_calls_to_the_callers_limiter() {
     let port = free_port(); // nobody listens there
     let t = Instant::now();
     let l = limiter(config(&format!("redis://127.0.0.1:{port}/0"), "k", 10.0, 2));
-    assert_eq!(l.reserve(Duration::ZERO).unwrap(), Duration::ZERO);
-    assert_eq!(l.reserve(Duration::ZERO).unwrap(), Duration::ZERO);
-    let e = l.reserve(Duration::ZERO).unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::RateLimited, "the local limit still holds: {e}");
-    assert!(
-        e.retry_after()
-            .is_some_and(|d| d > Duration::ZERO && d <= Duration::from_millis(100))
-    );
-    let w = l.reserve(Duration::from_secs(1)).unwrap();
-    assert!(w > Duration::ZERO && w <= Duration::from_millis(100), "{w:?}");
+    // no private bucket of the shared rate: every call is "Redis unavailable", however
+    // many, and the caller's own (adaptive) limiter decides
+    for _ in 0..10 {
+        assert_eq!(l.reserve(Duration::ZERO).unwrap(), None);
+    }
     assert!(t.elapsed() < Duration::from_secs(2), "took {:?}", t.elapsed());
     let s = l.stats();
-    assert_eq!(s.fallbacks.load(Relaxed), 4);
+    assert_eq!(s.fallbacks.load(Relaxed), 10);
     assert_eq!(
         s.redis_errors.load(Relaxed),
         1,
@@ -372,11 +390,11 @@ fn a_silent_redis_costs_at_most_the_timeout() {
     };
     let l = limiter(cfg);
     let t = Instant::now();
-    assert_eq!(l.reserve(Duration::ZERO).unwrap(), Duration::ZERO);
+    assert_eq!(l.reserve(Duration::ZERO).unwrap(), None);
     let first = t.elapsed();
     assert!(first < Duration::from_secs(2), "reserve hung for {first:?}");
     let t = Instant::now();
-    assert!(l.reserve(Duration::ZERO).is_ok());
+    assert_eq!(l.reserve(Duration::ZERO).unwrap(), None);
     assert!(
         t.elapsed() < Duration::from_millis(100),
         "the second call must not wait on Redis again"
@@ -391,8 +409,8 @@ fn a_silent_redis_costs_at_most_the_timeout() {
 fn redis_refuses_beyond_max_wait_and_hands_out_distinct_slots() {
     let Some(server) = RedisServer::start() else { return };
     let l = limiter(config(&server.url(), "slots", 10.0, 2)); // one token per 100 ms
-    assert_eq!(l.reserve(Duration::ZERO).unwrap(), Duration::ZERO);
-    assert_eq!(l.reserve(Duration::ZERO).unwrap(), Duration::ZERO);
+    assert_eq!(l.reserve(Duration::ZERO).unwrap(), Some(Duration::ZERO));
+    assert_eq!(l.reserve(Duration::ZERO).unwrap(), Some(Duration::ZERO));
     let e1 = l.reserve(Duration::ZERO).unwrap_err();
     assert_eq!(e1.kind(), &ErrorKind::RateLimited);
     let r1 = e1.retry_after().unwrap();
@@ -402,8 +420,8 @@ fn redis_refuses_beyond_max_wait_and_hands_out_distinct_slots() {
     );
     let r2 = l.reserve(Duration::from_millis(10)).unwrap_err().retry_after().unwrap();
     assert!(r2 <= r1, "a refusal reserves nothing: {r2:?} after {r1:?}");
-    let w1 = l.reserve(Duration::from_secs(1)).unwrap();
-    let w2 = l.reserve(Duration::from_secs(1)).unwrap();
+    let w1 = l.reserve(Duration::from_secs(1)).unwrap().unwrap();
+    let w2 = l.reserve(Duration::from_secs(1)).unwrap().unwrap();
     assert!(
         w1 > Duration::from_millis(50) && w1 <= Duration::from_millis(100),
         "{w1:?}"
@@ -429,7 +447,7 @@ fn redis_refuses_beyond_max_wait_and_hands_out_distinct_slots() {
     assert_eq!(exists, 0, "an idle key expires");
     assert_eq!(
         l.reserve(Duration::ZERO).unwrap(),
-        Duration::ZERO,
+        Some(Duration::ZERO),
         "and the bucket starts full"
     );
 }
@@ -442,7 +460,11 @@ fn threads_share_exactly_the_burst() {
     let handles: Vec<_> = (0..8)
         .map(|_| {
             let l = l.clone();
-            std::thread::spawn(move || (0..5).filter(|_| l.reserve(Duration::ZERO).is_ok()).count())
+            std::thread::spawn(move || {
+                (0..5)
+                    .filter(|_| matches!(l.reserve(Duration::ZERO), Ok(Some(_))))
+                    .count()
+            })
         })
         .collect();
     let granted: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
@@ -466,8 +488,8 @@ fn a_key_of_the_wrong_kind_falls_back() {
             ..config(&server.url(), key, 10.0, 5)
         };
         let l = limiter(cfg);
-        assert_eq!(l.reserve(Duration::ZERO).unwrap(), Duration::ZERO, "{key}");
-        assert_eq!(l.reserve(Duration::ZERO).unwrap(), Duration::ZERO, "{key}");
+        assert_eq!(l.reserve(Duration::ZERO).unwrap(), None, "{key}");
+        assert_eq!(l.reserve(Duration::ZERO).unwrap(), None, "{key}");
         let s = l.stats();
         assert_eq!(
             (s.redis_errors.load(Relaxed), s.fallbacks.load(Relaxed)),
@@ -488,5 +510,292 @@ fn the_limiter_is_send_and_sync() {
     fn shareable<T: Send + Sync>() {}
     shareable::<RedisLimiter>();
     let c: Arc<dyn Clock> = clock::system();
-    assert!(RedisLimiter::new(RedisLimitConfig::default(), c).is_ok());
+    let cfg = RedisLimitConfig {
+        key: "k".into(),
+        ..RedisLimitConfig::default()
+    };
+    assert!(RedisLimiter::new(cfg, c).is_ok());
+}
+
+/// `n` reservations on a fresh limiter (after a warm-up that connects and loads the
+/// script); returns µs per reservation.
+fn micros_per_reservation(cfg: RedisLimitConfig, n: u32) -> f64 {
+    let l = limiter(cfg);
+    for _ in 0..100 {
+        assert!(
+            matches!(l.reserve(Duration::ZERO), Ok(Some(_))),
+            "{:?}",
+            l.last_redis_error()
+        );
+    }
+    let t = Instant::now();
+    for _ in 0..n {
+        assert!(matches!(l.reserve(Duration::ZERO), Ok(Some(_))));
+    }
+    let us = t.elapsed().as_secs_f64() * 1e6 / f64::from(n);
+    assert_eq!(l.stats().fallbacks.load(Relaxed), 0);
+    us
+}
+
+/// The cost per call that the docs quote: one thread, pooled connection, loopback.
+/// Run with `--nocapture` (and `--release` for the figure in the docs) to see it.
+#[test]
+fn cost_per_reservation_over_tcp_and_tls() {
+    let Some(tcp) = RedisServer::start() else { return };
+    let Some(tls) = RedisServer::start_tls() else { return };
+    let n = 5000;
+    let fast = |url: &str, key: &str| RedisLimitConfig {
+        timeout: Duration::from_secs(2),
+        ..config(url, key, 1e6, 1_000_000)
+    };
+    let over_tcp = micros_per_reservation(fast(&tcp.url(), "cost"), n);
+    let over_tls = micros_per_reservation(
+        RedisLimitConfig {
+            ca_pem: tls.ca_pem(),
+            ..fast(&tls.url(), "cost")
+        },
+        n,
+    );
+    eprintln!(
+        "Redis reservation cost ({} build, redis-server on loopback, 1 thread): TCP {over_tcp:.1} µs, TLS {over_tls:.1} µs per call",
+        if cfg!(debug_assertions) { "debug" } else { "release" }
+    );
+    assert!(over_tcp < 5_000.0 && over_tls < 5_000.0, "one round trip, not more");
+}
+
+#[test]
+fn rediss_with_a_private_ca() {
+    let Some(server) = RedisServer::start_tls() else { return };
+    assert!(server.url().starts_with("rediss://"));
+    let trusted = RedisLimitConfig {
+        ca_pem: server.ca_pem(),
+        timeout: Duration::from_secs(2),
+        ..config(&server.url(), "tls", 10.0, 2)
+    };
+    let l = limiter(trusted.clone());
+    assert_eq!(l.reserve(Duration::ZERO).unwrap(), Some(Duration::ZERO));
+    assert_eq!(l.reserve(Duration::ZERO).unwrap(), Some(Duration::ZERO));
+    let e = l.reserve(Duration::ZERO).unwrap_err();
+    assert_eq!(
+        e.kind(),
+        &ErrorKind::RateLimited,
+        "the shared bucket answers over TLS: {e}"
+    );
+    assert_eq!(l.stats().redis_reservations.load(Relaxed), 3);
+    let tat: String = redis::cmd("GET").arg("tls").query(&mut server.connection()).unwrap();
+    assert!(tat.parse::<u64>().is_ok());
+
+    // the bundled roots do not know the test CA, nor does another CA: the certificate is
+    // refused, and calls are left to the caller's limiter
+    let other_ca = cloudconnexa_mock::TestPki::generate().unwrap().ca_pem.into_bytes();
+    for ca in [None, Some(other_ca)] {
+        let l = limiter(RedisLimitConfig {
+            ca_pem: ca,
+            ..trusted.clone()
+        });
+        assert_eq!(l.reserve(Duration::ZERO).unwrap(), None);
+        assert_eq!(l.stats().redis_errors.load(Relaxed), 1);
+        let why = l.last_redis_error().unwrap();
+        assert!(why.to_lowercase().contains("certificate"), "{why}");
+    }
+    // plain TCP to a TLS port is no Redis either
+    let plain = format!("redis://127.0.0.1:{}/0", server.port());
+    let l = limiter(config(&plain, "tls", 10.0, 2));
+    assert_eq!(l.reserve(Duration::ZERO).unwrap(), None);
+}
+
+/// A mock API server with its rate limiter generous enough for the test's calls.
+fn api() -> cloudconnexa_mock::MockServer {
+    let mut o = cloudconnexa_mock::MockOptions::default();
+    o.rate_limit.burst = 1000;
+    o.rate_limit.replenish_rate = 1000;
+    o.rate_limit.replenish_time_secs = 1;
+    cloudconnexa_mock::MockServer::start(o).expect("start the emulator")
+}
+
+fn client_with(api: &cloudconnexa_mock::MockServer, redis: RedisLimitConfig) -> cloudconnexa::Client {
+    cloudconnexa::Client::builder()
+        .api_url(api.base_url())
+        .allow_insecure_http(true)
+        .client_id(api.client_id())
+        .client_secret(api.client_secret())
+        .call_timeout(Duration::from_secs(20))
+        .redis_rate_limit(Some(redis))
+        .build()
+        .expect("client")
+}
+
+fn call(c: &cloudconnexa::Client) {
+    c.networks()
+        .list(cloudconnexa::PageRequest::default())
+        .expect("every call completes");
+}
+
+#[test]
+fn a_client_shares_under_its_default_key_and_falls_back_to_its_adaptive_bucket() {
+    let Some(mut server) = RedisServer::start() else { return };
+    let api = api();
+    let c = client_with(
+        &api,
+        RedisLimitConfig {
+            url: server.url(),
+            rate_per_sec: 1000.0,
+            burst: 100,
+            retry_redis_after: Duration::from_millis(200),
+            ..RedisLimitConfig::default()
+        },
+    );
+    for _ in 0..10 {
+        call(&c);
+    }
+    let key = RedisLimitConfig::default_key(&format!("127.0.0.1:{}", api.port()), api.client_id());
+    assert!(key.starts_with("cloudconnexa:{127.0.0.1:"), "{key}");
+    let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut server.connection()).unwrap();
+    assert_eq!(
+        keys,
+        std::slice::from_ref(&key),
+        "one bucket, under the key derived from host and client id"
+    );
+    let m = c.metrics().limiter;
+    assert_eq!(m.redis_fallbacks, 0);
+    assert!(m.rate_per_sec.is_some(), "the local bucket exists beside Redis");
+
+    server.kill();
+    for _ in 0..20 {
+        call(&c);
+    }
+    let m = c.metrics().limiter;
+    assert!(m.redis_fallbacks >= 1, "{m:?}");
+    assert!(
+        m.rate_per_sec.is_some_and(|r| r < 1e6),
+        "the fallback bucket follows the server's headers: {m:?}"
+    );
+
+    server.restart();
+    let back = Instant::now();
+    loop {
+        call(&c);
+        let exists: i64 = redis::cmd("EXISTS").arg(&key).query(&mut server.connection()).unwrap();
+        if exists == 1 {
+            break;
+        }
+        assert!(back.elapsed() < Duration::from_secs(5), "sharing never resumed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let fallbacks = c.metrics().limiter.redis_fallbacks;
+    for _ in 0..10 {
+        call(&c);
+    }
+    assert_eq!(c.metrics().limiter.redis_fallbacks, fallbacks, "shared again");
+}
+
+#[test]
+fn a_cluster_failover_falls_back_and_sharing_resumes() {
+    let Some(mut cluster) = RedisCluster::start() else {
+        return;
+    };
+    let key = RedisLimitConfig::default_key("acme.api.openvpn.com", "fleet.acme");
+    let cfg = RedisLimitConfig {
+        url: "redis://ignored.invalid:1/0".into(),
+        cluster_seeds: cluster.seeds(),
+        key: key.clone(),
+        // 10 tokens/s: each grant moves the TAT 100 ms on, so the key lives a while (it
+        // expires when the bucket would be full again); a burst of 1000 keeps waits zero
+        rate_per_sec: 10.0,
+        burst: 1000,
+        timeout: Duration::from_millis(500),
+        retry_redis_after: Duration::from_millis(200),
+        ca_pem: None,
+    };
+    let l = limiter(cfg.clone());
+    let s = l.stats();
+    // a client on the same cluster, calling throughout
+    let api = api();
+    let c = client_with(
+        &api,
+        RedisLimitConfig {
+            key: String::new(),
+            ..cfg
+        },
+    );
+    let take = |n: usize| {
+        for _ in 0..n {
+            let t = Instant::now();
+            match l
+                .reserve(Duration::from_secs(1))
+                .expect("short waits are never refused")
+            {
+                Some(wait) => std::thread::sleep(wait),
+                None => std::thread::sleep(Duration::from_millis(10)),
+            }
+            assert!(
+                t.elapsed() < Duration::from_secs(3),
+                "reserve blocked for {:?}",
+                t.elapsed()
+            );
+            call(&c);
+        }
+    };
+    take(20);
+    assert_eq!((s.redis_reservations.load(Relaxed), s.fallbacks.load(Relaxed)), (20, 0));
+    assert_eq!(c.metrics().limiter.redis_fallbacks, 0);
+
+    // the bucket lives on the master of its hash tag's slot
+    let master = cluster.master_of(&key);
+    let tat: String = redis::cmd("GET")
+        .arg(&key)
+        .query(&mut cluster.connection(master))
+        .unwrap();
+    assert!(tat.parse::<u64>().is_ok(), "{tat:?}");
+
+    cluster.kill(master);
+    let down = Instant::now();
+    while s.redis_reservations.load(Relaxed) == 20 {
+        assert!(
+            down.elapsed() < Duration::from_secs(60),
+            "no reservation from Redis 60 s after the master died: {s:?}, last error {:?}",
+            l.last_redis_error()
+        );
+        take(1);
+    }
+    let failover = down.elapsed();
+    let (fallbacks, errors) = (s.fallbacks.load(Relaxed), s.redis_errors.load(Relaxed));
+    assert!(fallbacks >= 1 && errors >= 1, "{s:?}");
+    assert!(c.metrics().limiter.redis_fallbacks >= 1, "the client fell back too");
+    cluster.wait_ok(Duration::from_secs(30));
+    let promoted = cluster.master_of(&key);
+    assert_ne!(promoted, master, "a replica took over the slot");
+
+    take(50);
+    assert_eq!(
+        s.fallbacks.load(Relaxed),
+        fallbacks,
+        "shared again after the failover: {s:?}"
+    );
+    assert!(s.redis_reservations.load(Relaxed) >= 71);
+    assert!(s.reconnects.load(Relaxed) >= 1, "a new cluster connection: {s:?}");
+    // the client's own limiter probes on its own schedule (every 200 ms): soon it
+    // shares again too, and then stays with Redis
+    let back = Instant::now();
+    loop {
+        let before = c.metrics().limiter.redis_fallbacks;
+        for _ in 0..20 {
+            call(&c);
+        }
+        if c.metrics().limiter.redis_fallbacks == before {
+            break;
+        }
+        assert!(
+            back.elapsed() < Duration::from_secs(10),
+            "the client never shared again"
+        );
+    }
+    let tat: String = redis::cmd("GET")
+        .arg(&key)
+        .query(&mut cluster.connection(promoted))
+        .unwrap();
+    assert!(tat.parse::<u64>().is_ok());
+    eprintln!(
+        "master on port {master} killed: Redis answered again after {failover:?} ({fallbacks} fallbacks, {errors} Redis errors); {s:?}"
+    );
 }

@@ -28,6 +28,7 @@ fn limited() -> MockOptions {
         replenish_rate: 50,
         replenish_time_secs: 1,
         retry_after: false,
+        ..RateLimitOptions::default()
     };
     o
 }
@@ -334,4 +335,61 @@ fn odd_rate_limit_header_values_never_fail_a_call() {
         assert_eq!(client.resilience_stats().retries.load(Relaxed), 1, "{status} / {ra:?}");
         assert_eq!(server.api_requests().len(), 2);
     }
+}
+
+/// Four clients with every default and nothing shared — as four processes on one API key —
+/// against one bucket (burst 20, 50 per second): every call succeeds. Before a 429 meant
+/// "wait" and before the fair-share estimate, each client believed it had the whole key and
+/// most calls of three of them failed with "HTTP 429: retry budget exhausted".
+#[test]
+fn four_clients_on_one_key_all_succeed_with_defaults() {
+    const CLIENTS: usize = 4;
+    const CALLS_EACH: u32 = 2 * 50;
+    let server = start(limited());
+    let clients: Vec<Client> = (0..CLIENTS)
+        .map(|_| defaults(&server).coalesce_gets(false).build().unwrap())
+        .collect();
+    let t0 = Instant::now();
+    let failed: Vec<Vec<String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = clients
+            .iter()
+            .enumerate()
+            .flat_map(|(c, client)| {
+                (0..2u32).map(move |t| {
+                    scope.spawn(move || {
+                        (0..CALLS_EACH / 2)
+                            .filter_map(|i| {
+                                let page = PageRequest::new((c as u32 * 100 + t * 50 + i) % 7, 5);
+                                client.networks().list(page).err().map(|e| e.to_string())
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let took = t0.elapsed();
+    let refused = stat(&server, "rate_limited");
+    let budget_refusals: u64 = clients
+        .iter()
+        .map(|c| c.resilience_stats().budget_refusals.load(Relaxed))
+        .sum();
+    let failures: Vec<&String> = failed.iter().flatten().collect();
+    eprintln!(
+        "4 clients x 2 threads x 50 calls on one key: {} failed, {refused} x 429, {took:?}",
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} calls failed, first: {:?}",
+        failures.len(),
+        failures.first()
+    );
+    assert_eq!(budget_refusals, 0, "429 retries never draw on the retry budget");
+    assert_eq!(
+        op_count(&server, "getNetworksPage", 200),
+        (CLIENTS as u64) * u64::from(CALLS_EACH)
+    );
+    assert!(refused <= 40, "{refused} 429s for 400 calls");
 }

@@ -90,7 +90,10 @@ pub(crate) fn pager<'a, T: DeserializeOwned + 'static>(
     filter: Option<(&'static str, String)>,
 ) -> Pager<'a, T> {
     Pager::new(MAX_PAGE_SIZE, move |page| {
-        fetch_page(client, op, path, filter.as_ref().map(|(k, v)| (*k, v.as_str())), page)
+        let p: Page<T> = fetch_page(client, op, path, filter.as_ref().map(|(k, v)| (*k, v.as_str())), page)?;
+        // the requests pages of 10 would have needed (the tokens-saved metric)
+        client.inner().stages.metrics.record_page(p.content.len());
+        Ok(p)
     })
 }
 

@@ -115,7 +115,10 @@ impl<'a> DnsLog<'a> {
         let client = self.client;
         let query = query.clone();
         Pager::new(DNS_LOG_MAX_PAGE_SIZE, move |page| {
-            client.call_json(query.to_call(page)?)
+            let p: Page<DnsResolution> = client.call_json(query.to_call(page)?)?;
+            // the requests pages of 10 would have needed (the tokens-saved metric)
+            client.inner().stages.metrics.record_page(p.content.len());
+            Ok(p)
         })
     }
 

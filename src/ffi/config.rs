@@ -18,6 +18,83 @@ use crate::{ClientBuilder, TlsRoots};
 pub struct ccx_client_config {
     pub(crate) builder: ClientBuilder,
     pub(crate) retry: RetryPolicy,
+    pub(crate) redis: RedisSettings,
+}
+
+/// The Redis settings as the setters left them; applied to the builder after each one.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct RedisSettings {
+    urls: Vec<String>,
+    cluster_seeds: Vec<String>,
+    key: String,
+    ca_pem: Option<Vec<u8>>,
+    /// Shared bucket: tokens per second and burst; `None`: the real service's default.
+    limit: Option<(f64, u32)>,
+    timeout_ms: u64,
+    retry_redis_after_ms: u64,
+}
+
+/// A comma-separated list of URLs, blanks dropped.
+fn url_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// Put the Redis settings into the builder: none when no URL or seed is set.
+#[cfg(feature = "redis")]
+fn apply_redis(c: &mut ccx_client_config) -> Result<(), ccx_error> {
+    use crate::resilience::RedisLimitConfig;
+    let r = c.redis.clone();
+    let cfg = if r.urls.is_empty() && r.cluster_seeds.is_empty() {
+        None
+    } else {
+        let mut cfg = RedisLimitConfig::default();
+        if !r.cluster_seeds.is_empty() {
+            cfg.cluster_seeds = r.cluster_seeds;
+        } else if r.urls.len() > 1 {
+            cfg.cluster_seeds = r.urls;
+        } else {
+            cfg.url = r.urls.into_iter().next().unwrap_or_default();
+        }
+        cfg.key = r.key;
+        cfg.ca_pem = r.ca_pem;
+        if let Some((rate, burst)) = r.limit {
+            cfg.rate_per_sec = rate;
+            cfg.burst = burst;
+        }
+        if r.timeout_ms > 0 {
+            cfg.timeout = ms(r.timeout_ms);
+        }
+        if r.retry_redis_after_ms > 0 {
+            cfg.retry_redis_after = ms(r.retry_redis_after_ms);
+        }
+        Some(cfg)
+    };
+    with_builder(c, |b| b.redis_rate_limit(cfg));
+    Ok(())
+}
+
+/// Without the `redis` feature only "no Redis" is possible.
+#[cfg(not(feature = "redis"))]
+fn apply_redis(c: &mut ccx_client_config) -> Result<(), ccx_error> {
+    if c.redis.urls.is_empty() && c.redis.cluster_seeds.is_empty() {
+        return Ok(());
+    }
+    Err(ccx_error::invalid(
+        "this library was built without Redis support (the cargo feature `redis`)",
+    ))
+}
+
+/// Change the Redis settings with `f` and apply them; undone when that fails.
+fn edit_redis(config: *mut ccx_client_config, f: impl FnOnce(&mut RedisSettings) -> Result<(), ccx_error>) -> ccx_code {
+    edit(config, |c| {
+        let before = c.redis.clone();
+        f(&mut c.redis)?;
+        apply_redis(c).inspect_err(|_| c.redis = before)
+    })
 }
 
 /// Create a configuration with every setting at its default (see each setter).
@@ -633,6 +710,121 @@ pub unsafe extern "C" fn ccx_client_config_set_stale_if_error(
     })
 }
 
+/// Share one rate limit through Redis with every process that uses the same key: the
+/// Redis URL (`redis://[:password@]host:port/db`, `rediss://…` for TLS through rustls,
+/// `redis+unix:///path`), or a comma-separated list of Redis Cluster seed URLs. An empty
+/// string switches Redis off (the default). Use it when several processes share one API
+/// key; one process does not need it. Cost: one Redis round trip per call. When Redis
+/// fails (error, timeout, cluster failover), calls use the client's own adaptive limiter
+/// and Redis is tried again after the retry interval (see
+/// `ccx_client_config_set_redis_limit`). Bad URLs fail `ccx_client_build` with
+/// `CCX_CODE_INVALID_PARAMETER`. A library built without Redis support refuses any
+/// non-empty URL here with `CCX_CODE_INVALID_PARAMETER`.
+///
+/// # Safety
+/// `config` is NULL or live; `url` points to `url_len` bytes of UTF-8.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccx_client_config_set_redis_url(
+    config: *mut ccx_client_config,
+    url: *const c_char,
+    url_len: usize,
+) -> ccx_code {
+    edit_redis(config, |r| {
+        // SAFETY: caller contract.
+        r.urls = url_list(unsafe { string(url, url_len, "url")? });
+        Ok(())
+    })
+}
+
+/// Share the rate limit through a Redis Cluster: its seed URLs, comma-separated (at least
+/// one must answer; all `redis://` or all `rediss://`). Cluster mode even with one seed;
+/// wins over `ccx_client_config_set_redis_url`. An empty string: no cluster (the default).
+///
+/// # Safety
+/// `config` is NULL or live; `seeds` points to `seeds_len` bytes of UTF-8.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccx_client_config_set_redis_cluster(
+    config: *mut ccx_client_config,
+    seeds: *const c_char,
+    seeds_len: usize,
+) -> ccx_code {
+    edit_redis(config, |r| {
+        // SAFETY: caller contract.
+        r.cluster_seeds = url_list(unsafe { string(seeds, seeds_len, "seeds")? });
+        Ok(())
+    })
+}
+
+/// The Redis key of the shared bucket; every process that should share a limit uses the
+/// same one. Empty (the default): `cloudconnexa:{<api host>:<client id>}`.
+///
+/// # Safety
+/// `config` is NULL or live; `key` points to `key_len` bytes of UTF-8.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccx_client_config_set_redis_key(
+    config: *mut ccx_client_config,
+    key: *const c_char,
+    key_len: usize,
+) -> ccx_code {
+    edit_redis(config, |r| {
+        // SAFETY: caller contract.
+        r.key = unsafe { string(key, key_len, "key")? }.to_string();
+        Ok(())
+    })
+}
+
+/// Check `rediss://` servers against the CA certificate(s) in this PEM text (a private
+/// CA) instead of the bundled Mozilla roots. Only with `rediss://` URLs. An empty buffer
+/// (`NULL, 0`) goes back to the bundled roots (the default).
+///
+/// # Safety
+/// `config` is NULL or live; `pem` points to `pem_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccx_client_config_set_redis_ca_pem(
+    config: *mut ccx_client_config,
+    pem: *const u8,
+    pem_len: usize,
+) -> ccx_code {
+    edit_redis(config, |r| {
+        // SAFETY: caller contract.
+        let p = unsafe { bytes(pem, pem_len, "pem")? }.to_vec();
+        r.ca_pem = (!p.is_empty()).then_some(p);
+        Ok(())
+    })
+}
+
+/// The shared Redis bucket: `rate_per_sec` tokens per second (within (0, 1e6]) and
+/// `burst` tokens (1..=1000000), the whole fleet's: set them to the API key's limit.
+/// `rate_per_sec` 0 keeps the current values (default: the real service's, one token per
+/// 15 s and a burst of 20). `timeout_ms` is the Redis time budget of one call (default
+/// 100), `retry_ms` how long calls use the client's own limiter after a Redis failure
+/// before Redis is tried again (default 1000); 0 keeps the current value. Values are
+/// checked by `ccx_client_build`.
+///
+/// # Safety
+/// `config` is NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccx_client_config_set_redis_limit(
+    config: *mut ccx_client_config,
+    rate_per_sec: f64,
+    burst: u32,
+    timeout_ms: u64,
+    retry_ms: u64,
+) -> ccx_code {
+    edit_redis(config, |r| {
+        if rate_per_sec != 0.0 {
+            r.limit = Some((rate_per_sec, burst));
+        }
+        if timeout_ms > 0 {
+            r.timeout_ms = timeout_ms;
+        }
+        if retry_ms > 0 {
+            r.retry_redis_after_ms = retry_ms;
+        }
+        Ok(())
+    })
+}
+
 /// One HTTP request as the per-request callback sees it. Borrowed for the duration of the
 /// callback only. Fields may be added at the end in later versions.
 #[repr(C)]
@@ -721,4 +913,130 @@ pub unsafe extern "C" fn ccx_client_config_set_request_callback(
         });
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod redis_tests {
+    use super::*;
+
+    fn config() -> *mut ccx_client_config {
+        let mut c = std::ptr::null_mut();
+        // SAFETY: a valid out pointer.
+        assert_eq!(unsafe { ccx_client_config_new(&mut c) }, ccx_code::Ok);
+        c
+    }
+
+    fn set(
+        c: *mut ccx_client_config,
+        f: unsafe extern "C" fn(*mut ccx_client_config, *const c_char, usize) -> ccx_code,
+        s: &str,
+    ) -> ccx_code {
+        // SAFETY: a live config and `s.len()` bytes at `s`.
+        unsafe { f(c, s.as_ptr().cast(), s.len()) }
+    }
+
+    #[cfg(feature = "redis")]
+    #[test]
+    fn redis_setters_fill_the_builder() {
+        let c = config();
+        let redis = |c: *mut ccx_client_config| {
+            // SAFETY: live config.
+            let b = unsafe { &(*c).builder }.clone();
+            b.api_url("https://acme.api.openvpn.com")
+                .client_id("id")
+                .client_secret("s")
+                .config()
+                .unwrap()
+                .resilience
+                .redis
+        };
+        assert!(redis(c).is_none(), "off by default");
+        assert_eq!(
+            set(c, ccx_client_config_set_redis_url, "rediss://r:6380/0"),
+            ccx_code::Ok
+        );
+        let pem = b"-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n";
+        // SAFETY: live config, `pem.len()` bytes.
+        assert_eq!(
+            unsafe { ccx_client_config_set_redis_ca_pem(c, pem.as_ptr(), pem.len()) },
+            ccx_code::Ok
+        );
+        // SAFETY: live config.
+        assert_eq!(
+            unsafe { ccx_client_config_set_redis_limit(c, 20.0, 20, 250, 500) },
+            ccx_code::Ok
+        );
+        let r = redis(c).unwrap();
+        assert_eq!(r.url, "rediss://r:6380/0");
+        assert!(r.cluster_seeds.is_empty());
+        assert_eq!(r.key, "cloudconnexa:{acme.api.openvpn.com:id}", "derived");
+        assert_eq!(r.ca_pem.as_deref(), Some(&pem[..]));
+        assert_eq!((r.rate_per_sec, r.burst), (20.0, 20));
+        assert_eq!(
+            (r.timeout, r.retry_redis_after),
+            (Duration::from_millis(250), Duration::from_millis(500))
+        );
+        assert_eq!(set(c, ccx_client_config_set_redis_key, "fleet"), ccx_code::Ok);
+        assert_eq!(
+            set(c, ccx_client_config_set_redis_cluster, "redis://a:7000, redis://b:7000"),
+            ccx_code::Ok
+        );
+        let r = redis(c).unwrap();
+        assert_eq!(r.cluster_seeds, ["redis://a:7000", "redis://b:7000"]);
+        assert_eq!(r.key, "fleet");
+        assert_eq!(set(c, ccx_client_config_set_redis_cluster, ""), ccx_code::Ok);
+        assert_eq!(
+            set(c, ccx_client_config_set_redis_url, "redis://a:1,redis://b:2"),
+            ccx_code::Ok
+        );
+        assert_eq!(
+            redis(c).unwrap().cluster_seeds,
+            ["redis://a:1", "redis://b:2"],
+            "a list is a cluster"
+        );
+        assert_eq!(set(c, ccx_client_config_set_redis_url, ""), ccx_code::Ok);
+        assert!(redis(c).is_none(), "an empty URL switches Redis off");
+        // SAFETY: live config, freed once.
+        unsafe { ccx_client_config_free(c) };
+    }
+
+    #[cfg(not(feature = "redis"))]
+    #[test]
+    fn redis_setters_say_redis_is_not_built_in() {
+        let c = config();
+        assert_eq!(set(c, ccx_client_config_set_redis_key, "k"), ccx_code::Ok);
+        assert_eq!(set(c, ccx_client_config_set_redis_url, ""), ccx_code::Ok);
+        assert_eq!(
+            set(c, ccx_client_config_set_redis_url, "redis://127.0.0.1:6379/0"),
+            ccx_code::InvalidParameter
+        );
+        assert_eq!(
+            set(c, ccx_client_config_set_redis_cluster, "redis://127.0.0.1:7000"),
+            ccx_code::InvalidParameter
+        );
+        // SAFETY: live config, freed once.
+        unsafe { ccx_client_config_free(c) };
+    }
+
+    #[test]
+    fn redis_setters_check_their_arguments() {
+        // SAFETY: NULL config is refused; NULL with a length is refused.
+        unsafe {
+            assert_eq!(
+                ccx_client_config_set_redis_url(std::ptr::null_mut(), std::ptr::null(), 0),
+                ccx_code::NullParameter
+            );
+            let c = config();
+            assert_eq!(
+                ccx_client_config_set_redis_key(c, std::ptr::null(), 3),
+                ccx_code::NullParameter
+            );
+            assert_eq!(
+                ccx_client_config_set_redis_cluster(c, b"\xff".as_ptr().cast(), 1),
+                ccx_code::InvalidUtf8
+            );
+            assert_eq!(ccx_client_config_set_redis_ca_pem(c, std::ptr::null(), 0), ccx_code::Ok);
+            ccx_client_config_free(c);
+        }
+    }
 }

@@ -16,7 +16,7 @@ pub use histogram::{Histogram, HistogramSnapshot, PRECISION};
 pub use operations::OPERATIONS;
 pub use snapshot::{
     AuthMetrics, BreakerMetrics, CallMetrics, DnsMetrics, ErrorCount, LatencyMetrics, LimiterMetrics, MetricsSnapshot,
-    PoolMetrics, RequestCount,
+    PoolMetrics, ReadCacheMetrics, RequestCount, TokensSaved,
 };
 
 use crate::error::ErrorKind;
@@ -68,12 +68,15 @@ pub(crate) struct PerOperation {
 /// The registry of one client.
 pub struct Metrics {
     ops: Box<[OnceLock<Box<OpMetrics>>]>,
+    /// Requests the pagers did not send thanks to their large pages (see [`Metrics::record_page`]).
+    large_page_saved: AtomicU64,
 }
 
 impl Default for Metrics {
     fn default() -> Self {
         Metrics {
             ops: (0..operations::SLOTS).map(|_| OnceLock::new()).collect(),
+            large_page_saved: AtomicU64::new(0),
         }
     }
 }
@@ -102,6 +105,20 @@ impl Metrics {
             m.calls_failed.fetch_add(1, Relaxed);
         }
         m.latency.record(latency);
+    }
+
+    /// A pager (`iter`, `list_all`) received a page of `items` items: count the requests
+    /// pages of the baseline size (10 items) would have needed beyond this one.
+    pub(crate) fn record_page(&self, items: usize) {
+        let saved = crate::resilience::read_cache::large_page_savings(items);
+        if saved > 0 {
+            self.large_page_saved.fetch_add(saved, Relaxed);
+        }
+    }
+
+    /// Requests saved by large pages so far.
+    pub(crate) fn large_page_saved(&self) -> u64 {
+        self.large_page_saved.load(Relaxed)
     }
 
     /// Request counts, call counts and latency of every operation seen so far.
@@ -198,6 +215,8 @@ pub(crate) fn snapshot_of(client: &crate::Client) -> MetricsSnapshot {
     let (opened, closed) = (conns.opened.load(Relaxed), conns.closed.load(Relaxed));
     let dns = t.dns_stats();
     let auth = client.auth_stats();
+    let rc = inner.read_cache.as_ref().map(|c| c.counts()).unwrap_or_default();
+    let coalesced = s.coalesced();
     MetricsSnapshot {
         requests,
         calls,
@@ -206,7 +225,7 @@ pub(crate) fn snapshot_of(client: &crate::Client) -> MetricsSnapshot {
         retries: st.retries.load(Relaxed),
         retry_budget_refusals: st.budget_refusals.load(Relaxed),
         stale_connection_retries: st.stale_connection_retries.load(Relaxed),
-        coalesced: s.coalesced(),
+        coalesced,
         stale_served: s.stale_served(),
         breaker: BreakerMetrics {
             states: s
@@ -254,6 +273,20 @@ pub(crate) fn snapshot_of(client: &crate::Client) -> MetricsSnapshot {
             fetch_failures: auth.failures.load(Relaxed),
             rejected: auth.rejected.load(Relaxed),
             seconds_to_refresh: client.token_time_to_refresh().map(|d| d.as_secs_f64()),
+        },
+        read_cache: ReadCacheMetrics {
+            enabled: inner.read_cache.is_some(),
+            hits: rc.hits,
+            misses: rc.misses,
+            entries: rc.entries,
+            bytes: rc.bytes,
+            evictions: rc.evictions,
+            invalidated: rc.invalidated,
+        },
+        tokens_saved: TokensSaved {
+            cache: rc.hits,
+            coalesce: coalesced,
+            large_page: s.metrics.large_page_saved(),
         },
     }
 }

@@ -135,6 +135,54 @@ impl MetricsSnapshot {
             "Answers served stale after a failure.",
             self.stale_served as f64,
         );
+        for (name, help, v) in [
+            (
+                "read_cache_hits_total",
+                "GETs answered by the fresh-read cache, with no request sent.",
+                self.read_cache.hits,
+            ),
+            (
+                "read_cache_misses_total",
+                "GETs of a cached family sent because no fresh answer was cached.",
+                self.read_cache.misses,
+            ),
+            (
+                "read_cache_evictions_total",
+                "Answers evicted from the read cache to stay within its bounds.",
+                self.read_cache.evictions,
+            ),
+            (
+                "read_cache_invalidations_total",
+                "Answers dropped from the read cache because a write touched their family.",
+                self.read_cache.invalidated,
+            ),
+        ] {
+            o.single(name, "counter", help, v as f64);
+        }
+        o.single(
+            "read_cache_entries",
+            "gauge",
+            "Answers held by the read cache.",
+            self.read_cache.entries as f64,
+        );
+        o.single(
+            "read_cache_bytes",
+            "gauge",
+            "Bytes held by the read cache.",
+            self.read_cache.bytes as f64,
+        );
+        o.family(
+            "tokens_saved_total",
+            "counter",
+            "Rate-limit tokens (requests) not spent, by reason: cache, coalesce, large_page.",
+        );
+        for (reason, v) in [
+            ("cache", self.tokens_saved.cache),
+            ("coalesce", self.tokens_saved.coalesce),
+            ("large_page", self.tokens_saved.large_page),
+        ] {
+            o.sample("tokens_saved_total", &[("reason", reason)], v as f64);
+        }
         o.family(
             "breaker_state",
             "gauge",

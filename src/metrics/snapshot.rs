@@ -113,6 +113,50 @@ pub struct AuthMetrics {
     pub seconds_to_refresh: Option<f64>,
 }
 
+/// The fresh-read cache ([`ClientBuilder::read_cache`](crate::ClientBuilder::read_cache)).
+/// `hits` and `misses` are this client's; `entries`, `bytes`, `evictions` and
+/// `invalidated` are of the cache it shares with the other clients of its transport.
+/// All zero, and `enabled` false, without a read cache.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReadCacheMetrics {
+    /// Whether this client has a read cache.
+    pub enabled: bool,
+    /// GETs answered from memory, with no request sent (each saved one rate-limit token).
+    pub hits: u64,
+    /// GETs of a cached family that found no fresh answer and were sent.
+    pub misses: u64,
+    /// Answers held now.
+    pub entries: u64,
+    /// Bytes held now (bodies, headers, keys and bookkeeping).
+    pub bytes: u64,
+    /// Answers dropped to stay within `max_entries` / `max_bytes`.
+    pub evictions: u64,
+    /// Answers dropped because a write touched their family (or on request).
+    pub invalidated: u64,
+}
+
+/// Rate-limit tokens (requests) saved, by reason. Every count is a request this client
+/// did not send that a plain client would have sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TokensSaved {
+    /// GETs answered fresh by the read cache.
+    pub cache: u64,
+    /// GETs answered by an identical GET already in flight (coalescing).
+    pub coalesce: u64,
+    /// Pages the pagers (`iter`, `list_all`) did not request because they ask for up to
+    /// 1000 items a page (10000 for the DNS log): a page of `n` items counts
+    /// `max(ceil(n / 10), 1) - 1`, against the baseline of the API's default page size, 10.
+    /// Pages fetched one by one with `list(PageRequest)` are not counted.
+    pub large_page: u64,
+}
+
+impl TokensSaved {
+    /// All reasons together.
+    pub fn total(&self) -> u64 {
+        self.cache + self.coalesce + self.large_page
+    }
+}
+
 /// Everything the client measures, at one moment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MetricsSnapshot {
@@ -131,6 +175,8 @@ pub struct MetricsSnapshot {
     pub pool: PoolMetrics,
     pub dns: DnsMetrics,
     pub auth: AuthMetrics,
+    pub read_cache: ReadCacheMetrics,
+    pub tokens_saved: TokensSaved,
 }
 
 impl MetricsSnapshot {

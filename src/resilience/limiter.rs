@@ -1,13 +1,17 @@
 //! The client-side rate limiter: a token bucket kept as GCRA state in one
 //! atomic (no lock; waiting callers reserve distinct slots and sleep outside
-//! any lock), which follows the server's `X-RateLimit-*` headers and pauses the
-//! whole client after a 429 until the server's bucket has a token again.
+//! any lock), which follows the server's `X-RateLimit-*` headers, takes only its
+//! fair share of a key that other processes also use ([`super::fair_share`]), and
+//! pauses the whole client after a 429 until the server's bucket has a token again.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::time::Duration;
 
+use parking_lot::{Condvar, Mutex};
+
 use super::clock::Clock;
+use super::fair_share::{Answer, FairShare};
 use crate::error::{Error, ErrorKind};
 
 /// What to do when no token is free.
@@ -56,15 +60,33 @@ impl RateLimit {
 
 /// A GCRA bucket. `tat` is the theoretical arrival time (ns on the clock) of the
 /// next request at the emission rate; a request conforms if `now >= tat + T - tau`.
+///
+/// The configured rate and burst are a ceiling: the server's `X-RateLimit-*` headers
+/// and the fair-share estimate ([`super::fair_share`]) can lower them, never raise them.
 #[derive(Debug)]
 pub struct Bucket {
     tat: AtomicU64,
-    /// Nanoseconds per token.
+    /// Nanoseconds per token (the effective rate: ceiling, server and fair share).
     emission: AtomicU64,
     /// Nanoseconds of burst: `emission * burst`.
     tau: AtomicU64,
+    /// The configured rate and burst, as emission interval and tokens.
+    ceiling_emission: u64,
+    ceiling_burst: u64,
     mode: LimitMode,
     clock: Arc<dyn Clock>,
+    server: Mutex<ServerView>,
+    gate: FirstAnswerGate,
+}
+
+/// What the server's headers have told this bucket, and who else shares the key.
+#[derive(Debug, Default)]
+struct ServerView {
+    /// Server emission interval in ns per token, once known.
+    emission: Option<u64>,
+    /// Server bucket capacity in tokens, once known.
+    burst: Option<u64>,
+    share: FairShare,
 }
 
 fn ns(d: Duration) -> u64 {
@@ -83,13 +105,18 @@ impl Bucket {
             tat: AtomicU64::new(0),
             emission: AtomicU64::new(emission),
             tau: AtomicU64::new(emission.saturating_mul(cfg.burst as u64).min(MAX_SPAN)),
+            ceiling_emission: emission,
+            ceiling_burst: u64::from(cfg.burst.max(1)),
             mode: cfg.mode,
             clock,
+            server: Mutex::new(ServerView::default()),
+            gate: FirstAnswerGate::default(),
         }
     }
 
     /// Reserve a token; `Ok(wait)` is how long the caller must sleep before sending
-    /// (zero when a token is free). Refusals reserve nothing.
+    /// (zero when a token is free). Refusals reserve nothing; their error is
+    /// `RateLimited` with `retry_after` = when the next token is due.
     pub fn reserve(&self, limit_wait: Option<Duration>) -> Result<Duration, Error> {
         let now = self.clock.now_nanos();
         let t = self.emission.load(Ordering::Relaxed);
@@ -100,16 +127,33 @@ impl Bucket {
             let new_tat = start.saturating_add(t);
             let allowed_at = new_tat.saturating_sub(tau);
             let wait = allowed_at.saturating_sub(now);
-            let max = match self.mode {
+            let mode_max = match self.mode {
                 LimitMode::FailFast => 0,
                 LimitMode::Wait { max_wait } => ns(max_wait),
             };
-            let max = limit_wait.map_or(max, |l| max.min(ns(l)));
+            let max = limit_wait.map_or(mode_max, |l| mode_max.min(ns(l)));
             if wait > max {
-                return Err(
-                    Error::new(ErrorKind::RateLimited, "client-side rate limit: no token free in time")
-                        .with_retry_after(Some(Duration::from_nanos(wait))),
-                );
+                let due = Duration::from_nanos(wait);
+                let why = match (self.mode, limit_wait) {
+                    (LimitMode::FailFast, _) => "the limiter fails fast".to_string(),
+                    (_, Some(l)) if ns(l) < mode_max => {
+                        format!("{:.3} s left in the call deadline", l.as_secs_f64())
+                    }
+                    _ => format!(
+                        "the limiter waits at most {:.3} s",
+                        Duration::from_nanos(mode_max).as_secs_f64()
+                    ),
+                };
+                return Err(Error::new(
+                    ErrorKind::RateLimited,
+                    format!(
+                        "client-side rate limit ({:.4} calls/s): the next token is due in {:.3} s, \
+                         but {why}",
+                        1e9 / t.max(1) as f64,
+                        due.as_secs_f64()
+                    ),
+                )
+                .with_retry_after(Some(due)));
             }
             match self
                 .tat
@@ -145,41 +189,144 @@ impl Bucket {
         1e9 / self.emission.load(Ordering::Relaxed).max(1) as f64
     }
 
+    /// Current burst in whole tokens.
+    pub fn burst(&self) -> u64 {
+        self.tau.load(Ordering::Relaxed) / self.emission.load(Ordering::Relaxed).max(1)
+    }
+
+    /// The estimate of consumers sharing the API key (1 until the server's headers
+    /// show others spending; see [`super::fair_share`]).
+    pub fn consumers(&self) -> f64 {
+        self.server.lock().share.consumers()
+    }
+
     /// Push `tat` forward to at least `target` (never backwards: that would hand out tokens).
     fn delay_to(&self, target: u64) {
         self.tat.fetch_max(target, Ordering::AcqRel);
     }
 
-    /// Follow the server's view: its rate, capacity and remaining tokens.
-    pub fn observe(&self, h: &ServerLimits) {
+    /// Follow the server's view of one answer: its rate, capacity and remaining tokens,
+    /// shared fairly with the other consumers of the key. `spent` is false for a 429
+    /// (the server refused, so no token was spent). Never raises the rate or burst above
+    /// the configured ceiling.
+    pub fn observe(&self, h: &ServerLimits, spent: bool) {
         let now = self.clock.now_nanos();
+        let mut view = self.server.lock();
         if let (Some(rate), Some(period)) = (h.replenish_rate, h.replenish_time) {
             let e = (ns(period) / rate.max(1)).min(MAX_SPAN);
             if e > 0 {
-                self.emission.store(e, Ordering::Relaxed);
+                view.emission = Some(e);
             }
         }
-        let t = self.emission.load(Ordering::Relaxed);
-        if let Some(burst) = h.burst_capacity {
-            self.tau.store(t.saturating_mul(burst).min(MAX_SPAN), Ordering::Relaxed);
+        if let Some(b) = h.burst_capacity {
+            view.burst = Some(b.min(MAX_SPAN));
         }
+        let server_burst = view.burst;
+        let consumers = match (view.emission, h.remaining) {
+            (Some(emission), Some(remaining)) => view.share.observe(Answer {
+                at: now,
+                remaining,
+                spent,
+                emission,
+                burst: server_burst.unwrap_or(remaining.saturating_add(1)),
+            }),
+            _ => view.share.consumers(),
+        };
+        let old_t = self.emission.load(Ordering::Relaxed);
+        let t = match view.emission {
+            Some(e) => ((e as f64 * consumers) as u64).clamp(self.ceiling_emission, MAX_SPAN),
+            None => old_t,
+        };
+        let burst = match view.burst {
+            // one token at a time until the first window closes: a process that comes
+            // first must not take a share it would then keep (see `fair_share`)
+            Some(_) if !view.share.settled() => 1,
+            Some(b) => ((b as f64 / consumers) as u64).clamp(1, self.ceiling_burst),
+            None => self.tau.load(Ordering::Relaxed) / old_t.max(1),
+        };
+        let tau = t.saturating_mul(burst.max(1)).min(MAX_SPAN);
+        self.emission.store(t, Ordering::Relaxed);
+        self.tau.store(tau, Ordering::Relaxed);
         if let Some(remaining) = h.remaining {
-            // we believe `available()` tokens are free; the server says `remaining`
-            let tau = self.tau.load(Ordering::Relaxed);
-            let target = now.saturating_add(tau).saturating_sub(remaining.saturating_mul(t));
-            self.delay_to(target);
+            // we believe `available()` tokens are free; the server says `remaining`, of
+            // which our share is `remaining / consumers`
+            let ours = ((remaining as f64 / consumers) * t as f64).min(tau as f64) as u64;
+            self.delay_to(now.saturating_add(tau).saturating_sub(ours));
         }
+        drop(view);
+        self.gate.open();
     }
 
-    /// The server refused with 429: no token until the server's bucket has one again
-    /// (`Retry-After` when given, else one emission interval).
-    pub fn pause(&self, retry_after: Option<Duration>) {
+    /// No token until `wait` from now (the server refused with 429 and said, or we
+    /// derived, when its bucket has a token again).
+    pub fn pause(&self, wait: Duration) {
         let now = self.clock.now_nanos();
         let t = self.emission.load(Ordering::Relaxed);
         let tau = self.tau.load(Ordering::Relaxed);
-        let until = now.saturating_add(retry_after.map_or(t, ns));
+        let until = now.saturating_add(ns(wait).min(MAX_SPAN));
         // the next reservation gets `allowed_at = tat + t - tau = until`
         self.delay_to(until.saturating_add(tau).saturating_sub(t));
+    }
+
+    /// The current emission interval: how long one token takes at this bucket's rate.
+    pub fn emission_interval(&self) -> Duration {
+        Duration::from_nanos(self.emission.load(Ordering::Relaxed))
+    }
+
+    /// Until the first answer of the server, let one call through and hold the others
+    /// for at most `max` (real time): the first answer's headers tell how many tokens
+    /// are left, and callers that start together would otherwise all spend tokens that
+    /// other processes may already have spent. Returns at once after the first answer.
+    pub fn wait_for_first_answer(&self, max: Duration) {
+        self.gate.enter(max);
+    }
+
+    /// An attempt ended (answered or not): opens the first-answer gate.
+    pub fn answered(&self) {
+        self.gate.open();
+    }
+}
+
+/// Holds every caller but one until the first answer arrives (see
+/// [`Bucket::wait_for_first_answer`]). After that, one atomic load.
+#[derive(Debug, Default)]
+struct FirstAnswerGate {
+    /// 0: nobody went yet; 1: the first call is out; 2: an answer came.
+    state: AtomicU8,
+    lock: Mutex<()>,
+    cv: Condvar,
+}
+
+impl FirstAnswerGate {
+    const FRESH: u8 = 0;
+    const PROBING: u8 = 1;
+    const OPEN: u8 = 2;
+
+    fn enter(&self, max: Duration) {
+        if self.state.load(Ordering::Acquire) == Self::OPEN {
+            return;
+        }
+        if self
+            .state
+            .compare_exchange(Self::FRESH, Self::PROBING, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            return;
+        }
+        let deadline = std::time::Instant::now() + max;
+        let mut g = self.lock.lock();
+        while self.state.load(Ordering::Acquire) != Self::OPEN {
+            if self.cv.wait_until(&mut g, deadline).timed_out() {
+                return;
+            }
+        }
+    }
+
+    fn open(&self) {
+        if self.state.swap(Self::OPEN, Ordering::AcqRel) != Self::OPEN {
+            let _g = self.lock.lock();
+            self.cv.notify_all();
+        }
     }
 }
 
@@ -272,21 +419,19 @@ mod tests {
     #[test]
     fn follows_server_headers_and_pauses_on_429() {
         let (c, b) = bucket(100.0, 100, LimitMode::FailFast);
-        let h = ServerLimits::parse(|k| match k {
-            "x-ratelimit-remaining" => Some("2"),
-            "x-ratelimit-replenish-rate" => Some("1"),
-            "x-ratelimit-replenish-time" => Some("15"),
-            "x-ratelimit-burst-capacity" => Some("20"),
-            _ => None,
-        });
-        b.observe(&h);
+        // the first answers find the bucket full (alone on the key: the first window
+        // closes after 4 of them), the next one at 2
+        for _ in 0..5 {
+            b.observe(&headers(19, 1, 15, 20), true);
+        }
+        b.observe(&headers(2, 1, 15, 20), true);
         assert!((b.rate_per_sec() - 1.0 / 15.0).abs() < 1e-9);
         assert_eq!(b.available(), 2);
         assert!(b.reserve(None).is_ok() && b.reserve(None).is_ok());
         assert!(b.reserve(None).is_err());
         c.advance(Duration::from_secs(15));
         assert_eq!(b.available(), 1);
-        b.pause(Some(Duration::from_secs(30)));
+        b.pause(Duration::from_secs(30));
         assert_eq!(b.available(), 0);
         assert_eq!(
             b.reserve(None).unwrap_err().retry_after(),
@@ -294,6 +439,47 @@ mod tests {
         );
         c.advance(Duration::from_secs(30));
         assert!(b.reserve(None).is_ok());
+    }
+
+    fn headers(remaining: u64, rate: u64, time: u64, burst: u64) -> ServerLimits {
+        ServerLimits {
+            remaining: Some(remaining),
+            replenish_rate: Some(rate),
+            replenish_time: Some(Duration::from_secs(time)),
+            burst_capacity: Some(burst),
+        }
+    }
+
+    #[test]
+    fn the_configured_limit_is_a_ceiling() {
+        let (c, b) = bucket(0.5, 1, LimitMode::FailFast);
+        // the server advertises 100 tokens per second and a full bucket of 200
+        b.observe(&headers(199, 100, 1, 200), true);
+        assert_eq!(b.rate_per_sec(), 0.5, "headers never raise the rate");
+        assert_eq!(b.burst(), 1, "nor the burst");
+        let sent = (0..5).filter(|_| b.reserve(None).is_ok()).count();
+        assert_eq!(sent, 1);
+        c.advance(Duration::from_secs(2));
+        assert!(b.reserve(None).is_ok());
+        assert!(b.reserve(None).is_err());
+        // but a slower server lowers it
+        b.observe(&headers(5, 1, 15, 20), true);
+        assert!((b.rate_per_sec() - 1.0 / 15.0).abs() < 1e-3, "{}", b.rate_per_sec());
+    }
+
+    #[test]
+    fn a_shared_key_gets_a_fair_share() {
+        let (_c, b) = bucket(1e6, 1_000_000, LimitMode::FailFast);
+        // first answer: 16 of 20 tokens gone besides ours, so about 15 consumers
+        b.observe(&headers(4, 1, 15, 20), true);
+        assert_eq!(b.consumers(), 15.0);
+        assert!(
+            (b.rate_per_sec() - 1.0 / (15.0 * 15.0)).abs() < 1e-6,
+            "{}",
+            b.rate_per_sec()
+        );
+        assert_eq!(b.burst(), 1, "20 / 15 rounds down to one token");
+        assert_eq!(b.available(), 0, "4 tokens left / 15 consumers");
     }
 
     #[test]
@@ -327,8 +513,8 @@ mod tests {
             "x-ratelimit-burst-capacity" => Some("3333333333"),
             _ => None,
         });
-        b.observe(&h);
-        b.pause(Some(Duration::from_secs(1)));
+        b.observe(&h, true);
+        b.pause(Duration::from_secs(1));
         assert_eq!(b.available(), 0, "no token during the pause");
         assert!(b.reserve(None).is_err());
         for v in ["18446744073709551615", "1"] {
@@ -337,8 +523,8 @@ mod tests {
                 "x-ratelimit-replenish-rate" | "x-ratelimit-burst-capacity" => Some(v),
                 _ => None,
             });
-            b.observe(&h);
-            b.pause(Some(Duration::from_secs(1)));
+            b.observe(&h, true);
+            b.pause(Duration::from_secs(1));
             assert_eq!(b.available(), 0);
             assert!(b.rate_per_sec() > 0.0);
         }
@@ -349,7 +535,7 @@ mod tests {
         let (_c, b) = bucket(10.0, 5, LimitMode::FailFast);
         for bad in ["0", "", "fifteen", "-3", "15 seconds", "99999999999999999999999"] {
             let h = ServerLimits::parse(|k| if k == "x-ratelimit-remaining" { None } else { Some(bad) });
-            b.observe(&h);
+            b.observe(&h, true);
             assert_eq!(b.rate_per_sec(), 10.0, "{bad:?} must not change the rate");
         }
         assert_eq!(b.available(), 5);

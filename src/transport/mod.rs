@@ -152,6 +152,9 @@ struct Inner {
     permits: HostPermits,
     conns: Arc<ConnStats>,
     dns: Arc<DnsStats>,
+    /// The fresh-read cache of the clients built on this transport, created by the first
+    /// of them that asks for one (see [`crate::resilience::read_cache`]).
+    read_cache: std::sync::OnceLock<Arc<crate::resilience::read_cache::SharedReadCache>>,
 }
 
 /// A shareable HTTP transport: connection pool, DNS cache, TLS and the per-host cap.
@@ -269,8 +272,32 @@ impl Transport {
                 permits: HostPermits::new(opts.max_connections_per_host, opts.pool_wait),
                 conns,
                 dns,
+                read_cache: std::sync::OnceLock::new(),
             }),
         })
+    }
+
+    /// The read cache shared by the clients on this transport, created with these bounds
+    /// when none exists yet (the first client's bounds win).
+    pub(crate) fn read_cache(
+        &self,
+        max_entries: usize,
+        max_bytes: u64,
+    ) -> Arc<crate::resilience::read_cache::SharedReadCache> {
+        self.inner
+            .read_cache
+            .get_or_init(|| {
+                Arc::new(crate::resilience::read_cache::SharedReadCache::new(
+                    max_entries,
+                    max_bytes,
+                ))
+            })
+            .clone()
+    }
+
+    /// The read cache of this transport, if a client created one: writes invalidate it.
+    pub(crate) fn existing_read_cache(&self) -> Option<&crate::resilience::read_cache::SharedReadCache> {
+        self.inner.read_cache.get().map(|c| &**c)
     }
 
     /// Connection counters.
