@@ -6,12 +6,13 @@ CARGO ?= cargo
 .PHONY: test deps fmt fmt-check clippy unit redis-test doc bench-smoke bench-mock clean
 .PHONY: cpp-test go-test
 .PHONY: c-test header-drift miri fuzz-smoke fuzz bench-compare bench-compare-smoke ccx-bench soak
+.PHONY: fleet fleet-smoke
 
 # Everything CI checks, in order: system packages, formatting, lints, tests (unit and
 # integration, which include the fault matrix, the security suite, the concurrency stress
 # and the 20-second soak), the C/C++/Go layers, Miri, a bounded fuzz run, and seconds-long
 # smoke runs of both benchmarks.
-test: deps fmt-check clippy unit c-test header-drift redis-test cpp-test go-test miri fuzz-smoke bench-smoke bench-compare-smoke
+test: deps fmt-check clippy unit c-test header-drift cpp-test go-test miri fuzz-smoke bench-smoke bench-compare-smoke fleet-smoke
 
 # Install the system packages the tests and benchmarks need (nginx, wrk, pkg-config,
 # redis-server, go, valgrind, jq, curl) with apt-get, only those that are missing.
@@ -30,11 +31,11 @@ fmt-check:
 # feature; any warning fails.
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(CARGO) clippy --all-targets --features redis -- -D warnings
+	$(CARGO) clippy -p cloudconnexa --no-default-features --all-targets -- -D warnings
 
 # The Redis-shared rate limiter against a real redis-server the test starts itself.
 redis-test:
-	$(CARGO) test --features redis --test redis_limiter
+	$(CARGO) test --test redis_limiter
 
 # The C++ layer (include/cloudconnexa.hpp): tests/cpp built warning-free with
 # -std=c++17 -Wall -Wextra -Werror -pedantic, run under valgrind against the emulator.
@@ -95,6 +96,16 @@ bench-compare-smoke:
 # bench/compare-results.md. Tune with CONCURRENCY=, REQUESTS=, ROUNDS=, ... (see bench/compare.sh --help).
 bench-compare:
 	bash bench/compare.sh
+
+# A short fleet run (P = 4, about 10 s per configuration after the builds): the adaptive
+# limiter and Redis must finish every call, and with Redis without a 429.
+fleet-smoke:
+	bash bench/fleet.sh --smoke
+
+# The fleet benchmark (bench/fleet.sh): 1, 4 and 16 processes x 4 threads on one API key,
+# 1000 calls, the real bucket at 100x, four client configurations (about half an hour).
+fleet:
+	bash bench/fleet.sh
 
 # The reference performance test against the embedded emulator (README's first command).
 ccx-bench:

@@ -7,13 +7,13 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use cloudconnexa::{ClientBuilder, ClientFactory, ClientOverrides, PageRequest};
+use cloudconnexa::{Client, ClientBuilder, ClientFactory, ClientOverrides, PageRequest};
 
 use crate::bench_mock::{self, MockKnobs};
 use crate::bench_report::{Report, RunInfo};
 use crate::chart;
 use crate::conn::ConnArgs;
-use crate::endpoint::{self, Endpoint};
+use crate::endpoint::{self, Endpoint, Mix};
 use crate::failure::{CmdResult, EXIT_ERROR_RATE, Failure};
 use crate::progress::Progress;
 
@@ -22,9 +22,11 @@ const SERVICE: &str = "ccx-bench";
 
 /// Load-test one endpoint (the reference design's performance test)
 ///
-/// THREADS threads x REQUESTS calls through one shared client, then the library's figures
-/// (calls, errors by kind, latency percentiles, connections, DNS lookups, token fetches,
-/// retries, 429s). Without an account (--api-url, --cloud-id or CLOUDCONNEXA_API_URL) it
+/// THREADS threads x REQUESTS calls (or --calls in all) through one shared client, then
+/// the library's figures (calls, errors by kind, latency percentiles, connections, DNS
+/// lookups, token fetches, retries, 429s). `--endpoint mix` is the fleet benchmark's job
+/// (bench/fleet.sh): 6 in 10 calls list a page of networks, 3 get a network by id, 1
+/// creates a host named ccx-bench-PID-INDEX (against an account, those hosts stay). Without an account (--api-url, --cloud-id or CLOUDCONNEXA_API_URL) it
 /// starts the emulator in-process, with its rate limiter OFF unless --rate-limit is given.
 /// Against an account the client's adaptive limiter follows the service's rate limits.
 /// Exit code 3 when the error rate is above --max-error-rate.
@@ -36,6 +38,14 @@ pub struct BenchArgs {
     /// Calls per thread.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
     pub requests: u64,
+    /// Calls in all, spread over the threads (the first N mod THREADS threads make one
+    /// more); overrides --requests.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub calls: Option<u64>,
+    /// With --endpoint mix: the network ids to get (comma-separated). Without it, one page
+    /// of networks is listed before the timed run (reported as a setup call).
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    pub mix_ids: Vec<String>,
     /// What to call: a list endpoint by name, or a raw "GET /path[?k=v]".
     #[arg(long, default_value = "networks", help = format!(
         "What to call: one page of a list ({}), or a raw \"GET /path[?k=v&...]\"", endpoint::names()))]
@@ -104,24 +114,34 @@ impl BenchArgs {
     }
 }
 
-/// Run `threads` x `requests` calls; returns the wall time.
-fn drive(factory: &ClientFactory, args: &BenchArgs, endpoint: &Endpoint, page: PageRequest) -> Duration {
-    let total = u64::from(args.threads) * args.requests;
+/// Calls thread `t` of `threads` makes out of `total`: an equal share, and one more for
+/// the first `total mod threads` threads.
+fn share(total: u64, threads: u32, t: u32) -> u64 {
+    let n = u64::from(threads);
+    total / n + u64::from(u64::from(t) < total % n)
+}
+
+/// One call by its index (0..total; thread `t` makes indices t, t + threads, …).
+type CallFn<'a> = dyn Fn(&Client, u64) -> cloudconnexa::Result<()> + Sync + 'a;
+
+/// Run `total` calls over `args.threads` threads; returns the wall time.
+fn drive(factory: &ClientFactory, args: &BenchArgs, total: u64, call: &CallFn) -> Duration {
     let done = AtomicU64::new(0);
     let mut progress = Progress::new(total);
     let start = Instant::now();
     std::thread::scope(|s| {
-        for _ in 0..args.threads {
-            s.spawn(|| {
+        for t in 0..args.threads {
+            let done = &done;
+            s.spawn(move || {
                 // Each worker asks the factory for its client, as the reference design's
                 // workers do, but under one service name: the factory then hands every
                 // thread a clone of the same Client (one pool, one token, one metrics
                 // registry). Per-thread names would give each thread its own token and
                 // registry, and latency percentiles of separate registries cannot be merged.
                 let client = factory.get_client(SERVICE, &ClientOverrides::default());
-                for _ in 0..args.requests {
+                for k in 0..share(total, args.threads, t) {
                     if let Ok(c) = &client {
-                        let _ = endpoint.call(c, page);
+                        let _ = call(c, k * u64::from(args.threads) + u64::from(t));
                     }
                     done.fetch_add(1, Relaxed);
                 }
@@ -166,18 +186,43 @@ pub fn run(args: &BenchArgs) -> CmdResult {
             .client_secret(e.server.client_secret());
         (Some(e), b)
     };
-    let page_size = embedded.as_ref().map_or(args.page_size, |e| e.page_size);
-    let factory = ClientFactory::new(args.tune(builder))?;
+    let mut page_size = embedded.as_ref().map_or(args.page_size, |e| e.page_size);
+    let builder = args.tune(builder);
+    // the mix's network ids: given, or one page listed now by a client of its own (so
+    // that the bench client's metrics hold only the timed calls)
+    let (mix, setup) = match (&endpoint, args.mix_ids.is_empty()) {
+        (Endpoint::Mix, false) => (Some(Mix::new(args.mix_ids.clone())?), None),
+        (Endpoint::Mix, true) => {
+            let ids = Mix::list_ids(&builder.clone().build()?)?;
+            let what = format!("1 call listing page 0 of the networks ({} ids) for the gets", ids.len());
+            (Some(Mix::new(ids)?), Some(what))
+        }
+        _ => (None, None),
+    };
+    if mix.is_some() {
+        page_size = Mix::PAGE_SIZE;
+    }
+    let factory = ClientFactory::new(builder)?;
     let client = factory.get_client(SERVICE, &ClientOverrides::default())?;
-    let wall = drive(&factory, args, &endpoint, PageRequest::first(page_size));
+    let total = args.calls.unwrap_or(u64::from(args.threads) * args.requests);
+    let page = PageRequest::first(page_size);
+    let call = |c: &Client, i: u64| match &mix {
+        Some(m) => m.call(c, i),
+        None => endpoint.call(c, page),
+    };
+    let wall = drive(&factory, args, total, &call);
     let metrics = client.metrics();
     let run = RunInfo {
         target: if real { "account" } else { "embedded emulator" }.into(),
         api_url: client.api_url().to_string(),
         endpoint: endpoint.label(),
-        operation: endpoint.operation().into(),
+        operation: endpoint.operation(),
+        operations: endpoint.operations().into_iter().map(String::from).collect(),
         threads: args.threads,
-        requests_per_thread: args.requests,
+        requests_per_thread: share(total, args.threads, 0),
+        planned_calls: total,
+        setup_calls: u64::from(setup.is_some()),
+        setup,
         page_size,
         page_bytes: embedded.as_ref().and_then(|e| e.page_bytes),
         max_error_rate: args.max_error_rate,
@@ -213,8 +258,8 @@ fn write_histogram(path: &std::path::Path, r: &Report) -> CmdResult {
         .map_or((Vec::new(), 0), |l| (chart::log_bins(&l.distribution, 40), l.count));
     let ms = |f: fn(&cloudconnexa::metrics::LatencyMetrics) -> f64| r.latency.as_ref().map_or(0.0, |l| f(l) * 1e3);
     let title = format!(
-        "ccx bench: {} — {} threads x {} calls",
-        r.run.endpoint, r.run.threads, r.run.requests_per_thread
+        "ccx bench: {} — {} calls over {} threads",
+        r.run.endpoint, r.run.planned_calls, r.run.threads
     );
     let subtitle = format!(
         "{count} calls · min {:.3} · p50 {:.3} · p95 {:.3} · p99 {:.3} · max {:.3} ms",

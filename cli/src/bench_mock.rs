@@ -27,6 +27,11 @@ pub struct MockKnobs {
     /// Embedded emulator with --rate-limit: replenish period in seconds.
     #[arg(long, default_value_t = 15, help_heading = "Embedded emulator")]
     pub replenish_time: u32,
+    /// Embedded emulator with --rate-limit: run the bucket F times faster with the same
+    /// shape (round(replenish-rate x F) tokens per period, advertised as such).
+    #[arg(long, default_value_t = 1.0, value_name = "F",
+          value_parser = cloudconnexa_mock::cli::parse_time_scale, help_heading = "Embedded emulator")]
+    pub time_scale: f64,
     /// Embedded emulator: a fault rule as JSON (repeatable), as cloudconnexa-mock --fault,
     /// e.g. '{"kind":"status","status":503,"probability":0.1}'.
     #[arg(long, value_parser = FaultRule::parse, help_heading = "Embedded emulator")]
@@ -59,6 +64,7 @@ fn options(k: &MockKnobs, seed_count: Option<(Seeded, usize)>) -> MockOptions {
     o.rate_limit.burst = k.burst;
     o.rate_limit.replenish_rate = k.replenish_rate;
     o.rate_limit.replenish_time_secs = k.replenish_time;
+    o.rate_limit.time_scale = k.time_scale;
     match seed_count {
         Some((Seeded::Networks, n)) => o.seed.networks = o.seed.networks.max(n),
         Some((Seeded::Users, n)) => o.seed.users = o.seed.users.max(n),

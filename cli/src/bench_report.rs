@@ -15,9 +15,20 @@ pub struct RunInfo {
     pub target: String,
     pub api_url: String,
     pub endpoint: String,
+    /// The operation the calls are recorded under (the mix: its operations joined by `+`).
     pub operation: String,
+    /// Every operation the figures below add up.
+    pub operations: Vec<String>,
     pub threads: u32,
+    /// Calls per thread (with `--calls`, the most any thread made).
     pub requests_per_thread: u64,
+    /// Calls planned in all: threads x requests, or `--calls`.
+    pub planned_calls: u64,
+    /// Calls made before the timed run (not in `calls`): the mix's one list of network
+    /// ids when `--mix-ids` is not given, through a separate client of the same settings.
+    pub setup_calls: u64,
+    /// What the setup calls were, if any.
+    pub setup: Option<String>,
     pub page_size: u32,
     /// Size of one answer (embedded emulator only, measured by a separate probe).
     pub page_bytes: Option<u64>,
@@ -30,9 +41,13 @@ pub struct Report {
     #[serde(flatten)]
     pub run: RunInfo,
     pub wall_seconds: f64,
+    /// The same as `wall_seconds` (the fleet benchmark's key).
+    pub wall_s: f64,
     pub calls: u64,
     pub succeeded: u64,
     pub failed: u64,
+    /// 429 answers received (the client's `limiter.throttled`; the same as `throttled_429`).
+    pub http_429: u64,
     pub error_rate: f64,
     /// Failed calls by error kind (`http`, `timeout`, `connect`…).
     pub errors_by_kind: BTreeMap<String, u64>,
@@ -62,30 +77,37 @@ pub struct Report {
 }
 
 impl Report {
-    /// Read the figures of `run.operation` out of `m`.
+    /// Read the figures of `run.operations` out of `m`.
     pub fn new(run: RunInfo, wall_seconds: f64, m: MetricsSnapshot) -> Report {
-        let op = run.operation.as_str();
+        let ours = |op: &str| run.operations.iter().any(|o| o == op);
         let (succeeded, failed) = m
             .calls
             .iter()
-            .filter(|c| c.operation == op)
+            .filter(|c| ours(&c.operation))
             .fold((0, 0), |(s, f), c| (s + c.succeeded, f + c.failed));
         let calls = succeeded + failed;
         let error_rate = if calls == 0 { 0.0 } else { failed as f64 / calls as f64 };
         let mut errors_by_kind = BTreeMap::new();
-        for e in m.errors.iter().filter(|e| e.operation == op) {
+        for e in m.errors.iter().filter(|e| ours(&e.operation)) {
             *errors_by_kind.entry(e.kind.clone()).or_insert(0) += e.count;
         }
         let mut http_by_status = BTreeMap::new();
-        for r in m.requests.iter().filter(|r| r.operation == op) {
+        for r in m.requests.iter().filter(|r| ours(&r.operation)) {
             *http_by_status.entry(r.status_class.clone()).or_insert(0) += r.count;
         }
-        let latency = m.latency.iter().find(|l| l.operation == op).cloned();
+        let mine: Vec<&LatencyMetrics> = m.latency.iter().filter(|l| ours(&l.operation)).collect();
+        let latency = match mine.as_slice() {
+            [] => None,
+            [one] => Some((*one).clone()),
+            many => Some(merge_latency(many, &run.operation)),
+        };
         Report {
             wall_seconds,
+            wall_s: wall_seconds,
             calls,
             succeeded,
             failed,
+            http_429: m.limiter.throttled,
             error_rate,
             errors_by_kind,
             calls_per_second: if wall_seconds > 0.0 {
@@ -127,7 +149,14 @@ impl Report {
         }
         let _ = write!(head, ") against the {} {}", r.target, r.api_url);
         t.title(&head);
-        t.title(&format!("{} threads x {} calls", r.threads, r.requests_per_thread));
+        if r.planned_calls == u64::from(r.threads) * r.requests_per_thread {
+            t.title(&format!("{} threads x {} calls", r.threads, r.requests_per_thread));
+        } else {
+            t.title(&format!("{} calls over {} threads", r.planned_calls, r.threads));
+        }
+        if let Some(setup) = &r.setup {
+            t.title(&format!("before the timed run: {setup}"));
+        }
         t.gap();
         t.row("calls", self.calls.to_string());
         t.row("  succeeded", self.succeeded.to_string());
@@ -179,6 +208,62 @@ impl Report {
             ),
         );
         t.out
+    }
+}
+
+/// One latency entry for several operations (the mix): counts, sums and the full
+/// distributions added up, extremes kept, percentiles read off the merged distribution
+/// (the upper bound of the bucket that holds the rank, within the stated precision).
+fn merge_latency(parts: &[&LatencyMetrics], operation: &str) -> LatencyMetrics {
+    let micros = |s: f64| (s * 1e6).round() as u64;
+    let mut per_bucket: BTreeMap<u64, u64> = BTreeMap::new();
+    for l in parts {
+        let mut before = 0;
+        for (ub, cum) in &l.distribution {
+            *per_bucket.entry(micros(*ub)).or_insert(0) += cum.saturating_sub(before);
+            before = *cum;
+        }
+    }
+    let mut seen = 0;
+    let distribution: Vec<(f64, u64)> = per_bucket
+        .into_iter()
+        .map(|(ub, n)| {
+            seen += n;
+            (ub as f64 / 1e6, seen)
+        })
+        .collect();
+    let count: u64 = parts.iter().map(|l| l.count).sum();
+    let sum: f64 = parts.iter().map(|l| l.sum).sum();
+    let min = parts.iter().map(|l| l.min).fold(f64::INFINITY, f64::min);
+    let max = parts.iter().map(|l| l.max).fold(0.0, f64::max);
+    let quantile = |q: f64| {
+        let rank = ((q * count as f64).ceil() as u64).max(1);
+        distribution
+            .iter()
+            .find(|(_, cum)| *cum >= rank)
+            .map_or(max, |(ub, _)| ub.clamp(min, max))
+    };
+    let mut buckets = parts[0].buckets.clone();
+    for l in &parts[1..] {
+        for (b, (le, n)) in buckets.iter_mut().zip(&l.buckets) {
+            if b.0 == *le {
+                b.1 += n;
+            }
+        }
+    }
+    LatencyMetrics {
+        operation: operation.to_string(),
+        count,
+        min: if count == 0 { 0.0 } else { min },
+        mean: if count == 0 { 0.0 } else { sum / count as f64 },
+        p50: quantile(0.5),
+        p95: quantile(0.95),
+        p99: quantile(0.99),
+        max,
+        precision: parts.iter().map(|l| l.precision).fold(0.0, f64::max),
+        buckets,
+        distribution,
+        sum,
     }
 }
 

@@ -1,8 +1,11 @@
 //! Where the API is and who we are: the connection flags every command that talks to
 //! a real account shares, with their `CLOUDCONNEXA_*` environment fallbacks.
 
+use std::time::Duration;
+
 use clap::Args;
 use cloudconnexa::ClientBuilder;
+use cloudconnexa::resilience::{LimitMode, RateLimit, RedisLimitConfig};
 
 use crate::failure::{CmdResult, Failure};
 
@@ -24,6 +27,53 @@ pub struct ConnArgs {
     /// Also trust this PEM CA file (e.g. the emulator's with --tls).
     #[arg(long, env = "CLOUDCONNEXA_CA_FILE", global = true, hide_env_values = true)]
     pub ca_file: Option<std::path::PathBuf>,
+    /// Share one rate limit through Redis with every process on the same API key:
+    /// redis://[:password@]host:port/db or rediss://… (TLS); a comma-separated list of
+    /// URLs is a Redis Cluster. Use it when several processes share one API key.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "CLOUDCONNEXA_REDIS_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub redis: Option<String>,
+    /// Share the limit through a Redis Cluster: its seed URLs, comma-separated (at least
+    /// one must answer). Wins over --redis.
+    #[arg(
+        long,
+        value_name = "URL,URL,...",
+        env = "CLOUDCONNEXA_REDIS_CLUSTER",
+        global = true,
+        hide_env_values = true
+    )]
+    pub redis_cluster: Option<String>,
+    /// The Redis key of the shared bucket. Default: cloudconnexa:{<api host>:<client id>}.
+    #[arg(long, value_name = "KEY", global = true)]
+    pub redis_key: Option<String>,
+    /// Client-side rate in tokens per second: the ceiling of the local limiter, and the
+    /// rate of the shared Redis bucket (default there: the real service's 1 per 15 s).
+    #[arg(long, value_name = "R", global = true)]
+    pub client_rate: Option<f64>,
+    /// Client-side burst in tokens (with --client-rate; default 20).
+    #[arg(long, value_name = "B", global = true)]
+    pub client_burst: Option<u32>,
+    /// No client-side limiter at all and no adaptive limiting: retries only.
+    #[arg(long, global = true)]
+    pub no_client_limiter: bool,
+}
+
+/// The burst used with --client-rate when --client-burst is not given: the real
+/// service's bucket size.
+const DEFAULT_BURST: u32 = 20;
+
+/// A comma-separated list of URLs, blanks dropped.
+fn url_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 fn given(v: &Option<String>) -> Option<&str> {
@@ -64,6 +114,74 @@ impl ConnArgs {
             let pem = std::fs::read(path)
                 .map_err(|e| Failure::new(format!("cannot read CA file {}: {e}", path.display())))?;
             b = b.add_ca_pem(pem);
+        }
+        self.limits(b)
+    }
+
+    /// The client-side limit flags (--client-rate, --client-burst, --no-client-limiter,
+    /// --redis, --redis-cluster, --redis-key) applied to `b`, or a clear error for bad
+    /// values or flags that contradict each other. Bad Redis URLs are reported when
+    /// the client is built.
+    pub fn limits(&self, mut b: ClientBuilder) -> CmdResult<ClientBuilder> {
+        let cluster = given(&self.redis_cluster).map(url_list).unwrap_or_default();
+        let urls = given(&self.redis).map(url_list).unwrap_or_default();
+        let redis_named = !cluster.is_empty() || !urls.is_empty();
+        if self.no_client_limiter {
+            if self.client_rate.is_some() || self.client_burst.is_some() || redis_named {
+                return Err(Failure::new(
+                    "--no-client-limiter cannot be combined with --client-rate, --client-burst, \
+                     --redis or --redis-cluster (or CLOUDCONNEXA_REDIS_URL / CLOUDCONNEXA_REDIS_CLUSTER)",
+                ));
+            }
+            return Ok(b.rate_limit(None).write_rate_limit(None).adaptive_rate_limit(false));
+        }
+        if let Some(r) = self.client_rate
+            && !(r.is_finite() && r > 0.0 && r <= 1e6)
+        {
+            return Err(Failure::new(format!(
+                "--client-rate {r} must be a number of tokens per second above 0 and at most 1000000"
+            )));
+        }
+        if let Some(n) = self.client_burst {
+            if self.client_rate.is_none() {
+                return Err(Failure::new("--client-burst needs --client-rate"));
+            }
+            if !(1..=1_000_000).contains(&n) {
+                return Err(Failure::new(format!("--client-burst {n} must be within 1..=1000000")));
+            }
+        }
+        if self.redis_key.as_deref().is_some_and(|k| k.trim().is_empty()) {
+            return Err(Failure::new("--redis-key must not be empty"));
+        }
+        if self.redis_key.is_some() && !redis_named {
+            return Err(Failure::new("--redis-key needs --redis or --redis-cluster"));
+        }
+        let local = self.client_rate.map(|rate| RateLimit {
+            rate_per_sec: rate,
+            burst: self.client_burst.unwrap_or(DEFAULT_BURST),
+            mode: LimitMode::Wait {
+                max_wait: Duration::from_secs(60),
+            },
+        });
+        if let Some(l) = &local {
+            b = b.rate_limit(Some(l.clone()));
+        }
+        if redis_named {
+            let mut cfg = match &local {
+                Some(l) => RedisLimitConfig::from_rate_limit("", "", l),
+                None => RedisLimitConfig::default(),
+            };
+            if !cluster.is_empty() {
+                cfg.cluster_seeds = cluster;
+            } else if urls.len() > 1 {
+                cfg.cluster_seeds = urls;
+            } else {
+                cfg.url = urls.into_iter().next().unwrap_or_default();
+            }
+            if let Some(k) = &self.redis_key {
+                cfg.key = k.trim().to_string();
+            }
+            b = b.redis_rate_limit(Some(cfg));
         }
         Ok(b)
     }

@@ -201,3 +201,71 @@ fn raw_endpoint_is_recorded_as_raw() {
     assert_eq!(r["operation"], "raw");
     assert_eq!(u(&r, "calls"), 10);
 }
+
+#[test]
+fn mix_with_calls_spreads_them_over_the_threads_and_counts_every_one() {
+    let (r, o) = bench_json(&["--endpoint", "mix", "--calls", "25", "--threads", "4"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(u(&r, "calls"), 25, "{r}");
+    assert_eq!(u(&r, "succeeded"), 25);
+    assert_eq!(u(&r, "failed"), 0);
+    assert_eq!(u(&r, "http_429"), 0);
+    assert!(f(&r, "wall_s") > 0.0);
+    assert_eq!(f(&r, "wall_s"), f(&r, "wall_seconds"));
+    assert_eq!(u(&r, "planned_calls"), 25);
+    assert_eq!(u(&r, "requests_per_thread"), 7, "25 over 4: 7, 6, 6, 6");
+    assert_eq!(r["endpoint"], "mix");
+    // the ids came from one page listed before the timed run, not counted in calls
+    assert_eq!(u(&r, "setup_calls"), 1);
+    assert!(r["setup"].as_str().is_some_and(|s| s.contains("networks")), "{r}");
+    // calls 0..25 by index, 6/3/1 in every 10 (L G L L G L C L G L): 15 lists, 8 gets, 2 creates
+    let by_op = |op: &str| {
+        r["metrics"]["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["operation"] == op)
+            .map_or(0, |c| u(c, "succeeded"))
+    };
+    assert_eq!(by_op("getNetworksPage"), 15, "{r}");
+    assert_eq!(by_op("getNetwork"), 8, "{r}");
+    assert_eq!(by_op("createHost"), 2, "{r}");
+    assert_eq!(u(&r["latency"], "count"), 25);
+    assert_eq!(u(&r, "http_requests"), 25);
+}
+
+#[test]
+fn mix_takes_given_ids_without_a_setup_call_and_calls_overrides_requests() {
+    // an id the emulator does not know: the gets fail with 404 and count as failed
+    let (r, o) = bench_json(&[
+        "--endpoint",
+        "mix",
+        "--calls",
+        "10",
+        "--threads",
+        "3",
+        "--requests",
+        "1000",
+        "--mix-ids",
+        "no-such-network",
+        "--max-error-rate",
+        "1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(u(&r, "calls"), 10);
+    assert_eq!(u(&r, "failed"), 3, "the 3 gets of 10 (indices 1, 4, 8): {r}");
+    assert_eq!(u(&r, "setup_calls"), 0);
+    assert!(r["setup"].is_null());
+}
+
+#[test]
+fn time_scale_speeds_up_the_embedded_emulators_bucket() {
+    // burst 20 at 1 per 15 s, 100x: 6.67 tokens/s; 40 calls need at least 3 s
+    let (r, o) = bench_json(&["--rate-limit", "--time-scale", "100", "--calls", "40", "--threads", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(u(&r, "calls"), 40);
+    assert_eq!(u(&r, "failed"), 0, "{r}");
+    assert!(f(&r, "wall_s") >= 2.5, "{r}");
+    let o = run(ccx().args(["bench", "--time-scale", "0"]));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
