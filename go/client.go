@@ -55,6 +55,29 @@ type Redis struct {
 	RetryAfter time.Duration
 }
 
+// ReadCacheConfig switches on the fresh-read cache: a GET answered 2xx is answered again
+// from memory, with no HTTP request and no rate-limit token spent, while it is younger than
+// its family's time to live. A POST, PUT or DELETE made through the client drops the cached
+// answers of its family. Changes made elsewhere (another process, the Admin portal) are not
+// seen: the time to live bounds how stale an answer can be, and Client.InvalidateReadCache
+// drops answers on request. Out-of-range values make NewClient fail with
+// CodeInvalidParameter naming the field.
+type ReadCacheConfig struct {
+	// DefaultTTL: time to live of the families not in TTLByFamily, at most 24 h. 0 keeps
+	// the default (30 s); a negative value caches only the families in TTLByFamily.
+	DefaultTTL time.Duration
+	// TTLByFamily: time to live per family ("networks", "hosts", "users", "user-groups",
+	// "dns-records", ...: the first path segment after the API version; children of
+	// networks and hosts belong to their parent, devices to "users"). 0 leaves that family
+	// uncached.
+	TTLByFamily map[string]time.Duration
+	// MaxEntries: most answers kept (1..1000000); 0 keeps the default, 1024.
+	MaxEntries int
+	// MaxBytes: most bytes kept (bodies, headers and keys; at least 1024); 0 keeps the
+	// default, 32 MiB.
+	MaxBytes uint64
+}
+
 // Retry is the retry policy. Zero BackoffFactor / BackoffMax take the defaults (500 ms,
 // 120 s). MaxRetries 0 disables retries.
 type Retry struct {
@@ -137,6 +160,8 @@ type Config struct {
 	StaleIfError             time.Duration
 	// Redis: nil (the default) keeps rate limiting to this process.
 	Redis *Redis
+	// ReadCache: nil (the default) leaves the fresh-read cache off.
+	ReadCache *ReadCacheConfig
 
 	// MaxConcurrentCalls bounds the calls in flight through this Go client (each one
 	// holds an OS thread while in C); 0 means no bound.
@@ -359,6 +384,30 @@ func applyConfig(conf *C.ccx_client_config, cfg *Config) error {
 			p, n := strArg(r.URL)
 			return C.ccx_client_config_set_redis_url(conf, p, n)
 		}},
+		{"read_cache", func() C.ccx_code {
+			r := cfg.ReadCache
+			if r == nil {
+				return 0
+			}
+			ttl := r.DefaultTTL
+			switch {
+			case ttl == 0:
+				ttl = 30 * time.Second
+			case ttl < 0:
+				ttl = 0
+			}
+			// a negative MaxEntries wraps to a huge size_t, which the build refuses naming max_entries
+			if rc := C.ccx_client_config_set_read_cache(conf, ms(ttl), C.size_t(r.MaxEntries), C.uint64_t(r.MaxBytes)); rc != 0 {
+				return rc
+			}
+			for family, t := range r.TTLByFamily {
+				p, n := strArg(family)
+				if rc := C.ccx_client_config_set_read_cache_ttl(conf, p, n, ms(t)); rc != 0 {
+					return rc
+				}
+			}
+			return 0
+		}},
 	}
 	for _, s := range steps {
 		if rc := s.run(); rc != 0 {
@@ -542,6 +591,24 @@ func (c *Client) Metrics() (string, error) {
 // MetricsJSON returns the client's metrics as JSON.
 func (c *Client) MetricsJSON() ([]byte, error) {
 	return c.metrics(false)
+}
+
+// InvalidateReadCache drops the fresh-read cache's answers of family ("networks", "hosts",
+// ...; "" drops every family), so that the next read of them goes to the server. Use it
+// after changes made elsewhere (another process, the Admin portal); writes made through
+// this client invalidate their family by themselves. Sends nothing; does nothing without a
+// ReadCache. Safe for concurrent use.
+func (c *Client) InvalidateReadCache(family string) error {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.ptr == nil {
+		return ErrClosed
+	}
+	p, n := strArg(family)
+	if rc := C.ccx_client_invalidate_read_cache(c.ptr, p, n); rc != 0 {
+		return setterError(Code(rc), "InvalidateReadCache")
+	}
+	return nil
 }
 
 func (c *Client) metrics(prom bool) ([]byte, error) {

@@ -514,3 +514,96 @@ func TestRedisUnreachableFallsBack(t *testing.T) {
 		t.Fatalf("a bad Redis URL: %v", err)
 	}
 }
+
+// readCacheFigures reads, from the client's metrics, the HTTP requests of the networks
+// list and the read cache's hits and tokens saved.
+func readCacheFigures(t *testing.T, c *Client) (requests, hits, saved uint64) {
+	t.Helper()
+	raw, err := c.MetricsJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Requests []struct {
+			Operation string `json:"operation"`
+			Count     uint64 `json:"count"`
+		} `json:"requests"`
+		ReadCache struct {
+			Hits uint64 `json:"hits"`
+		} `json:"read_cache"`
+		TokensSaved struct {
+			Cache uint64 `json:"cache"`
+		} `json:"tokens_saved"`
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range m.Requests {
+		if r.Operation == "getNetworksPage" {
+			requests += r.Count
+		}
+	}
+	return requests, m.ReadCache.Hits, m.TokensSaved.Cache
+}
+
+// With the read cache on, two identical lists make one HTTP request; invalidating the
+// family (or every family) sends the next list to the server again.
+func TestReadCache(t *testing.T) {
+	cfg := testConfig()
+	cfg.ReadCache = &ReadCacheConfig{DefaultTTL: time.Minute, TTLByFamily: map[string]time.Duration{"hosts": 0}}
+	c := newTestClient(t, cfg)
+	ctx := context.Background()
+	list := func() {
+		t.Helper()
+		if _, err := c.Networks().List(ctx, 0, 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := func(requests, hits uint64) {
+		t.Helper()
+		r, h, saved := readCacheFigures(t, c)
+		if r != requests || h != hits || saved != hits {
+			t.Fatalf("requests %d, hits %d, tokens saved %d; want %d, %d, %d", r, h, saved, requests, hits, hits)
+		}
+	}
+	list()
+	list()
+	want(1, 1)
+	if err := c.InvalidateReadCache("networks"); err != nil {
+		t.Fatal(err)
+	}
+	list()
+	want(2, 1)
+	if err := c.InvalidateReadCache(""); err != nil { // every family
+		t.Fatal(err)
+	}
+	list()
+	list()
+	want(3, 2)
+
+	var e *Error
+	if err := c.InvalidateReadCache("\xff"); !errors.As(err, &e) || e.Code != CodeInvalidUTF8 {
+		t.Fatalf("invalid UTF-8: %v", err)
+	}
+	_ = c.Close()
+	if err := c.InvalidateReadCache("networks"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("after Close: %v", err)
+	}
+
+	for _, bad := range []struct {
+		rc   ReadCacheConfig
+		want string
+	}{
+		{ReadCacheConfig{MaxBytes: 1023}, "max_bytes"},
+		{ReadCacheConfig{MaxEntries: -1}, "max_entries"},
+		{ReadCacheConfig{DefaultTTL: 25 * time.Hour}, "default_ttl"},
+		{ReadCacheConfig{TTLByFamily: map[string]time.Duration{"/networks": time.Second}}, "family"},
+	} {
+		cfg := testConfig()
+		rc := bad.rc
+		cfg.ReadCache = &rc
+		if _, err := NewClient(cfg); !errors.As(err, &e) || e.Code != CodeInvalidParameter || !strings.Contains(e.Message, bad.want) {
+			t.Fatalf("%+v: %v", bad.rc, err)
+		}
+	}
+}

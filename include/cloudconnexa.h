@@ -342,6 +342,26 @@ ccx_code ccx_client_metrics_json(const struct ccx_client *client, struct ccx_byt
 ccx_code ccx_client_metrics_prometheus(const struct ccx_client *client, struct ccx_bytes *text_out);
 
 /**
+ * Drop answers of the fresh-read cache (`ccx_client_config_set_read_cache`), so that the
+ * next read of them goes to the server: those of `family` (a bare family name such as
+ * `networks`, as in `ccx_client_config_set_read_cache_ttl`) of this client's API origin,
+ * for every client id; or every cached answer when `family` is empty (`NULL, 0`). Use it
+ * after changes made elsewhere (another process, the Admin portal); writes made through
+ * this library invalidate their family by themselves. A name no answer belongs to drops
+ * nothing. Sends nothing; does nothing on a client without a read cache. Thread-safe:
+ * may be called from any thread, concurrently with calls on the same client.
+ *
+ * Errors: `CCX_CODE_NULL_PARAMETER` for a NULL `client` (or a NULL `family` with a
+ * non-zero length), `CCX_CODE_INVALID_UTF8` for a `family` that is not UTF-8.
+ *
+ * # Safety
+ * `client` is NULL or live; `family` points to `family_len` bytes of UTF-8 (NULL when 0).
+ */
+ccx_code ccx_client_invalidate_read_cache(const struct ccx_client *client,
+                                          const char *family,
+                                          size_t family_len);
+
+/**
  * A raw request through the same pipeline as the typed functions, for endpoints this
  * version does not know: `method` (a `ccx_method` value), `path` below the API prefix
  * (e.g. `/networks`), `query_json` an optional JSON object of query parameters (values are
@@ -780,6 +800,59 @@ ccx_code ccx_client_config_set_redis_limit(struct ccx_client_config *config,
                                            uint32_t burst,
                                            uint64_t timeout_ms,
                                            uint64_t retry_ms);
+
+/**
+ * Switch the fresh-read cache on: a GET answered 2xx is kept in memory and the same GET
+ * (same client id, same URL) is answered from there, with no HTTP request and no
+ * rate-limit token spent, while it is younger than its family's time to live. Any POST,
+ * PUT or DELETE made through the client (or another client of its transport) drops the
+ * cached answers of its family (`networks`, `hosts`, `users`, `dns-records`, ...; the
+ * first path segment after the API version). Changes made elsewhere (another process,
+ * the Admin portal) are not seen: the time to live bounds how stale an answer can be,
+ * and `ccx_client_invalidate_read_cache` drops answers on request. Default: off.
+ *
+ * - `default_ttl_ms`: time to live, in milliseconds, of every family without its own
+ *   (`ccx_client_config_set_read_cache_ttl`); at most 86400000 (24 h). 0 caches only the
+ *   families given their own time to live. The library's default is 30000 (30 s).
+ * - `max_entries`: most answers kept, 1..=1000000; 0 means the default, 1024.
+ * - `max_bytes`: most bytes kept (bodies, headers, keys, plus 128 bytes per entry), at
+ *   least 1024; 0 means the default, 33554432 (32 MiB). An answer larger than this is not
+ *   cached. Beyond either bound the least recently used answer is evicted.
+ *
+ * Each call sets all three values; the family times to live already set are kept. Like
+ * the other setters it only records the values: out-of-range values fail
+ * `ccx_client_build` with `CCX_CODE_INVALID_PARAMETER` and a message naming the field.
+ * A configuration cannot switch the cache off again once it is on: use a new one. The
+ * cache is shared by the clients of one transport and is thread-safe; the metrics
+ * (`ccx_client_metrics_json`: `read_cache`, `tokens_saved.cache`) count its hits.
+ *
+ * # Safety
+ * `config` is NULL or live.
+ */
+ccx_code ccx_client_config_set_read_cache(struct ccx_client_config *config,
+                                          uint64_t default_ttl_ms,
+                                          size_t max_entries,
+                                          uint64_t max_bytes);
+
+/**
+ * The fresh-read cache's time to live of one family, in milliseconds (at most 86400000,
+ * 24 h); 0 leaves that family uncached. `family` is a bare family name such as
+ * `networks`, `hosts`, `users`, `user-groups` or `dns-records` (connectors, routes and
+ * other children of networks and hosts belong to their parent's family; devices to
+ * `users`). Setting a family again replaces its value. When the cache is still off this
+ * switches it on with the defaults for everything else (30 s for the other families, 1024
+ * answers, 32 MiB); call `ccx_client_config_set_read_cache` with `default_ttl_ms` 0 to
+ * cache only the families named here. An empty name, or one containing `/`, `?`, `#` or
+ * a control character, fails `ccx_client_build` with `CCX_CODE_INVALID_PARAMETER`;
+ * invalid UTF-8 is `CCX_CODE_INVALID_UTF8` here.
+ *
+ * # Safety
+ * `config` is NULL or live; `family` points to `family_len` bytes of UTF-8.
+ */
+ccx_code ccx_client_config_set_read_cache_ttl(struct ccx_client_config *config,
+                                              const char *family,
+                                              size_t family_len,
+                                              uint64_t ttl_ms);
 
 /**
  * Call `callback(userdata, event)` after every HTTP request of the clients built from this

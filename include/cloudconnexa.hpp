@@ -536,6 +536,14 @@ public:
         return out.str();
     }
 
+    /// Drop the fresh-read cache's answers of `family` ("networks", ...; empty: every
+    /// family), so that the next read goes to the server: for changes made elsewhere.
+    /// Sends nothing; does nothing without a read cache.
+    void invalidate_read_cache(std::string_view family = {}) const {
+        detail::check(ccx_client_invalidate_read_cache(p_.get(), family.data(), family.size()),
+                      "ccx_client_invalidate_read_cache");
+    }
+
 private:
     ccx_client *clone_raw() const {
         if (!p_) {
@@ -675,6 +683,23 @@ public:
     /// 0: off (default).
     Config &stale_if_error(milliseconds max_age) {
         return set(ccx_client_config_set_stale_if_error(p(), detail::ms(max_age)), "stale_if_error");
+    }
+    /// The fresh-read cache (default off): a GET answered 2xx is answered again from memory,
+    /// with no request and no rate-limit token spent, while younger than its family's time
+    /// to live; a write through the client drops its family's answers. `default_ttl` is the
+    /// time to live of the families without their own (0: only those given read_cache_ttl);
+    /// `max_entries` / `max_bytes` 0 keep the defaults (1024 answers, 32 MiB). Values out of
+    /// range (a time to live above 24 h, max_bytes below 1024, ...) make build() throw.
+    Config &read_cache(milliseconds default_ttl = milliseconds(30000), std::size_t max_entries = 0,
+                       std::uint64_t max_bytes = 0) {
+        return set(ccx_client_config_set_read_cache(p(), detail::ms(default_ttl), max_entries, max_bytes),
+                   "read_cache");
+    }
+    /// One family's time to live ("networks", "hosts", "users", "dns-records", ...); 0: that
+    /// family is not cached. Switches the cache on with the defaults if it is still off.
+    Config &read_cache_ttl(std::string_view family, milliseconds ttl) {
+        return set(ccx_client_config_set_read_cache_ttl(p(), family.data(), family.size(), detail::ms(ttl)),
+                   "read_cache_ttl");
     }
     /// Call `hook` after every HTTP request of the clients built from this configuration.
     /// It may run concurrently on any calling thread; it must be quick and must not call the

@@ -1,11 +1,12 @@
 //! Where the API is and who we are: the connection flags every command that talks to
-//! a real account shares, with their `CLOUDCONNEXA_*` environment fallbacks.
+//! a real account shares, with their `CLOUDCONNEXA_*` environment fallbacks, and the
+//! client-side flags that spend fewer rate-limit tokens (limiter, Redis, read cache).
 
 use std::time::Duration;
 
 use clap::Args;
 use cloudconnexa::ClientBuilder;
-use cloudconnexa::resilience::{LimitMode, RateLimit, RedisLimitConfig};
+use cloudconnexa::resilience::{LimitMode, RateLimit, ReadCacheConfig, RedisLimitConfig};
 
 use crate::failure::{CmdResult, Failure};
 
@@ -61,6 +62,33 @@ pub struct ConnArgs {
     /// No client-side limiter at all and no adaptive limiting: retries only.
     #[arg(long, global = true)]
     pub no_client_limiter: bool,
+    /// Switch the fresh-read cache on: an identical GET within SECS seconds (fractions
+    /// allowed, at most 86400) is answered from memory, with no request and no rate-limit
+    /// token; writes drop their family's answers. The time to live of every family without
+    /// --read-cache-family; 0 caches only those.
+    #[arg(long, value_name = "SECS", global = true, value_parser = secs)]
+    pub read_cache_ttl: Option<Duration>,
+    /// One family's time to live in the read cache, e.g. networks=60 (0: not cached);
+    /// repeatable. Switches the cache on (the other families: --read-cache-ttl, default 30).
+    #[arg(long, value_name = "NAME=SECS", global = true, value_parser = family_ttl)]
+    pub read_cache_family: Vec<(String, Duration)>,
+}
+
+/// A number of seconds, fractions allowed.
+fn secs(s: &str) -> Result<Duration, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    Duration::try_from_secs_f64(v).map_err(|_| format!("{s} is not a number of seconds from 0 up"))
+}
+
+/// `NAME=SECS`: a read-cache family and its time to live.
+fn family_ttl(s: &str) -> Result<(String, Duration), String> {
+    let (name, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?} is not NAME=SECS (e.g. networks=60)"))?;
+    Ok((name.trim().to_string(), secs(v)?))
 }
 
 /// The burst used with --client-rate when --client-burst is not given: the real
@@ -118,11 +146,34 @@ impl ConnArgs {
         self.limits(b)
     }
 
+    /// The client-side flags that spend fewer rate-limit tokens applied to `b`: the limits
+    /// (see [`Self::rate_limits`]) and the read cache (--read-cache-ttl,
+    /// --read-cache-family). Bad read-cache values are reported when the client is built.
+    pub fn limits(&self, b: ClientBuilder) -> CmdResult<ClientBuilder> {
+        let b = self.rate_limits(b)?;
+        Ok(self.read_cache(b))
+    }
+
+    /// The read-cache flags on top of `b`: none given, the cache stays off.
+    fn read_cache(&self, b: ClientBuilder) -> ClientBuilder {
+        if self.read_cache_ttl.is_none() && self.read_cache_family.is_empty() {
+            return b;
+        }
+        let mut rc = ReadCacheConfig::default();
+        if let Some(ttl) = self.read_cache_ttl {
+            rc.default_ttl = ttl;
+        }
+        for (family, ttl) in &self.read_cache_family {
+            rc = rc.family_ttl(family.clone(), *ttl);
+        }
+        b.read_cache(Some(rc))
+    }
+
     /// The client-side limit flags (--client-rate, --client-burst, --no-client-limiter,
     /// --redis, --redis-cluster, --redis-key) applied to `b`, or a clear error for bad
     /// values or flags that contradict each other. Bad Redis URLs are reported when
     /// the client is built.
-    pub fn limits(&self, mut b: ClientBuilder) -> CmdResult<ClientBuilder> {
+    fn rate_limits(&self, mut b: ClientBuilder) -> CmdResult<ClientBuilder> {
         let cluster = given(&self.redis_cluster).map(url_list).unwrap_or_default();
         let urls = given(&self.redis).map(url_list).unwrap_or_default();
         let redis_named = !cluster.is_empty() || !urls.is_empty();

@@ -1,8 +1,8 @@
-//! `ccx_client`: build, share, free; metrics; raw requests.
+//! `ccx_client`: build, share, free; metrics; read-cache invalidation; raw requests.
 
 use std::ffi::c_char;
 
-use super::boundary::{arg, bytes, guard, json, out, required_string};
+use super::boundary::{arg, bytes, guard, json, out, required_string, string};
 use super::code::ccx_code;
 use super::config::ccx_client_config;
 use super::error::ccx_error;
@@ -96,6 +96,35 @@ pub unsafe extern "C" fn ccx_client_metrics_prometheus(
         let c = unsafe { arg(client, "client")? };
         let o = unsafe { out(text_out, "text_out")? };
         *o = ccx_bytes::from_vec(c.0.metrics().to_prometheus().into_bytes());
+        Ok(())
+    })
+}
+
+/// Drop answers of the fresh-read cache (`ccx_client_config_set_read_cache`), so that the
+/// next read of them goes to the server: those of `family` (a bare family name such as
+/// `networks`, as in `ccx_client_config_set_read_cache_ttl`) of this client's API origin,
+/// for every client id; or every cached answer when `family` is empty (`NULL, 0`). Use it
+/// after changes made elsewhere (another process, the Admin portal); writes made through
+/// this library invalidate their family by themselves. A name no answer belongs to drops
+/// nothing. Sends nothing; does nothing on a client without a read cache. Thread-safe:
+/// may be called from any thread, concurrently with calls on the same client.
+///
+/// Errors: `CCX_CODE_NULL_PARAMETER` for a NULL `client` (or a NULL `family` with a
+/// non-zero length), `CCX_CODE_INVALID_UTF8` for a `family` that is not UTF-8.
+///
+/// # Safety
+/// `client` is NULL or live; `family` points to `family_len` bytes of UTF-8 (NULL when 0).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccx_client_invalidate_read_cache(
+    client: *const ccx_client,
+    family: *const c_char,
+    family_len: usize,
+) -> ccx_code {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: caller contract.
+        let c = unsafe { arg(client, "client")? };
+        let f = unsafe { string(family, family_len, "family")? };
+        c.0.invalidate_read_cache((!f.is_empty()).then_some(f));
         Ok(())
     })
 }

@@ -9,7 +9,8 @@ use std::time::Duration;
 use super::boundary::{arg_mut, bytes, guard, out, string};
 use super::code::ccx_code;
 use super::error::ccx_error;
-use crate::resilience::{BreakerConfig, LimitMode, RateLimit, RetryBudgetConfig, RetryPolicy};
+use crate::resilience::read_cache::{DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES};
+use crate::resilience::{BreakerConfig, LimitMode, RateLimit, ReadCacheConfig, RetryBudgetConfig, RetryPolicy};
 use crate::{ClientBuilder, TlsRoots};
 
 /// A client configuration under construction (wraps the Rust `ClientBuilder`).
@@ -19,6 +20,8 @@ pub struct ccx_client_config {
     pub(crate) builder: ClientBuilder,
     pub(crate) retry: RetryPolicy,
     pub(crate) redis: RedisSettings,
+    /// The fresh-read cache as the setters left it; `None`: off (the default).
+    pub(crate) read_cache: Option<ReadCacheConfig>,
 }
 
 /// The Redis settings as the setters left them; applied to the builder after each one.
@@ -825,6 +828,94 @@ pub unsafe extern "C" fn ccx_client_config_set_redis_limit(
     })
 }
 
+/// Change the read-cache settings with `f`, starting from the library's defaults when the
+/// cache is still off, and apply them; nothing changes when `f` fails.
+fn edit_read_cache(
+    config: *mut ccx_client_config,
+    f: impl FnOnce(&mut ReadCacheConfig) -> Result<(), ccx_error>,
+) -> ccx_code {
+    edit(config, |c| {
+        let mut rc = c.read_cache.clone().unwrap_or_default();
+        f(&mut rc)?;
+        c.read_cache = Some(rc.clone());
+        with_builder(c, |b| b.read_cache(Some(rc)));
+        Ok(())
+    })
+}
+
+/// Switch the fresh-read cache on: a GET answered 2xx is kept in memory and the same GET
+/// (same client id, same URL) is answered from there, with no HTTP request and no
+/// rate-limit token spent, while it is younger than its family's time to live. Any POST,
+/// PUT or DELETE made through the client (or another client of its transport) drops the
+/// cached answers of its family (`networks`, `hosts`, `users`, `dns-records`, ...; the
+/// first path segment after the API version). Changes made elsewhere (another process,
+/// the Admin portal) are not seen: the time to live bounds how stale an answer can be,
+/// and `ccx_client_invalidate_read_cache` drops answers on request. Default: off.
+///
+/// - `default_ttl_ms`: time to live, in milliseconds, of every family without its own
+///   (`ccx_client_config_set_read_cache_ttl`); at most 86400000 (24 h). 0 caches only the
+///   families given their own time to live. The library's default is 30000 (30 s).
+/// - `max_entries`: most answers kept, 1..=1000000; 0 means the default, 1024.
+/// - `max_bytes`: most bytes kept (bodies, headers, keys, plus 128 bytes per entry), at
+///   least 1024; 0 means the default, 33554432 (32 MiB). An answer larger than this is not
+///   cached. Beyond either bound the least recently used answer is evicted.
+///
+/// Each call sets all three values; the family times to live already set are kept. Like
+/// the other setters it only records the values: out-of-range values fail
+/// `ccx_client_build` with `CCX_CODE_INVALID_PARAMETER` and a message naming the field.
+/// A configuration cannot switch the cache off again once it is on: use a new one. The
+/// cache is shared by the clients of one transport and is thread-safe; the metrics
+/// (`ccx_client_metrics_json`: `read_cache`, `tokens_saved.cache`) count its hits.
+///
+/// # Safety
+/// `config` is NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccx_client_config_set_read_cache(
+    config: *mut ccx_client_config,
+    default_ttl_ms: u64,
+    max_entries: usize,
+    max_bytes: u64,
+) -> ccx_code {
+    edit_read_cache(config, |rc| {
+        rc.default_ttl = ms(default_ttl_ms);
+        rc.max_entries = if max_entries == 0 {
+            DEFAULT_MAX_ENTRIES
+        } else {
+            max_entries
+        };
+        rc.max_bytes = if max_bytes == 0 { DEFAULT_MAX_BYTES } else { max_bytes };
+        Ok(())
+    })
+}
+
+/// The fresh-read cache's time to live of one family, in milliseconds (at most 86400000,
+/// 24 h); 0 leaves that family uncached. `family` is a bare family name such as
+/// `networks`, `hosts`, `users`, `user-groups` or `dns-records` (connectors, routes and
+/// other children of networks and hosts belong to their parent's family; devices to
+/// `users`). Setting a family again replaces its value. When the cache is still off this
+/// switches it on with the defaults for everything else (30 s for the other families, 1024
+/// answers, 32 MiB); call `ccx_client_config_set_read_cache` with `default_ttl_ms` 0 to
+/// cache only the families named here. An empty name, or one containing `/`, `?`, `#` or
+/// a control character, fails `ccx_client_build` with `CCX_CODE_INVALID_PARAMETER`;
+/// invalid UTF-8 is `CCX_CODE_INVALID_UTF8` here.
+///
+/// # Safety
+/// `config` is NULL or live; `family` points to `family_len` bytes of UTF-8.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccx_client_config_set_read_cache_ttl(
+    config: *mut ccx_client_config,
+    family: *const c_char,
+    family_len: usize,
+    ttl_ms: u64,
+) -> ccx_code {
+    edit_read_cache(config, |rc| {
+        // SAFETY: caller contract.
+        let f = unsafe { string(family, family_len, "family")? };
+        *rc = std::mem::take(rc).family_ttl(f, ms(ttl_ms));
+        Ok(())
+    })
+}
+
 /// One HTTP request as the per-request callback sees it. Borrowed for the duration of the
 /// callback only. Fields may be added at the end in later versions.
 #[repr(C)]
@@ -1036,6 +1127,137 @@ mod redis_tests {
                 ccx_code::InvalidUtf8
             );
             assert_eq!(ccx_client_config_set_redis_ca_pem(c, std::ptr::null(), 0), ccx_code::Ok);
+            ccx_client_config_free(c);
+        }
+    }
+}
+
+#[cfg(test)]
+mod read_cache_tests {
+    use super::*;
+
+    fn config() -> *mut ccx_client_config {
+        let mut c = std::ptr::null_mut();
+        // SAFETY: a valid out pointer.
+        assert_eq!(unsafe { ccx_client_config_new(&mut c) }, ccx_code::Ok);
+        c
+    }
+
+    /// What `ccx_client_build` would see: the validated read-cache settings, or the error.
+    fn read_cache(c: *mut ccx_client_config) -> crate::Result<Option<ReadCacheConfig>> {
+        // SAFETY: live config.
+        let b = unsafe { &(*c).builder }.clone();
+        b.api_url("https://acme.api.openvpn.com")
+            .client_id("id")
+            .client_secret("s")
+            .config()
+            .map(|cfg| cfg.resilience.read_cache)
+    }
+
+    fn family_ttl(c: *mut ccx_client_config, family: &[u8], ttl_ms: u64) -> ccx_code {
+        // SAFETY: a live config and `family.len()` bytes at `family`.
+        unsafe { ccx_client_config_set_read_cache_ttl(c, family.as_ptr().cast(), family.len(), ttl_ms) }
+    }
+
+    #[test]
+    fn read_cache_setters_fill_the_builder() {
+        let c = config();
+        assert_eq!(read_cache(c).unwrap(), None, "off by default");
+        // SAFETY: live config.
+        assert_eq!(unsafe { ccx_client_config_set_read_cache(c, 5000, 0, 0) }, ccx_code::Ok);
+        assert_eq!(
+            read_cache(c).unwrap(),
+            Some(ReadCacheConfig::new(ms(5000))),
+            "0 entries and 0 bytes are the defaults"
+        );
+        assert_eq!(family_ttl(c, b"networks", 60_000), ccx_code::Ok);
+        assert_eq!(family_ttl(c, b"users", 0), ccx_code::Ok);
+        assert_eq!(family_ttl(c, b"networks", 10_000), ccx_code::Ok);
+        // SAFETY: live config.
+        assert_eq!(
+            unsafe { ccx_client_config_set_read_cache(c, 0, 10, 4096) },
+            ccx_code::Ok
+        );
+        let rc = read_cache(c).unwrap().unwrap();
+        assert_eq!(
+            (rc.default_ttl, rc.max_entries, rc.max_bytes),
+            (Duration::ZERO, 10, 4096)
+        );
+        assert_eq!(
+            rc.ttl_by_family,
+            [
+                ("users".to_string(), Duration::ZERO),
+                ("networks".to_string(), ms(10_000))
+            ],
+            "families kept across set_read_cache, the last value of each"
+        );
+        // SAFETY: live config, freed once.
+        unsafe { ccx_client_config_free(c) };
+    }
+
+    #[test]
+    fn a_family_ttl_alone_switches_the_cache_on_with_the_defaults() {
+        let c = config();
+        assert_eq!(family_ttl(c, b"hosts", 1000), ccx_code::Ok);
+        assert_eq!(
+            read_cache(c).unwrap(),
+            Some(ReadCacheConfig::default().family_ttl("hosts", ms(1000)))
+        );
+        // SAFETY: live config, freed once.
+        unsafe { ccx_client_config_free(c) };
+    }
+
+    #[test]
+    fn bad_read_cache_values_fail_the_build_naming_the_field() {
+        for (ttl, entries, bytes, family, want) in [
+            (86_400_001, 0, 0, "", "default_ttl"),
+            (1000, 1_000_001, 0, "", "max_entries"),
+            (1000, 0, 1023, "", "max_bytes"),
+            (1000, 0, 0, "networks/x", "bare family name"),
+            (1000, 0, 0, "-", "above 24 h"),
+        ] {
+            let c = config();
+            // SAFETY: live config.
+            assert_eq!(
+                unsafe { ccx_client_config_set_read_cache(c, ttl, entries, bytes) },
+                ccx_code::Ok
+            );
+            if !family.is_empty() {
+                let ttl = if family == "-" { 86_400_001 } else { 1000 };
+                assert_eq!(family_ttl(c, family.as_bytes(), ttl), ccx_code::Ok, "recorded only");
+            }
+            let e = read_cache(c).expect_err(want);
+            assert_eq!(e.kind(), &crate::ErrorKind::InvalidInput);
+            assert!(e.to_string().contains(want), "{want}: {e}");
+            // SAFETY: live config, freed once.
+            unsafe { ccx_client_config_free(c) };
+        }
+        let c = config();
+        assert_eq!(family_ttl(c, b"", 1000), ccx_code::Ok);
+        assert!(read_cache(c).is_err(), "an empty family name");
+        // SAFETY: live config, freed once.
+        unsafe { ccx_client_config_free(c) };
+    }
+
+    #[test]
+    fn read_cache_setters_check_their_arguments() {
+        // SAFETY: NULL config is refused; NULL with a length is refused.
+        unsafe {
+            assert_eq!(
+                ccx_client_config_set_read_cache(std::ptr::null_mut(), 1000, 0, 0),
+                ccx_code::NullParameter
+            );
+            assert_eq!(
+                ccx_client_config_set_read_cache_ttl(std::ptr::null_mut(), b"x".as_ptr().cast(), 1, 1),
+                ccx_code::NullParameter
+            );
+            let c = config();
+            assert_eq!(
+                ccx_client_config_set_read_cache_ttl(c, std::ptr::null(), 3, 1000),
+                ccx_code::NullParameter
+            );
+            assert_eq!(family_ttl(c, b"\xff", 1000), ccx_code::InvalidUtf8);
+            assert_eq!(read_cache(c).unwrap(), None, "a refused argument changes nothing");
             ccx_client_config_free(c);
         }
     }

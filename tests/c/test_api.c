@@ -1,6 +1,7 @@
 /* The C ABI, end to end, against the emulator: every resource family (CRUD and extras),
  * argument errors, NULL arguments (generated), cancellation from another thread during a
- * rate-limit wait and a backoff sleep, the log and request callbacks, metrics and threads.
+ * rate-limit wait and a backoff sleep, the log and request callbacks, metrics, threads and the
+ * fresh-read cache.
  *
  * Usage: ccx_c_tests PATH/TO/cloudconnexa-mock
  * Exit status 0 when every check passed. Built and run by tests/ffi_c.rs (plain, under
@@ -1071,6 +1072,147 @@ static void config_setters(const mock *m) {
     ccx_client_config_free(cfg);
 }
 
+/* ---- the fresh-read cache --------------------------------------------------------------- */
+
+/* HTTP requests of the list operations, counted by the request callback (which a cache hit
+ * does not call: nothing is sent). */
+struct list_requests {
+    atomic_int networks;
+    atomic_int hosts;
+};
+
+static void count_lists(void *userdata, const ccx_request_event *ev) {
+    struct list_requests *s = userdata;
+    if (ev->operation.len == 15 && memcmp(ev->operation.data, "getNetworksPage", 15) == 0) {
+        atomic_fetch_add(&s->networks, 1);
+    } else if (ev->operation.len == 12 && memcmp(ev->operation.data, "getHostsPage", 12) == 0) {
+        atomic_fetch_add(&s->hosts, 1);
+    }
+}
+
+/* The number after "field": in the "section":{...} object of the client's metrics JSON, or -1. */
+static long long metric(const ccx_client *c, const char *section, const char *field) {
+    ccx_bytes out = {0};
+    ccx_error *err = NULL;
+    long long v = -1;
+    if (OK(ccx_client_metrics_json(c, &out), &err, "metrics json")) {
+        char *text = bytes_str(&out);
+        char key[128];
+        snprintf(key, sizeof key, "\"%s\":{", section);
+        const char *at = strstr(text, key);
+        snprintf(key, sizeof key, "\"%s\":", field);
+        const char *end = at != NULL ? strchr(at, '}') : NULL;
+        const char *f = at != NULL ? strstr(at, key) : NULL;
+        if (f != NULL && f < end) {
+            v = strtoll(f + strlen(key), NULL, 10);
+        }
+        free(text);
+    }
+    ccx_bytes_free(&out);
+    return v;
+}
+
+static void list_networks(const ccx_client *c, const char *what) {
+    ccx_bytes out = {0};
+    ccx_error *err = NULL;
+    OK(ccx_networks_list(c, 0, 5, NULL, &out, &err), &err, what);
+    ccx_bytes_free(&out);
+}
+
+static void read_cache(const mock *m) {
+    ccx_error *err = NULL;
+    ccx_bytes out = {0};
+    static struct list_requests reqs;
+    ccx_client_config *cfg = config_for(m);
+    OK(ccx_client_config_set_request_callback(cfg, count_lists, &reqs, NULL), &err, "set callback");
+    SET(ccx_client_config_set_read_cache(cfg, 60000, 0, 0));
+    SET(ccx_client_config_set_read_cache_ttl(cfg, S("hosts"), 0)); /* hosts: never cached */
+    ccx_client *c = build(cfg);
+    ccx_client_config_free(cfg);
+    if (c == NULL) {
+        return;
+    }
+    /* two identical lists: one HTTP request, one hit, one token saved */
+    list_networks(c, "first list");
+    list_networks(c, "second list");
+    CHECK(atomic_load(&reqs.networks) == 1, "two identical lists made %d requests", atomic_load(&reqs.networks));
+    CHECK(metric(c, "read_cache", "hits") == 1, "read_cache.hits %lld", metric(c, "read_cache", "hits"));
+    CHECK(metric(c, "tokens_saved", "cache") == 1, "tokens_saved.cache %lld", metric(c, "tokens_saved", "cache"));
+    /* invalidating the family sends the next read to the server; another family's name does not */
+    OK(ccx_client_invalidate_read_cache(c, S("hosts")), &err, "invalidate hosts");
+    list_networks(c, "list after invalidating another family");
+    CHECK(atomic_load(&reqs.networks) == 1, "another family's invalidation dropped networks");
+    OK(ccx_client_invalidate_read_cache(c, S("networks")), &err, "invalidate networks");
+    list_networks(c, "list after invalidating networks");
+    CHECK(atomic_load(&reqs.networks) == 2, "after invalidating networks: %d requests", atomic_load(&reqs.networks));
+    list_networks(c, "list cached again");
+    CHECK(atomic_load(&reqs.networks) == 2, "not cached again: %d requests", atomic_load(&reqs.networks));
+    /* (NULL, 0): every family */
+    OK(ccx_client_invalidate_read_cache(c, NULL, 0), &err, "invalidate all");
+    list_networks(c, "list after invalidating all");
+    CHECK(atomic_load(&reqs.networks) == 3, "after invalidating all: %d requests", atomic_load(&reqs.networks));
+    /* a family with a time to live of 0 is not cached */
+    for (int i = 0; i < 2; i++) {
+        OK(ccx_hosts_list(c, 0, 5, NULL, &out, &err), &err, "hosts list");
+        ccx_bytes_free(&out);
+    }
+    CHECK(atomic_load(&reqs.hosts) == 2, "hosts (ttl 0) made %d requests", atomic_load(&reqs.hosts));
+    /* a write drops its family: the next list sees the new network */
+    OK(ccx_networks_list(c, 0, 1000, NULL, &out, &err), &err, "list before a write"); /* now cached */
+    ccx_bytes_free(&out);
+    if (OK(ccx_networks_create(c, J("{\"name\":\"c-read-cache\"}"), NULL, &out, &err), &err, "create")) {
+        char *id = take_id(&out, "create");
+        ccx_bytes_free(&out);
+        OK(ccx_networks_list(c, 0, 1000, NULL, &out, &err), &err, "list after a write");
+        CHECK(id != NULL && bytes_has(&out, id), "the list after a write lacks the new network");
+        ccx_bytes_free(&out);
+        if (id != NULL) {
+            OK(ccx_networks_delete(c, id, strlen(id), NULL, &err), &err, "delete");
+        }
+        free(id);
+    }
+    ccx_bytes_free(&out);
+    CHECK(ccx_client_invalidate_read_cache(c, "\xff", 1) == CCX_CODE_INVALID_UTF8, "invalidate invalid UTF-8");
+    ccx_client_free(c);
+
+    /* a client without a read cache: invalidating does nothing, and fails nothing */
+    c = client_for(m);
+    if (c != NULL) {
+        OK(ccx_client_invalidate_read_cache(c, S("networks")), &err, "invalidate without a cache");
+        CHECK(metric(c, "read_cache", "hits") == 0, "hits without a cache");
+        ccx_client_free(c);
+    }
+
+    /* bad values are recorded by the setters and refused by the build, naming the field */
+    static const struct {
+        uint64_t ttl_ms;
+        size_t max_entries;
+        uint64_t max_bytes;
+        const char *family;
+        const char *needle;
+    } bad[] = {
+        {86400001, 0, 0, NULL, "default_ttl"},
+        {1000, 1000001, 0, NULL, "max_entries"},
+        {1000, 0, 1023, NULL, "max_bytes"},
+        {1000, 0, 0, "/networks", "bare family name"},
+        {1000, 0, 0, "", "bare family name"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cfg = config_for(m);
+        SET(ccx_client_config_set_read_cache(cfg, bad[i].ttl_ms, bad[i].max_entries, bad[i].max_bytes));
+        if (bad[i].family != NULL) {
+            SET(ccx_client_config_set_read_cache_ttl(cfg, bad[i].family, strlen(bad[i].family), 1000));
+        }
+        ccx_client *none = NULL;
+        CODE(ccx_client_build(cfg, &none, &err), &err, CCX_CODE_INVALID_PARAMETER, bad[i].needle, bad[i].needle);
+        CHECK(none == NULL, "client_out written on failure");
+        ccx_client_config_free(cfg);
+    }
+    cfg = config_for(m);
+    CHECK(ccx_client_config_set_read_cache_ttl(cfg, "\xff", 1, 1000) == CCX_CODE_INVALID_UTF8, "family of invalid UTF-8");
+    ccx_client_config_free(cfg);
+}
+
 /* ---- NULL arguments (generated) ------------------------------------------------------ */
 
 static void null_arguments(ccx_client *c) {
@@ -1149,6 +1291,9 @@ int main(int argc, char **argv) {
     before = g_failures;
     config_setters(&m);
     fprintf(stderr, "%-4s configuration setters\n", g_failures == before ? "ok" : "FAIL");
+    before = g_failures;
+    read_cache(&m);
+    fprintf(stderr, "%-4s fresh-read cache\n", g_failures == before ? "ok" : "FAIL");
     before = g_failures;
     callbacks_and_metrics(&m);
     fprintf(stderr, "%-4s callbacks and metrics\n", g_failures == before ? "ok" : "FAIL");

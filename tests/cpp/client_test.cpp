@@ -372,6 +372,35 @@ void test_hooks_and_metrics(const Emulator &emu) {
     CHECK(logs.load() > 0);
 }
 
+void test_read_cache(const Emulator &emu) {
+    std::atomic<int> lists{0};  // HTTP requests of the networks list (a cache hit sends none)
+    ccx::Config cfg = base_config(emu);
+    cfg.read_cache(60s).read_cache_ttl("hosts", 0ms).on_request([&lists](const ccx::RequestEvent &e) {
+        if (e.operation == "getNetworksPage") ++lists;
+    });
+    ccx::Client client = cfg.build();
+    std::string first = client.networks().list(0, 3);
+    CHECK(client.networks().list(0, 3) == first);
+    CHECK(lists.load() == 1);
+    CHECK(client.metrics_json().find(R"("tokens_saved":{"cache":1,)") != std::string::npos);
+    client.invalidate_read_cache("networks");
+    (void)client.networks().list(0, 3);
+    CHECK(lists.load() == 2);
+    client.invalidate_read_cache();  // every family
+    (void)client.networks().list(0, 3);
+    (void)client.networks().list(0, 3);
+    CHECK(lists.load() == 3);
+
+    // Out-of-range values are refused by build(), naming the field.
+    bool threw = false;
+    try {
+        (void)base_config(emu).read_cache(1s, 0, 1023).build();
+    } catch (const ccx::Error &e) {
+        threw = e.code() == CCX_CODE_INVALID_PARAMETER && e.message().find("max_bytes") != std::string::npos;
+    }
+    CHECK(threw);
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -388,6 +417,7 @@ int main(int argc, char **argv) {
         }
         test_cancel_from_other_thread(emu);
         test_hooks_and_metrics(emu);
+        test_read_cache(emu);
     } catch (const std::exception &e) {
         std::cerr << "uncaught: " << e.what() << "\n";
         return 2;

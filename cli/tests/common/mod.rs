@@ -43,3 +43,24 @@ pub fn server() -> cloudconnexa_mock::MockServer {
     o.rate_limit.enabled = false;
     cloudconnexa_mock::MockServer::start(o).expect("emulator starts")
 }
+
+/// `ccx bench` against `server` once per case, with the case's flags: each run must fail
+/// and say the case's text on stderr.
+pub fn assert_bench_refuses(server: &cloudconnexa_mock::MockServer, cases: &[(&[&str], &str)]) {
+    for (flags, want) in cases {
+        let o = run(ccx_at(server)
+            .args(["bench", "--threads", "1", "--requests", "1"])
+            .args(*flags));
+        assert!(!o.status.success(), "{flags:?} succeeded");
+        let err = stderr(&o);
+        assert!(err.contains(want), "{flags:?}: {err}");
+    }
+}
+
+/// `ccx bench --help` lists every one of `flags`.
+pub fn assert_bench_help_lists(flags: &[&str]) {
+    let help = stdout(&run(ccx().args(["bench", "--help"])));
+    for flag in flags {
+        assert!(help.contains(flag), "{flag} missing from the help");
+    }
+}
