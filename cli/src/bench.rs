@@ -184,6 +184,8 @@ pub fn run(args: &BenchArgs) -> CmdResult {
             .allow_insecure_http(true)
             .client_id(e.server.client_id())
             .client_secret(e.server.client_secret());
+        // the client-side limits (--client-rate, --redis, ...) apply to the emulator too
+        let b = args.conn.limits(b)?;
         (Some(e), b)
     };
     let mut page_size = embedded.as_ref().map_or(args.page_size, |e| e.page_size);

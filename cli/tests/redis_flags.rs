@@ -50,6 +50,11 @@ fn an_unreachable_redis_still_completes_every_call() {
     ]));
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(r["metrics"]["limiter"]["redis_fallbacks"].as_u64().unwrap() >= 5, "{r}");
+    // and against the embedded emulator (no account named), the flags apply as well
+    let (r, o) = bench_json(ccx().args(["bench", "--json", "--threads", "1", "--requests", "5", "--redis", &dead]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(r["target"], "embedded emulator", "{r}");
+    assert!(r["metrics"]["limiter"]["redis_fallbacks"].as_u64().unwrap() >= 5, "{r}");
 }
 
 #[test]

@@ -336,3 +336,12 @@ fn without_the_estimate_sixteen_consumers_storm() {
     eprintln!("16 consumers without the estimate: {} x 429", o.refused);
     assert!(o.refused > 300, "{o:?}");
 }
+
+#[test]
+fn alone_with_a_full_bucket_a_process_spends_its_burst_at_once() {
+    // the real service's bucket is 20 tokens, one more per 15 s: a process alone on a
+    // full bucket must not pace its first calls (the simulated clock makes this exact)
+    let o = fleet(1, 1, 10, Duration::ZERO);
+    assert_eq!(o.refused, 0, "{o:?}");
+    assert!(o.completion < 0.05, "10 calls of 2 ms each took {:.3} s", o.completion);
+}
