@@ -97,7 +97,7 @@ bench-compare-smoke:
 bench-compare:
 	bash bench/compare.sh
 
-# A short fleet run (P = 4, about 10 s per configuration after the builds): the adaptive
+# A short fleet run (P = 4, about 20 s per configuration after the builds): the adaptive
 # limiter and Redis must finish every call, and with Redis without a 429.
 fleet-smoke:
 	bash bench/fleet.sh --smoke

@@ -60,8 +60,8 @@
 #                           said cluster_state:ok again on a surviving master.
 #   --kill-master INDEX     0, 1 or 2: kill that master (masters ordered by port)
 #   --json                  JSON lines on stdout (the table goes to stderr)
-#   --smoke                 P = 4, adaptive and redis only, --calls-total 220
-#                           --time-scale 300 (20 tokens/s: about 10 s per configuration);
+#   --smoke                 P = 4, adaptive and redis only, --calls-total 150
+#                           --time-scale 100 (6.67 tokens/s: about 20 s per configuration);
 #                           exits 1 unless failed = 0 for both and http_429 = 0 for redis
 #   --keep-logs DIR         copy every process's JSON and stderr to DIR
 # A missing redis-server (or redis-cli for the cluster) fails under CI=true, else the Redis
@@ -127,8 +127,8 @@ done
 if [ "$SMOKE" = 1 ]; then
     PROCESSES=4
     CONFIGS=adaptive,redis
-    CALLS_TOTAL=220
-    TIME_SCALE=300
+    CALLS_TOTAL=150
+    TIME_SCALE=100
 fi
 
 # ---- checks ----------------------------------------------------------------------------------

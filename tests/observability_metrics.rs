@@ -37,10 +37,6 @@ const BREAKER_THRESHOLD: u32 = 5;
 const RECOVERY: Duration = Duration::from_millis(200);
 const UNKNOWN_ID: &str = "00000000-0000-4000-8000-000000000000";
 
-/// Extra time the client may measure on top of an injected delay (request, response,
-/// scheduling on a loaded 2-core machine): the stated tolerance of the latency checks.
-const OVERHEAD_TOLERANCE_MS: f64 = 10.0;
-
 fn start() -> MockServer {
     let mut o = MockOptions::default();
     o.rate_limit.enabled = false;
@@ -506,15 +502,20 @@ fn latency_quantiles_match_the_injected_delays() {
     let c = client_for(&server);
     // token and connection first, on another operation, so getHostsPage sees only the schedule
     list(&c).expect("warm-up");
+    // what the server waited (a lower bound of each call's latency) and what this thread
+    // measured around each call (an upper bound): no window of wall-clock time is assumed
     let mut injected: Vec<f64> = Vec::new();
+    let mut outer: Vec<f64> = Vec::new();
     for (ms, n) in SCHEDULE {
         server.set_faults(vec![rule(&format!(
             r#"{{"kind":"latency","ms":{ms},"method":"GET","path":"/api/v1/hosts"}}"#
         ))]);
         for _ in 0..n {
+            let t0 = std::time::Instant::now();
             c.hosts()
                 .list(PageRequest::default())
                 .expect("a slow call still succeeds");
+            outer.push(t0.elapsed().as_secs_f64());
             injected.push(ms as f64 / 1e3);
         }
     }
@@ -533,34 +534,44 @@ fn latency_quantiles_match_the_injected_delays() {
         .clone();
     let n = injected.len();
     assert_eq!(lat.count, n as u64);
-    // the brute-force answer
+    // the brute-force answer, from below and from above
     let mut known = injected.clone();
     known.sort_by(f64::total_cmp);
-    let tol = OVERHEAD_TOLERANCE_MS / 1e3;
-    let exact = |q: f64| known[((q * n as f64).ceil() as usize).max(1) - 1];
+    let mut measured = outer.clone();
+    measured.sort_by(f64::total_cmp);
+    let rank = |q: f64| ((q * n as f64).ceil() as usize).max(1) - 1;
     for (name, q, got) in [
         ("p50", 0.5, lat.p50),
         ("p95", 0.95, lat.p95),
         ("p99", 0.99, lat.p99),
         ("max", 1.0, lat.max),
     ] {
-        let want = exact(q);
-        let (lo, hi) = (want * (1.0 - PRECISION), (want + tol) * (1.0 + PRECISION));
-        eprintln!("{name}: reported {:.3} ms, injected {:.0} ms", got * 1e3, want * 1e3);
+        let (lo, hi) = (
+            known[rank(q)] * (1.0 - PRECISION),
+            measured[rank(q)] * (1.0 + PRECISION),
+        );
+        eprintln!(
+            "{name}: reported {:.3} ms, injected {:.0} ms, measured around the call {:.3} ms",
+            got * 1e3,
+            known[rank(q)] * 1e3,
+            measured[rank(q)] * 1e3
+        );
         assert!(
             got >= lo && got <= hi,
-            "{name}: {got} s not within [{lo}, {hi}] (injected {want} s)"
+            "{name}: {got} s not within [{lo}, {hi}] (injected, measured around the call)"
         );
     }
-    // the three quantiles land in three different groups
+    // the three quantiles come from three different delays
     assert!(
-        lat.p50 < 0.025 && (0.05..0.1).contains(&lat.p95) && lat.p99 >= 0.1,
+        lat.p50 >= 0.012 * (1.0 - PRECISION)
+            && lat.p95 >= 0.06 * (1.0 - PRECISION)
+            && lat.p99 >= 0.12 * (1.0 - PRECISION),
         "{lat:?}"
     );
-    let sum_known: f64 = known.iter().sum();
+    let (sum_known, sum_outer): (f64, f64) = (known.iter().sum(), outer.iter().sum());
     assert!(
-        lat.sum >= sum_known && lat.sum <= sum_known + n as f64 * tol,
-        "sum {} vs injected {sum_known}",
+        lat.sum >= sum_known && lat.sum <= sum_outer,
+        "sum {} vs injected {sum_known}, measured {sum_outer}",
         lat.sum
     );
     assert!(
@@ -569,13 +580,16 @@ fn latency_quantiles_match_the_injected_delays() {
         lat.mean
     );
 
-    // cumulative Prometheus buckets: with no delay within the tolerance below a bound, exact
+    // cumulative Prometheus buckets: each call counts where its latency, between the
+    // injected delay and the time measured around it, falls
     for (le, count) in &lat.buckets {
-        for v in &injected {
-            assert!(!(*v <= *le && *v + tol > *le), "schedule too close to the bound {le}");
-        }
-        let want = known.iter().filter(|v| **v <= *le).count() as u64;
-        assert_eq!(*count, want, "bucket le={le}: {:?}", lat.buckets);
+        let at_least = measured.iter().filter(|v| **v <= *le).count() as u64;
+        let at_most = known.iter().filter(|v| **v <= *le).count() as u64;
+        assert!(
+            (at_least..=at_most).contains(count),
+            "bucket le={le}: {count} not within [{at_least}, {at_most}]: {:?}",
+            lat.buckets
+        );
     }
     assert!(lat.buckets.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1));
 }

@@ -1,6 +1,9 @@
 //! Where the API is and who we are: the connection flags every command that talks to
 //! a real account shares, with their `CLOUDCONNEXA_*` environment fallbacks, and the
 //! client-side flags that spend fewer rate-limit tokens (limiter, Redis, read cache).
+// The flags' doc comments are clap's --help text (URLs and placeholders as the user
+// types them), not rustdoc markup.
+#![allow(rustdoc::bare_urls, rustdoc::invalid_html_tags, rustdoc::broken_intra_doc_links)]
 
 use std::time::Duration;
 
