@@ -382,20 +382,22 @@ start_cluster() {
         for port in "${CLUSTER_PORTS[@]}"; do
             redis-cli -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok' || ok=0
         done
+        # and the replicas known as replicas (cluster_state:ok can come first)
+        [ "$(cluster_masters "${CLUSTER_PORTS[0]}" | wc -l)" = 3 ] || ok=0
         [ "$ok" = 1 ] && break
         sleep 0.2
     done
-    [ "$ok" = 1 ] || die "the Redis Cluster did not reach cluster_state:ok within 30 s"
+    [ "$ok" = 1 ] || die "the Redis Cluster did not reach cluster_state:ok with 3 masters within 30 s"
     mapfile -t MASTER_PORTS < <(cluster_masters "${CLUSTER_PORTS[0]}")
     [ ${#MASTER_PORTS[@]} = 3 ] || die "expected 3 masters, found ${#MASTER_PORTS[@]}: ${MASTER_PORTS[*]}"
     CLUSTER_URLS=$(printf 'redis://127.0.0.1:%s,' "${MASTER_PORTS[@]}")
     CLUSTER_URLS=${CLUSTER_URLS%,}
 }
 
-# The ports of the connected masters as node PORT sees them, sorted.
+# The ports of the connected masters that serve slots, as node PORT sees them, sorted.
 cluster_masters() {
     redis-cli -p "$1" cluster nodes 2>/dev/null |
-        awk '$3 ~ /master/ && $3 !~ /fail/ && $8 == "connected" { split($2, a, "[:@]"); print a[2] }' | sort -n
+        awk '$3 ~ /master/ && $3 !~ /fail/ && $8 == "connected" && NF >= 9 { split($2, a, "[:@]"); print a[2] }' | sort -n
 }
 
 # Background job: after KILL_AFTER seconds kill a master; write what and when to FILE.

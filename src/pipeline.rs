@@ -20,7 +20,7 @@ use crate::metrics::Metrics;
 use crate::request::{Call, Method, Payload};
 use crate::resilience::read_cache::{Lookup, WriteGuard};
 use crate::resilience::{
-    BreakerState, Breakers, Bucket, Clock, Coalescer, RetryBudget, RetryPolicy, ServerLimits, StaleCache,
+    BreakerState, Breakers, Bucket, Clock, Coalescer, RetryBudget, RetryPolicy, ServerLimits, Slot, StaleCache,
 };
 use crate::trace::{TraceContext, current_trace_context, new_span_id, span_hex};
 use crate::transport::{HeaderName, HeaderValue, HttpRequest, HttpResponse, opened_by_this_thread};
@@ -108,7 +108,8 @@ pub struct StageStats {
     pub retries: AtomicU64,
     /// Retries refused by the retry budget.
     pub budget_refusals: AtomicU64,
-    /// Times a caller waited for the rate limiter.
+    /// Times a caller slept for the rate limiter (a wait longer than one token's interval
+    /// is several sleeps: the limiter is asked again after each).
     pub limiter_waits: AtomicU64,
     /// Total time spent waiting for the rate limiter, in microseconds.
     pub limiter_wait_micros: AtomicU64,
@@ -126,9 +127,12 @@ pub struct StageStats {
 
 /// A token reserved for one attempt: sleep `wait` before sending. `local` when it came
 /// from the client's own bucket (not the Redis-shared one), which a cancelled wait refunds.
+/// `booked` false: the local bucket's next token is more than one interval away and
+/// nothing is reserved yet; sleep `wait` and ask again.
 struct Reservation {
     wait: std::time::Duration,
     local: bool,
+    booked: bool,
 }
 
 /// The stateful stages of one client.
@@ -223,13 +227,31 @@ impl Stages {
         #[cfg(feature = "redis")]
         if let Some(r) = &self.redis {
             match r.reserve(left) {
-                Ok(Some(wait)) => return Some(Ok(Reservation { wait, local: false })),
+                Ok(Some(wait)) => {
+                    return Some(Ok(Reservation {
+                        wait,
+                        local: false,
+                        booked: true,
+                    }));
+                }
                 Err(e) => return Some(Err(e)),
                 Ok(None) => {} // Redis unavailable: the local bucket decides
             }
         }
-        self.bucket(method)
-            .map(|b| b.reserve(Some(left)).map(|wait| Reservation { wait, local: true }))
+        self.bucket(method).map(|b| {
+            b.reserve_within(Some(left)).map(|slot| match slot {
+                Slot::Booked(wait) => Reservation {
+                    wait,
+                    local: true,
+                    booked: true,
+                },
+                Slot::Recheck(wait) => Reservation {
+                    wait,
+                    local: true,
+                    booked: false,
+                },
+            })
+        })
     }
 
     /// `(scope, state)` of every breaker.
@@ -415,10 +437,29 @@ fn attempt(
                 .min(FIRST_ANSWER_WAIT),
         );
     }
-    let left = deadline.saturating_duration_since(Instant::now());
-    if let Some(reservation) = s.reserve(call.method, left) {
+    let reservation = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match s.reserve(call.method, left) {
+            // not booked yet (the rate may change before the token is due): sleep, then
+            // ask again; a cancelled sleep has nothing to give back
+            Some(Ok(Reservation {
+                wait, booked: false, ..
+            })) => {
+                s.stats.limiter_waits.fetch_add(1, Relaxed);
+                s.stats.limiter_wait_micros.fetch_add(wait.as_micros() as u64, Relaxed);
+                pause(s, wait)?;
+            }
+            r => break r,
+        }
+    };
+    if let Some(reservation) = reservation {
         match reservation {
-            Ok(Reservation { wait, local }) => {
+            Ok(Reservation { wait, local, .. }) => {
+                if let (false, Some(b)) = (local, bucket) {
+                    // Redis granted it: the local bucket, which takes over when Redis
+                    // fails, spends it too
+                    b.note_spent();
+                }
                 // a token of the shared bucket does not lift the pause a 429 set on the
                 // local one: this call still waits it out
                 let wait = match local {

@@ -52,25 +52,38 @@
 //! |---|---|---|
 //! | every process takes `remaining` as its own (before this module) | 680–770 | – |
 //! | AIMD (additive 0.2–1 % of the rate per interval, cut x0.7–0.9, x0.5 on 429) | 307–387 | 0.74–0.97 |
-//! | this estimate (8 runs, 2026-12-03) | 28–44 | 0.84–0.95 |
+//! | this estimate, threads booking slots ahead (2026-12-03, processes 3–60 ms apart) | 36–64 | 0.78–0.94 |
+//! | this estimate, slots booked at most one interval ahead (the limiter today) | 17–26 | 0.91–0.97 |
 //!
-//! With 2 and 4 processes the estimate gave no 429 at all, utilisation 0.93 and 0.95
-//! (AIMD 7–147 429s). Where the 429s of 16 processes come from (simulated): about 11 in
-//! the first second, when 16 processes that started in the same millisecond each learn
-//! from their first answer only how many started before them; the rest in short bursts
-//! every 35–40 s, when the bucket has had tokens to spare, every estimate falls at once,
-//! and the 429s of the overshoot double a few of them again. Adding a margin (spending
-//! 3–10 % below the share; measured with the start rule below) did not lower them; waiting for the bucket to stay above two
-//! tokens for a whole window before falling cost utilisation (0.76–0.94) for few fewer
-//! 429s; a gentler raise on 429 (x1.25, x1.5) gave more.
+//! With 2 and 4 processes it gave 0–3 429s, utilisation 0.94–0.97; one process alone
+//! 0.91 (its own whole-token rounding now and then raises its estimate a little).
+//!
+//! What made the difference is outside this module: a thread that books a token far
+//! ahead sleeps on it at the rate of the moment. After a 429 doubled the estimate, a
+//! process's threads booked slots several seconds apart, the estimate then fell while
+//! they slept (the bucket filled, so the samples were low), and when the sleepers woke
+//! the processes together were allowed up to twice the rate: a 429 burst every 30–40 s.
+//! So the limiter books at most one interval ahead
+//! ([`super::limiter::Bucket::reserve_within`]); a thread whose token is further away
+//! sleeps and asks again, at the rate of then. Other things measured that did not
+//! help: spending 3–10 % below the share; falling only when the bucket stayed above
+//! two tokens for a whole window (lower utilisation); a gentler raise on 429 (x1.25,
+//! x1.5: more 429s); re-timing booked slots when the rate changed (sleeping threads keep
+//! their times).
+//!
+//! About 11–14 of the remaining 429s come in the first second: processes that start
+//! together each learn from their first answer only how many started before them, and
+//! a process that arrives when the others have emptied the bucket gets a 429 on its
+//! first call. A window half seen raises the estimate at once when its partial sample
+//! is well above it, so that lasts one answer, not four.
 //!
 //! Its weakness is fairness: a saturated bucket split in any proportion is a fixed point
 //! of the estimate (each process's `all / own` is its own share), so the split the
 //! processes start with tends to stay: the spread of completion times across processes
-//! was 0.19 (2), 0.26 (4) and 0.35–0.55 (16) of the run. Spending one token at a time
-//! until the first window closed made the start fairer (0.03, 0.06, 0.34–0.58) but cost
-//! a process alone on the key its burst: 10 calls on a full bucket of the real service
-//! took 45 s instead of a few milliseconds. A process alone must keep the whole burst.
+//! was 0.16–0.87 of the run with 16 processes. Spending one token at a time until the
+//! first window closed made the start fairer but cost a process alone on the key its
+//! burst (10 calls on a full bucket of the real service took 45 s instead of a few
+//! milliseconds), so it is not done: a process alone keeps the whole burst.
 //!
 //! # Start
 //!

@@ -58,6 +58,15 @@ impl RateLimit {
     }
 }
 
+/// What [`Bucket::reserve_within`] gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// A token is booked: sleep this long, then send.
+    Booked(Duration),
+    /// Nothing is booked yet: sleep this long, then ask again.
+    Recheck(Duration),
+}
+
 /// A GCRA bucket. `tat` is the theoretical arrival time (ns on the clock) of the
 /// next request at the emission rate; a request conforms if `now >= tat + T - tau`.
 ///
@@ -118,6 +127,21 @@ impl Bucket {
     /// (zero when a token is free). Refusals reserve nothing; their error is
     /// `RateLimited` with `retry_after` = when the next token is due.
     pub fn reserve(&self, limit_wait: Option<Duration>) -> Result<Duration, Error> {
+        match self.book(limit_wait, None)? {
+            Slot::Booked(wait) | Slot::Recheck(wait) => Ok(wait),
+        }
+    }
+
+    /// Like [`reserve`](Self::reserve), but a token due later than one emission interval
+    /// from now is not booked: `Slot::Recheck(d)` says to sleep `d` and ask again. The
+    /// rate can change before then (the fair share of a key grows when others leave),
+    /// and a thread asleep on a slot booked at the old rate would keep the old pace.
+    /// Errors as `reserve` (the token is due after `limit_wait` or the mode's maximum).
+    pub fn reserve_within(&self, limit_wait: Option<Duration>) -> Result<Slot, Error> {
+        self.book(limit_wait, Some(self.emission.load(Ordering::Relaxed)))
+    }
+
+    fn book(&self, limit_wait: Option<Duration>, horizon: Option<u64>) -> Result<Slot, Error> {
         let now = self.clock.now_nanos();
         let t = self.emission.load(Ordering::Relaxed);
         let tau = self.tau.load(Ordering::Relaxed);
@@ -155,14 +179,33 @@ impl Bucket {
                 )
                 .with_retry_after(Some(due)));
             }
+            if let Some(h) = horizon
+                && wait > h
+            {
+                return Ok(Slot::Recheck(Duration::from_nanos(wait - h)));
+            }
             match self
                 .tat
                 .compare_exchange_weak(tat, new_tat, Ordering::AcqRel, Ordering::Acquire)
             {
-                Ok(_) => return Ok(Duration::from_nanos(wait)),
+                Ok(_) => return Ok(Slot::Booked(Duration::from_nanos(wait))),
                 Err(cur) => tat = cur,
             }
         }
+    }
+
+    /// Count a token spent elsewhere (a Redis-shared bucket granted it) as if this bucket
+    /// had: its schedule moves on by one token, no further than an empty bucket (no
+    /// debt). Keeps the local bucket in step, so that when it takes over (Redis down,
+    /// cluster failover) it does not hand out a burst the shared bucket already spent.
+    pub fn note_spent(&self) {
+        let now = self.clock.now_nanos();
+        let t = self.emission.load(Ordering::Relaxed);
+        let tau = self.tau.load(Ordering::Relaxed);
+        let _ = self.tat.fetch_update(Ordering::AcqRel, Ordering::Acquire, |tat| {
+            let next = tat.max(now).saturating_add(t);
+            Some(next.min(now.saturating_add(tau)).max(tat))
+        });
     }
 
     /// Give back one reservation that will not be used (a cancelled wait). The slot is

@@ -18,7 +18,7 @@ pub use budget::{RetryBudget, RetryBudgetConfig};
 pub use cache::StaleCache;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use coalesce::Coalescer;
-pub use limiter::{Bucket, LimitMode, RateLimit, ServerLimits};
+pub use limiter::{Bucket, LimitMode, RateLimit, ServerLimits, Slot};
 pub use read_cache::{ReadCacheConfig, family_of};
 #[cfg(feature = "redis")]
 pub use redis_limiter::{RedisLimitConfig, RedisLimiter, RedisLimiterStats};

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::resilience::clock::{Clock, ManualClock};
-use crate::resilience::limiter::{Bucket, LimitMode, RateLimit, ServerLimits};
+use crate::resilience::limiter::{Bucket, LimitMode, RateLimit, ServerLimits, Slot};
 
 const MS: u64 = 1_000_000;
 
@@ -126,6 +126,8 @@ impl Server {
 enum Ev {
     /// A thread of consumer `c` wants to send (a new call or a retry).
     Ready(usize),
+    /// A thread of consumer `c` asks its limiter again (after `Slot::Recheck`).
+    Recheck(usize),
     /// A request of consumer `c` reaches the server.
     Arrive(usize),
     /// Its answer reaches consumer `c`: `Some(remaining)`, or `None` for a 429.
@@ -209,24 +211,39 @@ fn fleet_with(consumers: usize, threads: usize, calls: u64, stagger: Duration, s
             push(&mut queue, *start, Ev::Ready(c));
         }
     }
+    let mut events = 0u64;
     while let Some(Reverse((at, _, ev))) = queue.pop() {
+        events += 1;
+        // a bug here must fail the test, not hang it
+        assert!(
+            events < 5_000_000,
+            "event storm at {at} ns: {ev:?}, calls left {left:?}, busy threads {in_flight:?}"
+        );
         let now = clock.now_nanos();
         if at > now {
             clock.advance(Duration::from_nanos(at - now));
         }
         match ev {
-            Ev::Ready(c) => {
-                if !answered[c] {
+            Ev::Ready(c) | Ev::Recheck(c) => {
+                if matches!(ev, Ev::Recheck(_)) {
+                    in_flight[c] -= 1;
+                }
+                if !answered[c] && matches!(ev, Ev::Ready(_)) {
                     if probing[c] {
                         parked[c] += 1;
                         continue;
                     }
                     probing[c] = true;
                 }
-                match buckets[c].reserve(None) {
-                    Ok(wait) => {
+                match buckets[c].reserve_within(None) {
+                    Ok(Slot::Booked(wait)) => {
                         in_flight[c] += 1;
                         push(&mut queue, at + wait.as_nanos() as u64 + MS, Ev::Arrive(c));
+                    }
+                    Ok(Slot::Recheck(d)) => {
+                        // the thread sleeps: busy, as one with a request out
+                        in_flight[c] += 1;
+                        push(&mut queue, at + d.as_nanos() as u64, Ev::Recheck(c));
                     }
                     Err(_) => {
                         failed += 1;
