@@ -201,7 +201,9 @@ impl FairShare {
         };
         let refill = a.at.saturating_sub(t0) as f64 / a.emission.max(1) as f64;
         let refill = refill.min((burst - r0).max(0.0));
-        self.spent_all += (r0 - remaining + refill).max(0.0);
+        // not clipped at zero: with several requests out, answers arrive out of the
+        // order the server counted them, and the steps back and forth cancel in the sum
+        self.spent_all += r0 - remaining + refill;
         if a.spent {
             self.spent_own += 1;
         }

@@ -34,6 +34,19 @@ fn alone_on_the_key_is_one_consumer() {
 }
 
 #[test]
+fn answers_out_of_order_do_not_count_others() {
+    let mut f = FairShare::default();
+    f.observe(answer(0, 10, true));
+    // alone, two requests out at a time, every 300 ms (the refill: 2 tokens): the server
+    // counts them at 10 and 9 tokens left, and the second answer comes back first
+    for pair in 1..100u64 {
+        f.observe(answer(pair * 300, 9, true));
+        f.observe(answer(pair * 300 + 1, 10, true));
+    }
+    assert!(f.consumers() < 1.1, "{}", f.consumers());
+}
+
+#[test]
 fn a_bucket_drained_by_others_counts_them() {
     let mut f = FairShare::default();
     f.observe(answer(0, 19, true));
