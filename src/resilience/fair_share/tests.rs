@@ -47,6 +47,26 @@ fn answers_out_of_order_do_not_count_others() {
 }
 
 #[test]
+fn alone_under_saturation_rounding_does_not_ratchet_the_estimate() {
+    // a bucket of 2 tokens, so that the first answer (1 left) says "alone"
+    let small = |at_ms, remaining| Answer {
+        burst: 2,
+        ..answer(at_ms, remaining, true)
+    };
+    let mut f = FairShare::default();
+    f.observe(small(0, 1));
+    assert_eq!(f.consumers(), 1.0);
+    // alone on an empty bucket, spending exactly the refill (one token per 150 ms): the
+    // server's whole-token rounding shows 1 token left at the end of every other window
+    // of four answers, so the windows look like 5 and 3 tokens spent, 4 on average
+    for i in 1..=400u64 {
+        let remaining = u64::from(i % 8 == 0);
+        f.observe(small(i * 150, remaining));
+    }
+    assert_eq!(f.consumers(), 1.0);
+}
+
+#[test]
 fn a_bucket_drained_by_others_counts_them() {
     let mut f = FairShare::default();
     f.observe(answer(0, 19, true));
