@@ -639,7 +639,10 @@ fn a_client_shares_under_its_default_key_and_falls_back_to_its_adaptive_bucket()
         &api,
         RedisLimitConfig {
             url: server.url(),
-            rate_per_sec: 1000.0,
+            // one token per second: each grant moves the TAT 1 s on, so the key lives
+            // seconds after the calls (it expires when the bucket would be full again);
+            // the burst of 100 keeps every call here free of waits
+            rate_per_sec: 1.0,
             burst: 100,
             retry_redis_after: Duration::from_millis(200),
             ..RedisLimitConfig::default()
