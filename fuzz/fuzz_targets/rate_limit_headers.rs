@@ -11,7 +11,7 @@ mod common;
 use std::time::Duration;
 
 use cloudconnexa::fuzzing;
-use cloudconnexa::resilience::{Bucket, LimitMode, ManualClock, RateLimit, ServerLimits};
+use cloudconnexa::resilience::{Bucket, LimitMode, ManualClock, RateLimit, ServerLimits, Slot};
 use common::Input;
 use libfuzzer_sys::fuzz_target;
 
@@ -83,9 +83,10 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(limits.is_empty(), limits == ServerLimits::default());
 
     while !input.0.is_empty() {
-        match input.u8() % 6 {
+        match input.u8() % 8 {
             0 => {
-                bucket.observe(&limits);
+                // an answer (true) or a 429 (false), which spent no token
+                bucket.observe(&limits, input.u8() & 1 == 0);
                 // never more tokens than the server says are left
                 if let Some(r) = limits.remaining {
                     assert!(bucket.available() <= r, "{} > remaining {r}", bucket.available());
@@ -108,11 +109,22 @@ fuzz_target!(|data: &[u8]| {
             3 => clock.advance(Duration::from_millis(input.u32() as u64)),
             4 => {
                 let secs = input.u32() as u64;
-                bucket.pause(Some(Duration::from_secs(secs)));
+                bucket.pause(Duration::from_secs(secs));
                 if secs > 0 {
                     assert_eq!(bucket.available(), 0, "tokens during a pause");
                 }
             }
+            5 => match bucket.reserve_within(None) {
+                Ok(Slot::Booked(w)) => {
+                    assert!(w <= bucket.emission_interval() || matches!(mode, LimitMode::FailFast));
+                    if let LimitMode::Wait { max_wait } = mode {
+                        assert!(w <= max_wait);
+                    }
+                }
+                Ok(Slot::Recheck(d)) => assert!(!d.is_zero()),
+                Err(e) => assert!(e.retry_after().is_some_and(|a| !a.is_zero())),
+            },
+            6 => bucket.note_spent(),
             _ => {
                 let r = bucket.rate_per_sec();
                 assert!(r.is_finite() && r > 0.0, "rate {r}");
