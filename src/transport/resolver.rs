@@ -151,6 +151,14 @@ impl CachingResolver {
         // single flight: the first caller resolves, the others wait for its answer
         let (flight, leader) = {
             let mut f = self.flights.lock();
+            // a leader may have finished between the cache read above and this lock:
+            // its answer is in the cache now (it fills the cache before leaving `flights`)
+            if self.ttl.is_some()
+                && let Some(e) = self.cache.read().get(&key).filter(|e| e.expires > now)
+            {
+                self.stats.hits.fetch_add(1, Relaxed);
+                return Ok(e.addrs.clone());
+            }
             match f.get(&key) {
                 Some(fl) => (fl.clone(), false),
                 None => {
