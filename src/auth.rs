@@ -12,8 +12,8 @@ use serde::Deserialize;
 
 use crate::config::ClientConfig;
 use crate::error::{Error, ErrorKind, Result};
+use crate::hooks::{RequestEvent, RequestHook};
 use crate::metrics::Metrics;
-use crate::pipeline::{RequestEvent, RequestHook};
 use crate::request::Method;
 use crate::secret::Secret;
 use crate::trace::{TraceContext, new_span_id, span_hex};
@@ -132,7 +132,7 @@ impl TokenManager {
         self.stats.fetches.fetch_add(1, Relaxed);
         let started = Instant::now();
         let span = new_span_id();
-        let r = crate::pipeline::traceparent(observer.trace, &span)
+        let r = crate::trace::traceparent(observer.trace, &span)
             .and_then(|tp| self.fetch_once(cfg, transport, tp, deadline));
         let status = match &r {
             Ok(_) => Some(200),
@@ -184,7 +184,7 @@ impl TokenManager {
                 (header::AUTHORIZATION, sensitive(basic.expose())?),
                 (header::ACCEPT, HeaderValue::from_static("application/json")),
                 (header::USER_AGENT, cfg.user_agent.clone()),
-                (crate::pipeline::TRACEPARENT, traceparent),
+                (crate::trace::TRACEPARENT, traceparent),
             ],
             body: Some((b"grant_type=client_credentials", "application/x-www-form-urlencoded")),
             read_timeout: cfg.read_timeout,
@@ -196,7 +196,7 @@ impl TokenManager {
         // No HTTP status: keep the transport's kind (a bad certificate must not look retryable).
         let resp = transport.send(&req).map_err(|e| e.context("token request"))?;
         if !(200..300).contains(&resp.status) {
-            let retry_after = resp.header("retry-after").and_then(crate::client::parse_retry_after);
+            let retry_after = resp.header("retry-after").and_then(crate::error::parse_retry_after);
             return Err(Error::new(
                 ErrorKind::Auth { status: resp.status },
                 format!("token endpoint answered HTTP {}", resp.status),

@@ -1,26 +1,23 @@
-//! `Client` and the request pipeline: token, per-host slot, send, one token
-//! refresh on 401, one retry on a fresh connection when a pooled one was stale.
+//! `Client`: the public handle on one client's state (settings, transport, token, the
+//! pipeline's stages), its typed-call helpers for the services in `api`, raw requests,
+//! and `ClientBuilder::build`, which makes a client of a builder's checked settings.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
 use crate::auth::{AuthStats, TokenManager};
 use crate::config::{ClientBuilder, ClientConfig};
-use crate::error::{ApiErrorBody, Error, ErrorKind, Result};
-use crate::request::{Call, Method, QUERY};
-use crate::transport::{HttpResponse, Transport};
-use percent_encoding::utf8_percent_encode;
-
-pub(crate) struct Inner {
-    pub(crate) cfg: ClientConfig,
-    pub(crate) transport: Transport,
-    pub(crate) auth: TokenManager,
-    pub(crate) stages: crate::pipeline::Stages,
-    /// The fresh-read cache, when configured (its entries live with the transport).
-    pub(crate) read_cache: Option<crate::resilience::read_cache::ReadCache>,
-}
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::HttpResponse;
+use crate::metrics::{AuthMetrics, MetricsSnapshot, SnapshotSources, StageStats};
+use crate::pipeline::{Inner, Stages};
+use crate::request::{Call, Method};
+use crate::resilience::read_cache::ReadCache;
+use crate::resilience::{BreakerState, Clock};
+use crate::transport::Transport;
 
 /// A Cloud Connexa API client.
 ///
@@ -42,43 +39,6 @@ impl std::fmt::Debug for Client {
     }
 }
 
-/// Parse `Retry-After`: delay seconds or an HTTP-date (RFC 9110 §10.2.3).
-pub(crate) fn parse_retry_after(v: &str) -> Option<Duration> {
-    let v = v.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = httpdate::parse_http_date(v).ok()?;
-    Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
-}
-
-/// The `Error` for a non-success response.
-pub(crate) fn http_error(op: &str, resp: &HttpResponse) -> Error {
-    let raw_full = String::from_utf8_lossy(&resp.body);
-    let raw: String = raw_full.chars().take(64 * 1024).collect();
-    let body = serde_json::from_slice::<ApiErrorBody>(&resp.body)
-        .ok()
-        .filter(|b| b.error_message.is_some() || b.status_error.is_some() || !b.error_details.is_empty());
-    let detail = match &body {
-        Some(b) => b.error_message.clone().unwrap_or_default(),
-        None => raw.chars().take(200).collect(),
-    };
-    let msg = if detail.is_empty() {
-        op.to_string()
-    } else {
-        format!("{op}: {detail}")
-    };
-    Error::new(
-        ErrorKind::Http {
-            status: resp.status,
-            body,
-            raw,
-        },
-        msg,
-    )
-    .with_retry_after(resp.header("retry-after").and_then(parse_retry_after))
-}
-
 impl Client {
     /// A builder with every setting at its default.
     pub fn builder() -> ClientBuilder {
@@ -90,13 +50,9 @@ impl Client {
         ClientBuilder::from_env().build()
     }
 
-    pub(crate) fn from_parts(
-        cfg: ClientConfig,
-        transport: Transport,
-        clock: Arc<dyn crate::resilience::Clock>,
-    ) -> Result<Client> {
+    pub(crate) fn from_parts(cfg: ClientConfig, transport: Transport, clock: Arc<dyn Clock>) -> Result<Client> {
         let read_cache = cfg.resilience.read_cache.as_ref().map(|rc| {
-            crate::resilience::read_cache::ReadCache::new(
+            ReadCache::new(
                 rc,
                 transport.read_cache(rc.max_entries, rc.max_bytes),
                 &cfg.base.origin,
@@ -104,7 +60,7 @@ impl Client {
                 clock.clone(),
             )
         });
-        let stages = crate::pipeline::Stages::new(&cfg.resilience, cfg.hook.as_ref().map(|h| h.0.clone()), clock)?;
+        let stages = Stages::new(&cfg.resilience, cfg.hook.as_ref().map(|h| h.0.clone()), clock)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 cfg,
@@ -121,20 +77,40 @@ impl Client {
     }
 
     /// State of the circuit breaker for this client's host (`Closed` when there is none).
-    pub fn breaker_state(&self, op: &str) -> crate::resilience::BreakerState {
+    pub fn breaker_state(&self, op: &str) -> BreakerState {
         self.inner.stages.breaker_state(&self.inner.cfg.base.host, op)
     }
 
     /// Counters of the resilience stages.
-    pub fn resilience_stats(&self) -> &crate::pipeline::StageStats {
+    pub fn resilience_stats(&self) -> &StageStats {
         &self.inner.stages.stats
     }
 
     /// Everything the client has measured so far: requests, calls and latency per
     /// operation, retries, breaker, limiter, pool, DNS and token counters. Cheap enough
     /// to call on every scrape; `to_json()` and `to_prometheus()` render it.
-    pub fn metrics(&self) -> crate::metrics::MetricsSnapshot {
-        crate::metrics::snapshot_of(self)
+    pub fn metrics(&self) -> MetricsSnapshot {
+        let inner = &*self.inner;
+        let s = &inner.stages;
+        let auth = &inner.auth.stats;
+        crate::metrics::snapshot(SnapshotSources {
+            registry: &s.metrics,
+            stages: &s.stats,
+            breaker_states: s.breaker_states(),
+            limiter_rate: s.limiter_rate(),
+            redis_fallbacks: s.redis_fallbacks(),
+            coalesced: s.coalesced(),
+            stale_served: s.stale_served(),
+            transport: &inner.transport,
+            host: &inner.cfg.base.host,
+            auth: AuthMetrics {
+                token_fetches: auth.fetches.load(Relaxed),
+                fetch_failures: auth.failures.load(Relaxed),
+                rejected: auth.rejected.load(Relaxed),
+                seconds_to_refresh: self.token_time_to_refresh().map(|d| d.as_secs_f64()),
+            },
+            read_cache: inner.read_cache.as_ref().map(ReadCache::counts),
+        })
     }
 
     /// Calls answered by an identical GET already in flight (requests saved).
@@ -197,25 +173,9 @@ impl Client {
         }
     }
 
-    pub(crate) fn url(&self, call: &Call) -> String {
-        let cfg = &self.inner.cfg;
-        let query: usize = call.query.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
-        let mut url = String::with_capacity(cfg.base.origin.len() + cfg.api_prefix.len() + call.path.len() + query);
-        url.push_str(&cfg.base.origin);
-        url.push_str(&cfg.api_prefix);
-        url.push_str(&call.path);
-        for (i, (k, v)) in call.query.iter().enumerate() {
-            url.push(if i == 0 { '?' } else { '&' });
-            url.extend(utf8_percent_encode(k, QUERY));
-            url.push('=');
-            url.extend(utf8_percent_encode(v, QUERY));
-        }
-        url
-    }
-
     /// Run a call through the pipeline; `Ok` only for 2xx.
     pub(crate) fn execute(&self, call: &Call) -> Result<HttpResponse> {
-        crate::pipeline::execute(self, call)
+        crate::pipeline::execute(&self.inner, call)
     }
 
     /// Run a call and decode its JSON body.
@@ -234,6 +194,15 @@ impl Client {
     /// Run a call and ignore its body.
     pub(crate) fn call_unit(&self, call: Call) -> Result<()> {
         self.execute(&call).map(|_| ())
+    }
+}
+
+impl ClientBuilder {
+    /// Validate every setting and build the client. Fails with `InvalidInput` naming
+    /// the first bad setting; never panics.
+    pub fn build(self) -> Result<Client> {
+        let (cfg, transport, clock) = self.into_parts()?;
+        Client::from_parts(cfg, transport, clock)
     }
 }
 
@@ -309,9 +278,11 @@ impl RawRequest<'_> {
 /// The answer to a raw request.
 #[derive(Debug, Clone)]
 pub struct RawResponse {
+    /// The HTTP status (2xx: other statuses are `ErrorKind::Http` errors).
     pub status: u16,
     /// Selected headers (content type, rate-limit headers, Retry-After), lower-case names.
     pub headers: Vec<(String, String)>,
+    /// The whole body (within `max_response_bytes`).
     pub body: Vec<u8>,
 }
 
@@ -330,17 +301,6 @@ impl RawResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_forms() {
-        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
-        let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
-        let d = parse_retry_after(&future).unwrap();
-        assert!(d <= Duration::from_secs(30) && d >= Duration::from_secs(28));
-        assert_eq!(parse_retry_after("soon"), None);
-        assert_eq!(parse_retry_after("-1"), None);
-    }
 
     #[test]
     fn raw_paths() {

@@ -1,11 +1,12 @@
 //! `ClientBuilder`: every knob of the client, its default and its validation.
 //! Nothing here panics: `build()` returns `InvalidInput` naming the bad knob.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::resilience::{BreakerConfig, RateLimit, RetryBudgetConfig, RetryPolicy};
+use crate::hooks::{RequestEvent, RequestHook};
+use crate::resilience::{BreakerConfig, Clock, RateLimit, RetryBudgetConfig, RetryPolicy};
 use crate::secret::Secret;
 use crate::transport::{Transport, TransportOptions};
 use crate::url::{self, BaseUrl};
@@ -33,7 +34,7 @@ pub struct ClientConfig {
 
 /// The per-request hook, with a `Debug` that does not try to print a closure.
 #[derive(Clone)]
-pub(crate) struct Hook(pub crate::pipeline::RequestHook);
+pub(crate) struct Hook(pub RequestHook);
 
 impl std::fmt::Debug for Hook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -98,7 +99,8 @@ impl ClientConfig {
     }
 }
 
-/// Builds a [`Client`]. Start from [`Client::builder`] or [`ClientBuilder::from_env`].
+/// Builds a [`Client`](crate::Client). Start from
+/// [`Client::builder`](crate::Client::builder) or [`ClientBuilder::from_env`].
 ///
 /// Defaults follow the reference design: connect timeout 5 s, read timeout 30 s,
 /// pool of 50 idle connections per host for up to 20 hosts, no cap on open
@@ -484,7 +486,7 @@ impl ClientBuilder {
 
     /// Run `hook` after every HTTP request (operation, attempt, status, latency, trace and
     /// span ids), e.g. to bridge to OpenTelemetry. Called on the calling thread; keep it quick.
-    pub fn on_request(mut self, hook: impl Fn(&crate::pipeline::RequestEvent<'_>) + Send + Sync + 'static) -> Self {
+    pub fn on_request(mut self, hook: impl Fn(&RequestEvent<'_>) + Send + Sync + 'static) -> Self {
         self.hook = Some(Hook(std::sync::Arc::new(hook)));
         self
     }
@@ -646,16 +648,17 @@ impl ClientBuilder {
         })
     }
 
-    /// Validate every setting and build the client. Fails with `InvalidInput` naming
-    /// the first bad setting; never panics.
-    pub fn build(self) -> Result<Client> {
+    /// Validate every setting and give what a client is made of: its checked settings,
+    /// its transport (the shared one, or a new one) and its clock.
+    /// [`build`](Self::build) (in `client.rs`) makes the client of them.
+    pub(crate) fn into_parts(self) -> Result<(ClientConfig, Transport, Arc<dyn Clock>)> {
         let cfg = self.config()?;
         let transport = match self.shared_transport {
             Some(t) => t,
             None => Transport::new(&self.transport)?,
         };
         let clock = self.clock.unwrap_or_else(crate::resilience::clock::system);
-        Client::from_parts(cfg, transport, clock)
+        Ok((cfg, transport, clock))
     }
 }
 

@@ -1,8 +1,11 @@
 //! The one error type of the library: what went wrong, whether trying again can
-//! help, and how long the server asked us to wait.
+//! help, and how long the server asked us to wait; and how a non-success answer
+//! becomes one (`http_error`, `parse_retry_after`).
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+
+use crate::http::HttpResponse;
 
 /// Which phase of a call ran out of time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,8 +30,11 @@ pub enum TimeoutPhase {
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ApiErrorBody {
+    /// `errorMessage`: what went wrong, in words.
     pub error_message: Option<String>,
+    /// `statusError`: the status as a name (e.g. `NOT_FOUND`).
     pub status_error: Option<String>,
+    /// `errorDetails`: the problems found, by field.
     pub error_details: std::collections::BTreeMap<String, Vec<ApiErrorDetail>>,
 }
 
@@ -36,8 +42,11 @@ pub struct ApiErrorBody {
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ApiErrorDetail {
+    /// `errorCode`: a machine-readable code.
     pub error_code: Option<String>,
+    /// `message`: the problem, in words.
     pub message: Option<String>,
+    /// `params`: values the message refers to.
     pub params: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -60,6 +69,7 @@ pub enum ErrorKind {
     Io,
     /// The server answered with a non-success status.
     Http {
+        /// The HTTP status.
         status: u16,
         /// The parsed `ErrorResponse`, when the body was one.
         body: Option<ApiErrorBody>,
@@ -68,11 +78,17 @@ pub enum ErrorKind {
     },
     /// The token endpoint answered with a non-success status (or an unusable body).
     /// Failures that got no answer keep their own kind (`Dns`, `Connect`, `Tls`, `Timeout`…).
-    Auth { status: u16 },
+    Auth {
+        /// The token endpoint's HTTP status; 0 when it answered none.
+        status: u16,
+    },
     /// The response body could not be decoded as the expected type.
     Decode,
     /// The response body exceeded the configured limit.
-    BodyTooLarge { limit: u64 },
+    BodyTooLarge {
+        /// The limit in bytes (`max_response_bytes`).
+        limit: u64,
+    },
     /// The local rate limiter refused the call (fail-fast mode).
     RateLimited,
     /// The circuit breaker is open for this host.
@@ -270,6 +286,43 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Parse `Retry-After`: delay seconds or an HTTP-date (RFC 9110 §10.2.3).
+pub(crate) fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(v).ok()?;
+    Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+/// The `Error` for a non-success response.
+pub(crate) fn http_error(op: &str, resp: &HttpResponse) -> Error {
+    let raw_full = String::from_utf8_lossy(&resp.body);
+    let raw: String = raw_full.chars().take(64 * 1024).collect();
+    let body = serde_json::from_slice::<ApiErrorBody>(&resp.body)
+        .ok()
+        .filter(|b| b.error_message.is_some() || b.status_error.is_some() || !b.error_details.is_empty());
+    let detail = match &body {
+        Some(b) => b.error_message.clone().unwrap_or_default(),
+        None => raw.chars().take(200).collect(),
+    };
+    let msg = if detail.is_empty() {
+        op.to_string()
+    } else {
+        format!("{op}: {detail}")
+    };
+    Error::new(
+        ErrorKind::Http {
+            status: resp.status,
+            body,
+            raw,
+        },
+        msg,
+    )
+    .with_retry_after(resp.header("retry-after").and_then(parse_retry_after))
+}
+
 /// Result with the library's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -305,5 +358,16 @@ mod tests {
             e.to_string(),
             "timed out (Connect): to api.example:443 (retry after 1.500 s)"
         );
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
+        let d = parse_retry_after(&future).unwrap();
+        assert!(d <= Duration::from_secs(30) && d >= Duration::from_secs(28));
+        assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("-1"), None);
     }
 }

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use crate::config::ClientBuilder;
 use crate::error::{Error, Result};
+use crate::http::HttpResponse;
 use crate::resilience::ServerLimits;
-use crate::transport::HttpResponse;
 
 fn response(status: u16, headers: &[(String, String)], body: &[u8]) -> HttpResponse {
     HttpResponse {
@@ -22,13 +22,13 @@ fn response(status: u16, headers: &[(String, String)], body: &[u8]) -> HttpRespo
 
 /// A `Retry-After` value as the client reads it (delay-seconds or HTTP-date).
 pub fn retry_after(value: &str) -> Option<Duration> {
-    crate::client::parse_retry_after(value)
+    crate::error::parse_retry_after(value)
 }
 
 /// The error the client makes of a non-success response (`headers` with lower-case
 /// names, as the transport hands them over): `ErrorResponse` body, `Retry-After`.
 pub fn http_error(op: &str, status: u16, headers: &[(String, String)], body: &[u8]) -> Error {
-    crate::client::http_error(op, &response(status, headers, body))
+    crate::error::http_error(op, &response(status, headers, body))
 }
 
 /// The `X-RateLimit-*` headers of a response, read the way the pipeline reads them.

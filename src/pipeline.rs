@@ -13,47 +13,54 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 
-use crate::client::{Client, http_error};
-use crate::config::Resilience;
-use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
-use crate::metrics::Metrics;
-use crate::request::{Call, Method, Payload};
-use crate::resilience::read_cache::{Lookup, WriteGuard};
+use percent_encoding::utf8_percent_encode;
+
+use crate::auth::TokenManager;
+use crate::config::{ClientConfig, Resilience};
+use crate::error::{Error, ErrorKind, Result, TimeoutPhase, http_error};
+use crate::hooks::{RequestEvent, RequestHook};
+use crate::http::HttpResponse;
+use crate::metrics::{Metrics, StageStats};
+use crate::request::{Call, Method, Payload, QUERY};
+use crate::resilience::read_cache::{Lookup, ReadCache, WriteGuard};
+use crate::resilience::retry::throttle_pause;
 use crate::resilience::{
     BreakerState, Breakers, Bucket, Clock, Coalescer, RetryBudget, RetryPolicy, ServerLimits, Slot, StaleCache,
 };
-use crate::trace::{TraceContext, current_trace_context, new_span_id, span_hex};
-use crate::transport::{HeaderName, HeaderValue, HttpRequest, HttpResponse, opened_by_this_thread};
+use crate::trace::{TRACEPARENT, TraceContext, current_trace_context, new_span_id, span_hex, traceparent};
+use crate::transport::{HeaderValue, HttpRequest, Transport, opened_by_this_thread};
 use ureq::http::header;
 
-/// The W3C trace context header.
-pub(crate) const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
-
-/// The `traceparent` value of the attempt sent as span `span`.
-pub(crate) fn traceparent(ctx: &TraceContext, span: &[u8; 8]) -> Result<HeaderValue> {
-    HeaderValue::try_from(ctx.header(span)).map_err(|_| Error::invalid("traceparent is not a valid header value"))
+/// Everything one client owns (shared by its clones): settings, transport, token and
+/// the stateful stages. [`Client`](crate::Client) wraps it in an `Arc`; the pipeline
+/// runs every call on it.
+pub(crate) struct Inner {
+    pub(crate) cfg: ClientConfig,
+    pub(crate) transport: Transport,
+    pub(crate) auth: TokenManager,
+    pub(crate) stages: Stages,
+    /// The fresh-read cache, when configured (its entries live with the transport).
+    pub(crate) read_cache: Option<ReadCache>,
 }
 
-/// One HTTP request as the per-request hook sees it.
-#[derive(Debug, Clone)]
-pub struct RequestEvent<'a> {
-    pub operation: &'a str,
-    pub method: Method,
-    /// 1 for the first request of a call, then 2, 3… (retries, token refresh, fresh connection).
-    /// A token request is reported as operation `requestToken`, attempt 1, in the trace of
-    /// the call that needed the token.
-    pub attempt: u32,
-    /// The HTTP status, or `None` when no response came (see `error`).
-    pub status: Option<u16>,
-    pub error: Option<&'a Error>,
-    pub latency: std::time::Duration,
-    /// W3C trace id (32 hex digits) and this request's span id (16 hex digits).
-    pub trace_id: String,
-    pub span_id: String,
+impl Inner {
+    /// The absolute URL of `call`: origin, API prefix, path and encoded query.
+    pub(crate) fn url(&self, call: &Call) -> String {
+        let cfg = &self.cfg;
+        let query: usize = call.query.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+        let mut url = String::with_capacity(cfg.base.origin.len() + cfg.api_prefix.len() + call.path.len() + query);
+        url.push_str(&cfg.base.origin);
+        url.push_str(&cfg.api_prefix);
+        url.push_str(&call.path);
+        for (i, (k, v)) in call.query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.extend(utf8_percent_encode(k, QUERY));
+            url.push('=');
+            url.extend(utf8_percent_encode(v, QUERY));
+        }
+        url
+    }
 }
-
-/// A callback run after every HTTP request (any thread; keep it quick).
-pub type RequestHook = Arc<dyn Fn(&RequestEvent<'_>) + Send + Sync>;
 
 /// What one call carries through its attempts.
 struct CallCtx {
@@ -69,61 +76,6 @@ struct CallCtx {
 /// The longest a call waits for the first answer of the server before it goes anyway
 /// (see `Bucket::wait_for_first_answer`).
 const FIRST_ANSWER_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// How long the limiter pauses after the `n`th 429 in a row of one call: the server's
-/// `Retry-After` when given; else, when the headers describe the server's bucket, the
-/// time our share of it takes to grant one token (the limiter's emission interval after
-/// `observe`, plus up to half of it at random); else 50 ms doubling per 429 in a row, up
-/// to 30 s. Never less than that
-/// doubling floor, so a server that answers 429 while claiming free tokens is not
-/// asked again in a tight loop.
-pub(crate) fn throttle_pause(
-    b: &Bucket,
-    limits: &ServerLimits,
-    retry_after: Option<std::time::Duration>,
-    n: u32,
-) -> std::time::Duration {
-    use std::time::Duration;
-    let floor = Duration::from_millis(50)
-        .saturating_mul(1 << n.saturating_sub(1).min(10))
-        .min(Duration::from_secs(30));
-    let derived = match retry_after {
-        Some(ra) => ra,
-        // up to half an interval more at random: processes refused together must not all
-        // come back together
-        None if limits.replenish_rate.is_some() && limits.replenish_time.is_some() => b
-            .emission_interval()
-            .mul_f64(1.0 + 0.5 * crate::resilience::retry::random_unit()),
-        None => floor,
-    };
-    derived.max(floor)
-}
-
-/// Counters of the resilience stages.
-#[derive(Debug, Default)]
-pub struct StageStats {
-    /// Calls made (first attempts).
-    pub calls: AtomicU64,
-    /// Retries sent.
-    pub retries: AtomicU64,
-    /// Retries refused by the retry budget.
-    pub budget_refusals: AtomicU64,
-    /// Times a caller slept for the rate limiter (a wait longer than one token's interval
-    /// is several sleeps: the limiter is asked again after each).
-    pub limiter_waits: AtomicU64,
-    /// Total time spent waiting for the rate limiter, in microseconds.
-    pub limiter_wait_micros: AtomicU64,
-    /// Calls refused by the rate limiter (fail-fast mode or wait too long).
-    pub limiter_refusals: AtomicU64,
-    /// 429 answers received.
-    pub throttled: AtomicU64,
-    /// Calls refused because the breaker was open.
-    pub breaker_rejections: AtomicU64,
-    /// Breaker state changes.
-    pub breaker_transitions: Arc<AtomicU64>,
-    /// Retries on a fresh connection after a stale pooled one.
-    pub stale_connection_retries: AtomicU64,
-}
 
 /// A token reserved for one attempt: sleep `wait` before sending. `local` when it came
 /// from the client's own bucket (not the Redis-shared one), which a cancelled wait refunds.
@@ -301,7 +253,7 @@ fn serve_stale_on(e: &Error) -> bool {
 
 /// Run `call`: coalesced and stale-served when it is a GET, retried as the policy says,
 /// measured end to end.
-pub(crate) fn execute(client: &Client, call: &Call) -> Result<HttpResponse> {
+pub(crate) fn execute(inner: &Inner, call: &Call) -> Result<HttpResponse> {
     let start = Instant::now();
     let ctx = CallCtx {
         trace: current_trace_context().unwrap_or_else(TraceContext::new_random),
@@ -309,20 +261,18 @@ pub(crate) fn execute(client: &Client, call: &Call) -> Result<HttpResponse> {
         throttled: 0.into(),
         resume_at: 0.into(),
     };
-    let r = execute_traced(client, call, &ctx);
-    client
-        .inner()
+    let r = execute_traced(inner, call, &ctx);
+    inner
         .stages
         .metrics
         .record_call(call.op, r.as_ref().err().map(|e| e.kind()), start.elapsed());
     r
 }
 
-fn execute_traced(client: &Client, call: &Call, ctx: &CallCtx) -> Result<HttpResponse> {
-    let inner = client.inner();
+fn execute_traced(inner: &Inner, call: &Call, ctx: &CallCtx) -> Result<HttpResponse> {
     let s = &inner.stages;
     // built once per call: the request URL, and the coalescing and stale-cache key
-    let key = client.url(call);
+    let key = inner.url(call);
     if call.method != Method::Get {
         // A write drops its family from the fresh-read cache when it is sent and again
         // when it ends, whatever its outcome (see `resilience::read_cache`).
@@ -330,7 +280,7 @@ fn execute_traced(client: &Client, call: &Call, ctx: &CallCtx) -> Result<HttpRes
             .transport
             .existing_read_cache()
             .map(|shared| WriteGuard::start(shared, &inner.cfg.base.origin, &call.path));
-        return with_retries(client, call, &key, ctx);
+        return with_retries(inner, call, &key, ctx);
     }
     // A fresh answer from the read cache: nothing is sent, no token is spent.
     let mut ticket = None;
@@ -345,7 +295,7 @@ fn execute_traced(client: &Client, call: &Call, ctx: &CallCtx) -> Result<HttpRes
         }
     }
     let run = || {
-        let r = with_retries(client, call, &key, ctx);
+        let r = with_retries(inner, call, &key, ctx);
         if let (Ok(resp), Some(rc), Some(t)) = (&r, &inner.read_cache, ticket) {
             rc.store(t, resp);
         }
@@ -369,9 +319,8 @@ fn execute_traced(client: &Client, call: &Call, ctx: &CallCtx) -> Result<HttpRes
     }
 }
 
-fn with_retries(client: &Client, call: &Call, url: &str, ctx: &CallCtx) -> Result<HttpResponse> {
+fn with_retries(inner: &Inner, call: &Call, url: &str, ctx: &CallCtx) -> Result<HttpResponse> {
     crate::cancel::check()?;
-    let inner = client.inner();
     let s = &inner.stages;
     let deadline = Instant::now() + inner.cfg.call_timeout;
     s.stats.calls.fetch_add(1, Relaxed);
@@ -380,7 +329,7 @@ fn with_retries(client: &Client, call: &Call, url: &str, ctx: &CallCtx) -> Resul
     }
     let mut retries = 0u32;
     loop {
-        let err = match attempt(client, call, url, deadline, ctx, retries > 0 || ctx.throttled.get() > 0) {
+        let err = match attempt(inner, call, url, deadline, ctx, retries > 0 || ctx.throttled.get() > 0) {
             Ok(resp) => return Ok(resp),
             Err(e) => e,
         };
@@ -418,14 +367,13 @@ fn with_retries(client: &Client, call: &Call, url: &str, ctx: &CallCtx) -> Resul
 /// One attempt: limiter, breaker, token, slot, send, classify. Handles the one token
 /// refresh after a 401 and the one fresh-connection retry after a stale pooled connection.
 fn attempt(
-    client: &Client,
+    inner: &Inner,
     call: &Call,
     url: &str,
     deadline: Instant,
     ctx: &CallCtx,
     retry: bool,
 ) -> Result<HttpResponse> {
-    let inner = client.inner();
     let (cfg, s) = (&inner.cfg, &inner.stages);
     let host = cfg.base.host.as_str();
     let bucket = s.bucket(call.method);
@@ -497,7 +445,7 @@ fn attempt(
         // counted here, once limiter and breaker let it through: a retry that is sent
         s.stats.retries.fetch_add(1, Relaxed);
     }
-    let result = send(client, call, url, deadline, ctx);
+    let result = send(inner, call, url, deadline, ctx);
     if let Some(b) = bucket {
         b.answered();
     }
@@ -544,8 +492,7 @@ fn attempt(
 }
 
 /// Token, slot and transport, with the 401 refresh and the stale-connection retry.
-fn send(client: &Client, call: &Call, url: &str, deadline: Instant, ctx: &CallCtx) -> Result<HttpResponse> {
-    let inner = client.inner();
+fn send(inner: &Inner, call: &Call, url: &str, deadline: Instant, ctx: &CallCtx) -> Result<HttpResponse> {
     let cfg = &inner.cfg;
     let (body, ctype) = match &call.payload {
         Payload::None => (None, "application/json"),
@@ -633,7 +580,7 @@ fn pause(s: &Stages, d: std::time::Duration) -> Result<()> {
 
 /// Metrics, log line and hook of one HTTP request.
 fn observe(
-    inner: &crate::client::Inner,
+    inner: &Inner,
     call: &Call,
     ctx: &CallCtx,
     span: &[u8; 8],

@@ -4,12 +4,25 @@
 
 use std::cell::Cell;
 
+use crate::error::{Error, Result};
+use crate::transport::{HeaderName, HeaderValue};
+
+/// The W3C trace context header.
+pub(crate) const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+
+/// The `traceparent` value of the attempt sent as span `span`.
+pub(crate) fn traceparent(ctx: &TraceContext, span: &[u8; 8]) -> Result<HeaderValue> {
+    HeaderValue::try_from(ctx.header(span)).map_err(|_| Error::invalid("traceparent is not a valid header value"))
+}
+
 /// A trace id and the caller's span, as in a W3C `traceparent` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TraceContext {
+    /// The trace id (never all zero).
     pub trace_id: [u8; 16],
     /// The caller's span (the parent of our attempts); all zero if unknown.
     pub parent_id: [u8; 8],
+    /// The `sampled` flag, passed on to every attempt.
     pub sampled: bool,
 }
 
@@ -43,7 +56,7 @@ fn random_bytes<const N: usize>() -> [u8; N] {
     let mut out = [0u8; N];
     loop {
         for chunk in out.chunks_mut(8) {
-            let r = crate::resilience::retry::random_u64();
+            let r = crate::rng::random_u64();
             chunk.copy_from_slice(&r.to_le_bytes()[..chunk.len()]);
         }
         if out.iter().any(|b| *b != 0) {
@@ -84,6 +97,7 @@ impl TraceContext {
         }
     }
 
+    /// The trace id as 32 lower-case hex digits.
     pub fn trace_id_hex(&self) -> String {
         hex(&self.trace_id)
     }

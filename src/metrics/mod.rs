@@ -7,6 +7,7 @@ mod histogram;
 mod operations;
 mod prometheus;
 mod snapshot;
+mod stages;
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -18,9 +19,13 @@ pub use snapshot::{
     AuthMetrics, BreakerMetrics, CallMetrics, DnsMetrics, ErrorCount, LatencyMetrics, LimiterMetrics, MetricsSnapshot,
     PoolMetrics, ReadCacheMetrics, RequestCount, TokensSaved,
 };
+pub use stages::StageStats;
 
 use crate::error::ErrorKind;
 use crate::request::Method;
+use crate::resilience::BreakerState;
+use crate::resilience::read_cache::ReadCacheCounts;
+use crate::transport::Transport;
 
 const KINDS: usize = ErrorKind::NAMES.len();
 
@@ -173,17 +178,42 @@ impl Metrics {
     }
 }
 
-/// Assemble the snapshot of a client from its registry and its stages' counters.
-pub(crate) fn snapshot_of(client: &crate::Client) -> MetricsSnapshot {
-    let inner = client.inner();
-    let s = &inner.stages;
-    let t = &inner.transport;
+/// What a client's snapshot is made of: its registry, its stages' counters and gauges,
+/// its transport's counters and its token counters (read by the client, which owns them).
+pub(crate) struct SnapshotSources<'a> {
+    /// The per-operation registry.
+    pub registry: &'a Metrics,
+    /// The resilience stages' counters.
+    pub stages: &'a StageStats,
+    /// `(scope, state)` of every breaker.
+    pub breaker_states: Vec<(String, BreakerState)>,
+    /// Current rate of the read (or only) bucket.
+    pub limiter_rate: Option<f64>,
+    /// Reservations the local bucket took over because Redis was unavailable.
+    pub redis_fallbacks: u64,
+    /// Calls answered by an identical GET in flight.
+    pub coalesced: u64,
+    /// Answers served stale.
+    pub stale_served: u64,
+    /// The transport: pool, per-host cap and DNS counters.
+    pub transport: &'a Transport,
+    /// The API host, whose pool gauges are reported.
+    pub host: &'a str,
+    /// Token counters, read already.
+    pub auth: AuthMetrics,
+    /// The fresh-read cache's counts, when the client has one.
+    pub read_cache: Option<ReadCacheCounts>,
+}
+
+/// Assemble a client's snapshot from what it measured.
+pub(crate) fn snapshot(src: SnapshotSources<'_>) -> MetricsSnapshot {
+    let t = src.transport;
     let PerOperation {
         requests,
         calls,
         errors,
         latency: lat,
-    } = s.metrics.per_operation();
+    } = src.registry.per_operation();
     let latency = lat
         .into_iter()
         .map(|(op, h)| LatencyMetrics {
@@ -208,15 +238,14 @@ pub(crate) fn snapshot_of(client: &crate::Client) -> MetricsSnapshot {
                 .collect(),
         })
         .collect();
-    let st = &s.stats;
-    let host = inner.cfg.base.host.clone();
+    let st = src.stages;
+    let host = src.host.to_string();
     let (in_use, waiting) = t.host_gauges(&host);
     let conns = t.connection_stats();
     let (opened, closed) = (conns.opened.load(Relaxed), conns.closed.load(Relaxed));
     let dns = t.dns_stats();
-    let auth = client.auth_stats();
-    let rc = inner.read_cache.as_ref().map(|c| c.counts()).unwrap_or_default();
-    let coalesced = s.coalesced();
+    let rc = src.read_cache.unwrap_or_default();
+    let coalesced = src.coalesced;
     MetricsSnapshot {
         requests,
         calls,
@@ -226,16 +255,16 @@ pub(crate) fn snapshot_of(client: &crate::Client) -> MetricsSnapshot {
         retry_budget_refusals: st.budget_refusals.load(Relaxed),
         stale_connection_retries: st.stale_connection_retries.load(Relaxed),
         coalesced,
-        stale_served: s.stale_served(),
+        stale_served: src.stale_served,
         breaker: BreakerMetrics {
-            states: s
-                .breaker_states()
+            states: src
+                .breaker_states
                 .into_iter()
                 .map(|(k, v)| {
                     let name = match v {
-                        crate::resilience::BreakerState::Closed => "closed",
-                        crate::resilience::BreakerState::Open => "open",
-                        crate::resilience::BreakerState::HalfOpen => "half_open",
+                        BreakerState::Closed => "closed",
+                        BreakerState::Open => "open",
+                        BreakerState::HalfOpen => "half_open",
                     };
                     (k, name.to_string())
                 })
@@ -248,8 +277,8 @@ pub(crate) fn snapshot_of(client: &crate::Client) -> MetricsSnapshot {
             wait_seconds: st.limiter_wait_micros.load(Relaxed) as f64 / 1e6,
             refusals: st.limiter_refusals.load(Relaxed),
             throttled: st.throttled.load(Relaxed),
-            rate_per_sec: s.limiter_rate(),
-            redis_fallbacks: s.redis_fallbacks(),
+            rate_per_sec: src.limiter_rate,
+            redis_fallbacks: src.redis_fallbacks,
         },
         pool: PoolMetrics {
             host,
@@ -268,14 +297,9 @@ pub(crate) fn snapshot_of(client: &crate::Client) -> MetricsSnapshot {
             failures: dns.failures.load(Relaxed),
             stale_served: dns.stale_served.load(Relaxed),
         },
-        auth: AuthMetrics {
-            token_fetches: auth.fetches.load(Relaxed),
-            fetch_failures: auth.failures.load(Relaxed),
-            rejected: auth.rejected.load(Relaxed),
-            seconds_to_refresh: client.token_time_to_refresh().map(|d| d.as_secs_f64()),
-        },
+        auth: src.auth,
         read_cache: ReadCacheMetrics {
-            enabled: inner.read_cache.is_some(),
+            enabled: src.read_cache.is_some(),
             hits: rc.hits,
             misses: rc.misses,
             entries: rc.entries,
@@ -286,7 +310,7 @@ pub(crate) fn snapshot_of(client: &crate::Client) -> MetricsSnapshot {
         tokens_saved: TokensSaved {
             cache: rc.hits,
             coalesce: coalesced,
-            large_page: s.metrics.large_page_saved(),
+            large_page: src.registry.large_page_saved(),
         },
     }
 }

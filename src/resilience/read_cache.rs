@@ -82,7 +82,7 @@ use parking_lot::Mutex;
 
 use super::clock::Clock;
 use crate::error::{Error, Result};
-use crate::transport::HttpResponse;
+use crate::http::HttpResponse;
 
 /// Default time to live of families without their own: 30 seconds.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(30);

@@ -1,12 +1,15 @@
 //! The retry policy: which failures are retried, how long to wait before the
 //! next attempt (exponential backoff with full jitter, `Retry-After` honoured),
-//! and the retry budget that keeps a fleet from multiplying an outage.
+//! and how long the limiter pauses after a 429 (`throttle_pause`). The retry budget
+//! that keeps a fleet from multiplying an outage is in [`super::budget`].
 
-use std::cell::Cell;
 use std::time::Duration;
 
 use crate::error::{Error, ErrorKind};
 use crate::request::Method;
+use crate::rng::random_unit;
+
+use super::limiter::{Bucket, ServerLimits};
 
 /// When and how to retry. Defaults are the reference design's: 5 retries on
 /// 408, 429, 500, 502, 503 and 504, backoff factor 0.5 s, at most 120 s, full jitter.
@@ -39,31 +42,6 @@ impl Default for RetryPolicy {
             retry_non_idempotent: false,
         }
     }
-}
-
-thread_local! {
-    static RNG: Cell<u64> = Cell::new({
-        let addr = &RNG as *const _ as u64;
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1);
-        (addr ^ t) | 1
-    });
-}
-
-/// A random `u64` from a per-thread xorshift generator (not for secrets).
-pub(crate) fn random_u64() -> u64 {
-    RNG.with(|s| {
-        let mut x = s.get();
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        s.set(x);
-        x
-    })
-}
-
-/// A uniform random number in `[0, 1)`.
-pub(crate) fn random_unit() -> f64 {
-    (random_u64() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 impl RetryPolicy {
@@ -105,6 +83,28 @@ impl RetryPolicy {
             None => wait,
         }
     }
+}
+
+/// How long the limiter pauses after the `n`th 429 in a row of one call: the server's
+/// `Retry-After` when given; else, when the headers describe the server's bucket, the
+/// time our share of it takes to grant one token (the limiter's emission interval after
+/// `observe`, plus up to half of it at random); else 50 ms doubling per 429 in a row, up
+/// to 30 s. Never less than that doubling floor, so a server that answers 429 while
+/// claiming free tokens is not asked again in a tight loop.
+pub(crate) fn throttle_pause(b: &Bucket, limits: &ServerLimits, retry_after: Option<Duration>, n: u32) -> Duration {
+    let floor = Duration::from_millis(50)
+        .saturating_mul(1 << n.saturating_sub(1).min(10))
+        .min(Duration::from_secs(30));
+    let derived = match retry_after {
+        Some(ra) => ra,
+        // up to half an interval more at random: processes refused together must not all
+        // come back together
+        None if limits.replenish_rate.is_some() && limits.replenish_time.is_some() => {
+            b.emission_interval().mul_f64(1.0 + 0.5 * random_unit())
+        }
+        None => floor,
+    };
+    derived.max(floor)
 }
 
 #[cfg(test)]

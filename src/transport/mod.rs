@@ -20,6 +20,7 @@ pub use resolver::{CachingResolver, DnsStats};
 pub use tls::TlsRoots;
 
 use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
+use crate::http::HttpResponse;
 use crate::request::Method;
 use crate::secret::Secret;
 
@@ -184,21 +185,6 @@ pub(crate) struct HttpRequest<'a> {
     pub max_body: u64,
     /// Skip pooled connections (retry after a stale one).
     pub fresh_connection: bool,
-}
-
-/// The parts of a response the client uses.
-#[derive(Debug, Clone)]
-pub(crate) struct HttpResponse {
-    pub status: u16,
-    /// Lower-case names.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl HttpResponse {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
 }
 
 impl Transport {

@@ -306,7 +306,7 @@ fn fleet_with(consumers: usize, threads: usize, calls: u64, stagger: Duration, s
                     None => {
                         b.observe(&limits(0), false);
                         streak[slot] += 1;
-                        let wait = crate::pipeline::throttle_pause(b, &limits(0), None, streak[slot]);
+                        let wait = crate::resilience::retry::throttle_pause(b, &limits(0), None, streak[slot]);
                         b.pause(wait);
                         push(&mut queue, at, Ev::Ready(c));
                     }
