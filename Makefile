@@ -3,16 +3,17 @@
 
 CARGO ?= cargo
 
-.PHONY: test deps fmt fmt-check clippy unit redis-test doc bench-smoke bench-mock clean
+.PHONY: test deps fmt fmt-check cycles clippy unit redis-test doc bench-smoke bench-mock clean
 .PHONY: cpp-test go-test
 .PHONY: c-test header-drift miri fuzz-smoke fuzz bench-compare bench-compare-smoke ccx-bench soak
 .PHONY: fleet fleet-smoke
 
-# Everything CI checks, in order: system packages, formatting, lints, tests (unit and
+# Everything CI checks, in order: system packages, formatting, no import cycle between
+# the root crate's modules, lints, tests (unit and
 # integration, which include the fault matrix, the security suite, the concurrency stress
 # and the 20-second soak), the C/C++/Go layers, Miri, a bounded fuzz run, and seconds-long
 # smoke runs of both benchmarks.
-test: deps fmt-check clippy unit c-test header-drift cpp-test go-test miri fuzz-smoke bench-smoke bench-compare-smoke fleet-smoke
+test: deps fmt-check cycles clippy unit c-test header-drift cpp-test go-test miri fuzz-smoke bench-smoke bench-compare-smoke fleet-smoke
 
 # Install the system packages the tests and benchmarks need (nginx, wrk, pkg-config,
 # redis-server, go, valgrind, jq, curl) with apt-get, only those that are missing.
@@ -26,6 +27,12 @@ fmt:
 # Fail if any source is not in rustfmt's style.
 fmt-check:
 	$(CARGO) fmt --all -- --check
+
+# Fail when the top-level modules of src/ import each other in a cycle (the cycle is
+# printed with the lines that make it). `bash scripts/check-cycles.sh --graph` shows
+# every edge and the layering.
+cycles:
+	bash scripts/check-cycles.sh
 
 # Lint every crate and target (tests, examples, benches), with and without the `redis`
 # feature; any warning fails.

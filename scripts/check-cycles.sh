@@ -158,7 +158,7 @@ def macro_bodies(code):
 
 # --- the crate root: its modules and its re-exports -----------------------------------
 lib_code, _ = lex(open(os.path.join(src, "lib.rs"), encoding="utf-8").read())
-modules = set(re.findall(r"^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+([a-z_][a-z0-9_]*)\s*;", lib_code, re.M))
+modules = set(re.findall(r"(?<![A-Za-z0-9_])mod\s+([a-z_][a-z0-9_]*)\s*;", lib_code))
 reexport = {}  # a name at the crate root -> the module it comes from
 globs = []  # modules re-exported with `pub use m::*`
 for m in re.finditer(r"^\s*pub(?:\([^)]*\))?\s+use\s+(?:crate::)?([a-z_][a-z0-9_]*)::([^;]*);", lib_code, re.M):
@@ -176,6 +176,8 @@ for m in re.finditer(r"^\s*pub(?:\([^)]*\))?\s+use\s+(?:crate::)?([a-z_][a-z0-9_
 
 
 def resolve(seg):
+    if seg == "self":  # `use crate::{self, …}`: the crate root, no module
+        return None
     if seg in modules:
         return seg
     if seg in reexport:
@@ -216,7 +218,7 @@ for module, path in files:
     shown = os.path.relpath(path, os.path.dirname(os.path.abspath(src)))
     for line, seg in references(code):
         target = resolve(seg)
-        if target is None:
+        if target is None and seg != "self":
             unresolved.append(f"{shown}:{line}: crate::{seg}")
         add(module, target, f"{shown}:{line} (crate::{seg})")
     for line, s in strings:
