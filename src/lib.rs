@@ -26,7 +26,8 @@
 //! One [`Client`] is meant to be shared by every thread of a service: it keeps a
 //! pool of keep-alive connections with tuned TCP keepalive, caches DNS answers,
 //! caches and refreshes its OAuth token (one refresh at a time), and caps the
-//! connections it opens per host when asked to. See `DESIGN.md` for the pipeline.
+//! connections it opens per host when asked to. The pipeline stage by stage, the module
+//! layers and where each setting lives are in `docs/ARCHITECTURE.md` in the repository.
 
 pub mod api;
 mod auth;
