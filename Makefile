@@ -3,7 +3,7 @@
 
 CARGO ?= cargo
 
-.PHONY: test deps fmt fmt-check cycles clippy unit redis-test doc bench-smoke bench-mock clean
+.PHONY: test deps fmt fmt-check cycles clippy doc-check unit redis-test doc bench-smoke bench-mock clean
 .PHONY: cpp-test go-test
 .PHONY: c-test header-drift miri fuzz-smoke fuzz bench-compare bench-compare-smoke ccx-bench soak
 .PHONY: fleet fleet-smoke
@@ -13,7 +13,7 @@ CARGO ?= cargo
 # integration, which include the fault matrix, the security suite, the concurrency stress
 # and the 20-second soak), the C/C++/Go layers, Miri, a bounded fuzz run, and seconds-long
 # smoke runs of both benchmarks.
-test: deps fmt-check cycles clippy unit c-test header-drift cpp-test go-test miri fuzz-smoke bench-smoke bench-compare-smoke fleet-smoke
+test: deps fmt-check cycles clippy doc-check unit c-test header-drift cpp-test go-test miri fuzz-smoke bench-smoke bench-compare-smoke fleet-smoke
 
 # Install the system packages the tests and benchmarks need (nginx, wrk, pkg-config,
 # redis-server, go, valgrind, jq, curl) with apt-get, only those that are missing.
@@ -43,6 +43,11 @@ clippy:
 # The Redis-shared rate limiter against a real redis-server the test starts itself.
 redis-test:
 	$(CARGO) test --test redis_limiter
+
+# API docs of every crate of the workspace (missing_docs is denied in src/lib.rs); any
+# rustdoc warning fails.
+doc-check:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
 
 # The C++ layer (include/cloudconnexa.hpp): tests/cpp built warning-free with
 # -std=c++17 -Wall -Wextra -Werror -pedantic, run under valgrind against the emulator.

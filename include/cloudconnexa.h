@@ -42,6 +42,9 @@ enum ccx_code
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+  /**
+   * Success: the outputs are filled and no error was written.
+   */
   CCX_CODE_OK = 0,
   /**
    * A required pointer argument was NULL.
@@ -136,10 +139,25 @@ enum ccx_log_level
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+  /**
+   * Something failed (a call, a token request).
+   */
   CCX_LOG_LEVEL_ERROR = 1,
+  /**
+   * Worth attention: breaker changes, fallbacks, retry-budget exhaustion, token failures.
+   */
   CCX_LOG_LEVEL_WARN = 2,
+  /**
+   * Notable but expected events; quiet in steady state.
+   */
   CCX_LOG_LEVEL_INFO = 3,
+  /**
+   * Details for debugging: retries and their reasons.
+   */
   CCX_LOG_LEVEL_DEBUG = 4,
+  /**
+   * Every request; verbose.
+   */
   CCX_LOG_LEVEL_TRACE = 5,
 };
 #ifndef __cplusplus
@@ -158,9 +176,21 @@ enum ccx_method
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+  /**
+   * `GET`: a read; idempotent, retried on retryable failures.
+   */
   CCX_METHOD_GET = 0,
+  /**
+   * `POST`: a create; not idempotent, retried only when the request was never sent (or on 429).
+   */
   CCX_METHOD_POST = 1,
+  /**
+   * `PUT`: an update; idempotent, retried on retryable failures.
+   */
   CCX_METHOD_PUT = 2,
+  /**
+   * `DELETE`: a removal; idempotent, retried on retryable failures.
+   */
   CCX_METHOD_DELETE = 3,
 };
 #ifndef __cplusplus
@@ -210,7 +240,13 @@ typedef struct ccx_error ccx_error;
  * NUL-terminated. Release it with `ccx_bytes_free`; `{NULL, 0}` is the empty buffer.
  */
 typedef struct ccx_bytes {
+  /**
+   * First byte, owned by the library until `ccx_bytes_free`; NULL when `len` is 0.
+   */
   uint8_t *data;
+  /**
+   * Length in bytes.
+   */
   size_t len;
 } ccx_bytes;
 
@@ -219,7 +255,13 @@ typedef struct ccx_bytes {
  * as the object it came from; never freed by the caller.
  */
 typedef struct ccx_str {
+  /**
+   * First byte of the string; may be NULL only when `len` is 0.
+   */
   const char *data;
+  /**
+   * Length in bytes (not characters), without any terminator.
+   */
   size_t len;
 } ccx_str;
 
@@ -253,9 +295,12 @@ typedef struct ccx_request_event {
    */
   uint64_t latency_us;
   /**
-   * W3C trace id (32 hex digits) and this request's span id (16 hex digits).
+   * W3C trace id (32 hex digits), shared by every request of the call.
    */
   struct ccx_str trace_id;
+  /**
+   * This request's span id (16 hex digits), sent in `traceparent`.
+   */
   struct ccx_str span_id;
 } ccx_request_event;
 
@@ -277,11 +322,17 @@ typedef void (*ccx_userdata_free_fn)(void *userdata);
  * secret, a token or an `Authorization` header. Fields may be added at the end later.
  */
 typedef struct ccx_log_record {
+  /**
+   * Severity of the line.
+   */
   ccx_log_level level;
   /**
    * The module that logged (e.g. `cloudconnexa`).
    */
   struct ccx_str target;
+  /**
+   * The text of the line (UTF-8, not NUL-terminated).
+   */
   struct ccx_str message;
 } ccx_log_record;
 

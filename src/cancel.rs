@@ -24,6 +24,7 @@ pub struct CancelToken {
 }
 
 impl CancelToken {
+    /// A token nothing has cancelled yet (the same as `CancelToken::default()`).
     pub fn new() -> CancelToken {
         CancelToken::default()
     }
@@ -34,6 +35,7 @@ impl CancelToken {
         self.state.wake.notify_all();
     }
 
+    /// Whether [`cancel`](CancelToken::cancel) has been called on this token or one of its clones.
     pub fn is_cancelled(&self) -> bool {
         *self.state.cancelled.lock()
     }

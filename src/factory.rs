@@ -15,9 +15,13 @@ use crate::transport::Transport;
 /// Per-service changes to the factory's base settings. Part of the registry key.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ClientOverrides {
+    /// API version path segment for this service's client; `None` keeps the factory's.
     pub api_version: Option<String>,
+    /// Read timeout for this service's client; `None` keeps the factory's (default 30 s).
     pub read_timeout: Option<Duration>,
+    /// Whole-call timeout, retries and waits included; `None` keeps the factory's (default 120 s).
     pub call_timeout: Option<Duration>,
+    /// `User-Agent` header for this service's client; `None` keeps the factory's.
     pub user_agent: Option<String>,
 }
 

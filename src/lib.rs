@@ -29,6 +29,8 @@
 //! connections it opens per host when asked to. The pipeline stage by stage, the module
 //! layers and where each setting lives are in `docs/ARCHITECTURE.md` in the repository.
 
+#![deny(missing_docs)]
+
 pub mod api;
 mod auth;
 mod cancel;

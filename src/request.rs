@@ -10,13 +10,18 @@ use crate::error::{Error, Result};
 /// HTTP method of a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
+    /// `GET`.
     Get,
+    /// `POST`.
     Post,
+    /// `PUT`.
     Put,
+    /// `DELETE`.
     Delete,
 }
 
 impl Method {
+    /// The method's name in capitals, as sent on the wire (`"GET"`).
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
@@ -35,6 +40,7 @@ impl Method {
 /// A request body.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Payload {
+    /// No body.
     None,
     /// Serialised JSON, sent as `application/json`.
     Json(Vec<u8>),
@@ -47,14 +53,18 @@ pub enum Payload {
 pub struct Call {
     /// Operation name for metrics and logs (the spec's operationId where there is one).
     pub op: &'static str,
+    /// HTTP method.
     pub method: Method,
     /// Path below the API prefix, segments already encoded, e.g. `/networks/abc`.
     pub path: String,
+    /// Query parameters, not yet encoded.
     pub query: Vec<(String, String)>,
+    /// Request body.
     pub payload: Payload,
 }
 
 impl Call {
+    /// A call of operation `op` with no query and no body; `path` is below the API prefix, segments already encoded.
     pub fn new(op: &'static str, method: Method, path: impl Into<String>) -> Call {
         Call {
             op,
@@ -65,18 +75,22 @@ impl Call {
         }
     }
 
+    /// A `GET` call (see [`Call::new`]).
     pub fn get(op: &'static str, path: impl Into<String>) -> Call {
         Call::new(op, Method::Get, path)
     }
 
+    /// A `POST` call (see [`Call::new`]).
     pub fn post(op: &'static str, path: impl Into<String>) -> Call {
         Call::new(op, Method::Post, path)
     }
 
+    /// A `PUT` call (see [`Call::new`]).
     pub fn put(op: &'static str, path: impl Into<String>) -> Call {
         Call::new(op, Method::Put, path)
     }
 
+    /// A `DELETE` call (see [`Call::new`]).
     pub fn delete(op: &'static str, path: impl Into<String>) -> Call {
         Call::new(op, Method::Delete, path)
     }

@@ -134,9 +134,13 @@ pub unsafe extern "C" fn ccx_client_invalidate_read_cache(
 #[allow(non_camel_case_types)]
 #[derive(Debug, Clone, Copy)]
 pub enum ccx_method {
+    /// `GET`: a read; idempotent, retried on retryable failures.
     Get = 0,
+    /// `POST`: a create; not idempotent, retried only when the request was never sent (or on 429).
     Post = 1,
+    /// `PUT`: an update; idempotent, retried on retryable failures.
     Put = 2,
+    /// `DELETE`: a removal; idempotent, retried on retryable failures.
     Delete = 3,
 }
 

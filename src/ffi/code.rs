@@ -9,6 +9,7 @@ use crate::error::ErrorKind;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(non_camel_case_types)]
 pub enum ccx_code {
+    /// Success: the outputs are filled and no error was written.
     Ok = 0,
     /// A required pointer argument was NULL.
     NullParameter = 100,

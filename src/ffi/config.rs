@@ -933,8 +933,9 @@ pub struct ccx_request_event {
     pub error_code: ccx_code,
     /// Time from sending to the whole response, in microseconds.
     pub latency_us: u64,
-    /// W3C trace id (32 hex digits) and this request's span id (16 hex digits).
+    /// W3C trace id (32 hex digits), shared by every request of the call.
     pub trace_id: super::types::ccx_str,
+    /// This request's span id (16 hex digits), sent in `traceparent`.
     pub span_id: super::types::ccx_str,
 }
 

@@ -16,10 +16,15 @@ use super::types::ccx_str;
 #[allow(non_camel_case_types)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ccx_log_level {
+    /// Something failed (a call, a token request).
     Error = 1,
+    /// Worth attention: breaker changes, fallbacks, retry-budget exhaustion, token failures.
     Warn = 2,
+    /// Notable but expected events; quiet in steady state.
     Info = 3,
+    /// Details for debugging: retries and their reasons.
     Debug = 4,
+    /// Every request; verbose.
     Trace = 5,
 }
 
@@ -28,9 +33,11 @@ pub enum ccx_log_level {
 #[repr(C)]
 #[allow(non_camel_case_types)]
 pub struct ccx_log_record {
+    /// Severity of the line.
     pub level: ccx_log_level,
     /// The module that logged (e.g. `cloudconnexa`).
     pub target: ccx_str,
+    /// The text of the line (UTF-8, not NUL-terminated).
     pub message: ccx_str,
 }
 

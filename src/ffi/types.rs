@@ -8,7 +8,9 @@ use std::ffi::c_char;
 #[derive(Debug, Clone, Copy)]
 #[allow(non_camel_case_types)]
 pub struct ccx_str {
+    /// First byte of the string; may be NULL only when `len` is 0.
     pub data: *const c_char,
+    /// Length in bytes (not characters), without any terminator.
     pub len: usize,
 }
 
@@ -27,7 +29,9 @@ impl ccx_str {
 #[derive(Debug)]
 #[allow(non_camel_case_types)]
 pub struct ccx_bytes {
+    /// First byte, owned by the library until `ccx_bytes_free`; NULL when `len` is 0.
     pub data: *mut u8,
+    /// Length in bytes.
     pub len: usize,
 }
 

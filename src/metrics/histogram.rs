@@ -99,7 +99,9 @@ impl Histogram {
 /// A point-in-time copy of a [`Histogram`].
 #[derive(Debug, Clone)]
 pub struct HistogramSnapshot {
+    /// Values recorded.
     pub count: u64,
+    /// Sum of the values recorded, in microseconds.
     pub sum_micros: u64,
     /// The smallest value recorded, exactly (0 when empty).
     pub min_micros: u64,
@@ -129,6 +131,7 @@ impl HistogramSnapshot {
         self.max_micros
     }
 
+    /// The mean of the values recorded, in microseconds (0 when empty).
     pub fn mean_micros(&self) -> f64 {
         if self.count == 0 {
             0.0

@@ -5,18 +5,24 @@ use serde::Serialize;
 /// HTTP requests of one operation, method and status class.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RequestCount {
+    /// Operation name (the API's operationId, e.g. `getNetworks`, or the raw call's).
     pub operation: String,
+    /// `GET`, `POST`, `PUT` or `DELETE`.
     pub method: String,
     /// `2xx`, `3xx`, `4xx`, `5xx`, or `error` (no response: connect, TLS, timeout, reset).
     pub status_class: String,
+    /// Requests sent (retries included) that ended in this class.
     pub count: u64,
 }
 
 /// Calls of one operation as the caller saw them (after retries).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CallMetrics {
+    /// Operation name.
     pub operation: String,
+    /// Calls that returned success.
     pub succeeded: u64,
+    /// Calls that returned an error (after retries and fallbacks).
     pub failed: u64,
 }
 
@@ -24,23 +30,34 @@ pub struct CallMetrics {
 /// `timeout`, `connect`, `http`, `rate_limited`…), counted once per call after retries.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ErrorCount {
+    /// Operation name.
     pub operation: String,
+    /// Error kind name (see [`ErrorKind::name`](crate::ErrorKind::name)).
     pub kind: String,
+    /// Failed calls of this operation with this kind.
     pub count: u64,
 }
 
 /// End-to-end call latency of one operation, in seconds, within `precision` (relative).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LatencyMetrics {
+    /// Operation name.
     pub operation: String,
+    /// Calls measured (succeeded and failed).
     pub count: u64,
     /// The fastest call, exactly.
     pub min: f64,
+    /// Mean latency, in seconds.
     pub mean: f64,
+    /// Median latency, in seconds.
     pub p50: f64,
+    /// 95th percentile latency, in seconds.
     pub p95: f64,
+    /// 99th percentile latency, in seconds.
     pub p99: f64,
+    /// The slowest call, exactly, in seconds.
     pub max: f64,
+    /// Relative precision of the quantiles (e.g. 0.01: within 1 %).
     pub precision: f64,
     /// Cumulative counts at the Prometheus bucket bounds (`le`, seconds).
     #[serde(skip)]
@@ -49,6 +66,7 @@ pub struct LatencyMetrics {
     /// faster than it, cumulative), one entry per non-empty histogram bucket. For charts.
     #[serde(skip)]
     pub distribution: Vec<(f64, u64)>,
+    /// Sum of all latencies, in seconds (the Prometheus `_sum`).
     #[serde(skip)]
     pub sum: f64,
 }
@@ -58,15 +76,20 @@ pub struct LatencyMetrics {
 pub struct BreakerMetrics {
     /// `(scope, state)` for every breaker: `closed`, `open` or `half_open`.
     pub states: Vec<(String, String)>,
+    /// Breaker state changes since the client was built.
     pub transitions: u64,
+    /// Calls refused, with nothing sent, because a breaker was open.
     pub rejections: u64,
 }
 
 /// Client-side rate limiter.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LimiterMetrics {
+    /// Times a caller slept for the limiter (a long wait counts several sleeps).
     pub waits: u64,
+    /// Total time callers waited for the limiter, in seconds.
     pub wait_seconds: f64,
+    /// Calls refused by the limiter (fail-fast mode, or a wait past `max_wait` or the deadline).
     pub refusals: u64,
     /// 429 answers received.
     pub throttled: u64,
@@ -79,8 +102,11 @@ pub struct LimiterMetrics {
 /// Connections of the transport, for the client's host.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PoolMetrics {
+    /// The API host these pool figures are for.
     pub host: String,
+    /// Connections opened since the transport was built (all hosts).
     pub opened: u64,
+    /// Connections closed since the transport was built (all hosts).
     pub closed: u64,
     /// Open now (opened - closed).
     pub open: u64,
@@ -88,24 +114,33 @@ pub struct PoolMetrics {
     pub in_use: u64,
     /// Calls waiting for a slot of the per-host cap.
     pub waiting: u64,
+    /// Connection attempts that failed (TCP connect; all hosts).
     pub connect_failures: u64,
+    /// Calls that waited for a slot of the per-host cap.
     pub cap_waits: u64,
+    /// Calls refused by the per-host cap (fail-fast `pool_wait`, or the wait timed out).
     pub cap_refusals: u64,
 }
 
 /// The DNS cache.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DnsMetrics {
+    /// Answers served from the DNS cache.
     pub hits: u64,
+    /// Lookups sent to the system resolver.
     pub lookups: u64,
+    /// Lookups that failed.
     pub failures: u64,
+    /// Expired answers served because a re-resolve failed.
     pub stale_served: u64,
 }
 
 /// The token manager.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuthMetrics {
+    /// Token requests sent to the OAuth endpoint.
     pub token_fetches: u64,
+    /// Token requests that failed.
     pub fetch_failures: u64,
     /// Tokens dropped after a 401.
     pub rejected: u64,
@@ -160,22 +195,37 @@ impl TokensSaved {
 /// Everything the client measures, at one moment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MetricsSnapshot {
+    /// HTTP requests by operation, method and status class (retries counted one by one).
     pub requests: Vec<RequestCount>,
+    /// Calls by operation, as the caller saw them (after retries).
     pub calls: Vec<CallMetrics>,
     /// Failed calls by operation and error kind (kinds with no failure are left out).
     pub errors: Vec<ErrorCount>,
+    /// End-to-end call latency by operation (retries and waits included).
     pub latency: Vec<LatencyMetrics>,
+    /// Retries sent.
     pub retries: u64,
+    /// Retries refused by the retry budget.
     pub retry_budget_refusals: u64,
+    /// Requests sent again on a fresh connection after a broken pooled one.
     pub stale_connection_retries: u64,
+    /// GETs answered by an identical GET already in flight.
     pub coalesced: u64,
+    /// Calls answered with a stale answer (stale-if-error).
     pub stale_served: u64,
+    /// Circuit breakers.
     pub breaker: BreakerMetrics,
+    /// Client-side rate limiter.
     pub limiter: LimiterMetrics,
+    /// Connections to the API host.
     pub pool: PoolMetrics,
+    /// The DNS cache.
     pub dns: DnsMetrics,
+    /// The token manager.
     pub auth: AuthMetrics,
+    /// The fresh-read cache.
     pub read_cache: ReadCacheMetrics,
+    /// Requests not sent, by reason.
     pub tokens_saved: TokensSaved,
 }
 

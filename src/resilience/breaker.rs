@@ -47,8 +47,11 @@ impl Default for BreakerConfig {
 /// The state of one breaker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BreakerState {
+    /// Calls pass; failures are counted.
     Closed,
+    /// Calls are refused with `CircuitOpen` until the recovery time has passed.
     Open,
+    /// A few probe calls pass; their outcome closes or reopens the breaker.
     HalfOpen,
 }
 
@@ -71,7 +74,9 @@ enum State {
 /// How a call ended, as the breaker sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
+    /// The server answered below 500 (a 429 counts as a failure when `count_429` is set).
     Success,
+    /// A 5xx, a connect, DNS, timeout or I/O error, or a 429 with `count_429`.
     Failure,
     /// Neither (4xx, cancelled, local refusals): changes nothing.
     Ignored,
@@ -80,8 +85,11 @@ pub enum Outcome {
 /// A state change, for metrics and logs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transition {
+    /// The breaker's scope: the host, or host and operation with `per_operation`.
     pub key: String,
+    /// State before the change.
     pub from: BreakerState,
+    /// State after the change.
     pub to: BreakerState,
 }
 
@@ -164,6 +172,7 @@ fn public(s: &State) -> BreakerState {
 }
 
 impl Breakers {
+    /// Breakers with these settings, timed by `clock`; `listener` hears every state change (it must be quick and must not call the breakers).
     pub fn new(cfg: BreakerConfig, clock: Arc<dyn Clock>, listener: Option<Listener>) -> Breakers {
         Breakers {
             cfg,

@@ -56,6 +56,7 @@ pub struct RetryBudget {
 }
 
 impl RetryBudget {
+    /// A budget with these settings, its time windows read from `clock`.
     pub fn new(cfg: RetryBudgetConfig, clock: Arc<dyn Clock>) -> RetryBudget {
         RetryBudget {
             cfg,

@@ -22,6 +22,7 @@ pub struct StaleCache<T: Clone> {
 }
 
 impl<T: Clone> StaleCache<T> {
+    /// An empty cache keeping answers up to `max_age` old, at most `capacity` of them (at least 1), aged by `clock`.
     pub fn new(max_age: Duration, capacity: usize, clock: Arc<dyn Clock>) -> StaleCache<T> {
         StaleCache {
             max_age,
@@ -32,6 +33,7 @@ impl<T: Clone> StaleCache<T> {
         }
     }
 
+    /// Keep `value` as the last good answer for `key`, dropping the oldest entry when full.
     pub fn store(&self, key: &str, value: T) {
         let now = self.clock.now_nanos();
         let mut e = self.entries.lock();

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 /// Monotonic time in nanoseconds since the clock's origin, and sleeping.
 pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// Nanoseconds since the clock's origin; never goes backwards.
     fn now_nanos(&self) -> u64;
+    /// Block the calling thread for `d` (a manual clock advances instead).
     fn sleep(&self, d: Duration);
 }
 
@@ -39,9 +41,11 @@ pub struct ManualClock {
 }
 
 impl ManualClock {
+    /// A manual clock at time 0, shared.
     pub fn new() -> Arc<ManualClock> {
         Arc::new(ManualClock::default())
     }
+    /// Move the clock forward by `d`.
     pub fn advance(&self, d: Duration) {
         self.nanos.fetch_add(d.as_nanos() as u64, Ordering::SeqCst);
     }

@@ -17,8 +17,11 @@ use crate::error::{Error, ErrorKind};
 /// What to do when no token is free.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum LimitMode {
-    /// Wait for a token, but fail with `RateLimited` if the wait would exceed this.
-    Wait { max_wait: Duration },
+    /// Wait for a token, but fail with `RateLimited` if the wait would exceed `max_wait`.
+    Wait {
+        /// The longest wait accepted for one token.
+        max_wait: Duration,
+    },
     /// Fail at once with `RateLimited { retry_after }`.
     FailFast,
 }
@@ -31,6 +34,7 @@ pub struct RateLimit {
     pub rate_per_sec: f64,
     /// Bucket capacity.
     pub burst: u32,
+    /// Wait for a token, or fail fast. Default: wait up to 60 s.
     pub mode: LimitMode,
 }
 
@@ -108,6 +112,7 @@ fn ns(d: Duration) -> u64 {
 const MAX_SPAN: u64 = 1 << 62;
 
 impl Bucket {
+    /// A full bucket with these settings, timed by `clock`.
     pub fn new(cfg: &RateLimit, clock: Arc<dyn Clock>) -> Bucket {
         let emission = ((1e9 / cfg.rate_per_sec).max(1.0) as u64).min(MAX_SPAN);
         Bucket {
@@ -373,9 +378,13 @@ impl FirstAnswerGate {
 /// The `X-RateLimit-*` headers of a response; unusable values are `None`.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct ServerLimits {
+    /// `X-RateLimit-Remaining`: tokens left in the server's bucket for this key.
     pub remaining: Option<u64>,
+    /// `X-RateLimit-Replenish-Rate`: tokens the server adds per `replenish_time`.
     pub replenish_rate: Option<u64>,
+    /// `X-RateLimit-Replenish-Time`: the server's refill period (seconds in the header).
     pub replenish_time: Option<Duration>,
+    /// `X-RateLimit-Burst-Capacity`: the server's bucket size.
     pub burst_capacity: Option<u64>,
 }
 
@@ -393,6 +402,7 @@ impl ServerLimits {
         }
     }
 
+    /// True when no header was usable.
     pub fn is_empty(&self) -> bool {
         *self == ServerLimits::default()
     }

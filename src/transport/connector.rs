@@ -19,8 +19,11 @@ use ureq::{Error, Timeout};
 /// Counters of the connections the transport made.
 #[derive(Debug, Default)]
 pub struct ConnStats {
+    /// TCP connections opened.
     pub opened: AtomicU64,
+    /// Connections closed (by either side, or dropped from the pool).
     pub closed: AtomicU64,
+    /// Connection attempts that failed.
     pub connect_failures: AtomicU64,
 }
 

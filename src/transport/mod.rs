@@ -48,8 +48,11 @@ pub struct TransportOptions {
     pub dns_ttl: Option<Duration>,
     /// IPv4 before IPv6. Default on.
     pub dns_prefer_ipv4: bool,
+    /// Trust roots for server certificates. Default [`TlsRoots::Bundled`].
     pub tls_roots: TlsRoots,
+    /// Extra PEM CA certificates trusted besides the roots. Default none.
     pub extra_ca_pem: Vec<Vec<u8>>,
+    /// Client certificate for mutual TLS: the PEM chain and the PEM private key. Default none.
     pub client_cert: Option<(Vec<u8>, Secret)>,
     /// Explicit proxy URL. Default none.
     pub proxy: Option<String>,

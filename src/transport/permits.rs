@@ -28,11 +28,13 @@ pub struct PermitStats {
     pub refusals: AtomicU64,
 }
 
+/// The per-host connection cap: a call holds a [`Permit`] of its host while it uses a connection. Thread-safe.
 pub struct HostPermits {
     max: Option<usize>,
     /// `Some(wait)`: block up to `wait`; `None`: fail fast.
     wait: Option<std::time::Duration>,
     gates: Mutex<HashMap<String, Arc<Gate>>>,
+    /// Waits and refusals so far.
     pub stats: PermitStats,
 }
 
@@ -59,6 +61,7 @@ impl Drop for Permit {
 }
 
 impl HostPermits {
+    /// At most `max` connections per host (`None`: no cap); at the cap wait up to `wait` (`None`: fail fast).
     pub fn new(max: Option<usize>, wait: Option<std::time::Duration>) -> HostPermits {
         HostPermits {
             max,

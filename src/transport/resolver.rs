@@ -49,6 +49,7 @@ pub struct CachingResolver {
     cache: RwLock<HashMap<String, Entry>>,
     flights: Mutex<HashMap<String, Arc<Flight>>>,
     lookup: Box<LookupFn>,
+    /// Cache hits, lookups and failures so far.
     pub stats: Arc<DnsStats>,
 }
 
@@ -62,6 +63,7 @@ impl fmt::Debug for CachingResolver {
 }
 
 impl CachingResolver {
+    /// A resolver over the system's, caching answers for `ttl` (`None`: no caching), IPv4 first when `prefer_ipv4`.
     pub fn new(ttl: Option<Duration>, prefer_ipv4: bool, stats: Arc<DnsStats>) -> CachingResolver {
         let system = DefaultResolver::default();
         CachingResolver::with_lookup(ttl, prefer_ipv4, stats, move |uri, cfg, t| {
