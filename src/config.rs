@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::hooks::{RequestEvent, RequestHook};
 use crate::resilience::{BreakerConfig, Clock, RateLimit, RetryBudgetConfig, RetryPolicy};
 use crate::secret::Secret;
-use crate::transport::{Transport, TransportOptions};
+use crate::transport::{PoolWait, Transport, TransportOptions};
 use crate::url::{self, BaseUrl};
 
 /// The per-call settings of a client (the transport's are in [`TransportOptions`]).
@@ -323,10 +323,11 @@ impl ClientBuilder {
         self
     }
 
-    /// What a call does when the per-host cap is reached: wait up to `wait` for a slot
-    /// (`Some`, the seed's `pool_block=True`), or fail at once with `PoolExhausted` (`None`).
-    /// Default: wait up to 30 s.
-    pub fn pool_wait(mut self, wait: Option<Duration>) -> Self {
+    /// What a call does when the per-host cap is reached: wait for a slot
+    /// ([`PoolWait::Wait`], the seed's `pool_block=True`), or fail at once with
+    /// `PoolExhausted` ([`PoolWait::FailFast`]). Default: `PoolWait::Wait` 30 s; a longer
+    /// wait than 24 h is `InvalidInput` at `build`.
+    pub fn pool_wait(mut self, wait: PoolWait) -> Self {
         self.transport.pool_wait = wait;
         self
     }

@@ -63,7 +63,7 @@ pub use hooks::{RequestEvent, RequestHook};
 pub use metrics::{MetricsSnapshot, StageStats};
 pub use request::{Call, Method, Payload, segment};
 pub use trace::{TraceContext, current_trace_context, with_trace_context};
-pub use transport::{TlsRoots, Transport, TransportOptions};
+pub use transport::{PoolWait, TlsRoots, Transport, TransportOptions};
 
 /// Version of this library, as in `Cargo.toml`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -9,7 +9,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use cloudconnexa::{
-    Client, ClientBuilder, ClientFactory, ErrorKind, Method, PageRequest, TlsRoots, Transport, TransportOptions,
+    Client, ClientBuilder, ClientFactory, ErrorKind, Method, PageRequest, PoolWait, TlsRoots, Transport,
+    TransportOptions,
 };
 use common::*;
 
@@ -203,7 +204,11 @@ fn zero_and_absurd_timeouts_are_rejected() {
         );
     }
     for (d, what) in [(ten_days, "10 days"), (Duration::MAX, "Duration::MAX")] {
-        assert_rejected(&format!("pool_wait {what}"), valid().pool_wait(Some(d)), "pool_wait");
+        assert_rejected(
+            &format!("pool_wait {what}"),
+            valid().pool_wait(PoolWait::Wait(d)),
+            "pool_wait",
+        );
         assert_rejected(
             &format!("pool_idle_timeout {what}"),
             valid().pool_idle_timeout(d),
@@ -256,7 +261,7 @@ fn zero_pool_sizes_and_bad_keepalive_are_rejected() {
     valid()
         .tcp_keepalive(None)
         .max_connections_per_host(Some(1))
-        .pool_wait(None)
+        .pool_wait(PoolWait::FailFast)
         .build()
         .unwrap();
 }

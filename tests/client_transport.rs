@@ -15,7 +15,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use cloudconnexa::{
-    Client, ClientFactory, ClientOverrides, ErrorKind, Method, TimeoutPhase, TlsRoots, Transport, TransportOptions,
+    Client, ClientFactory, ClientOverrides, ErrorKind, Method, PoolWait, TimeoutPhase, TlsRoots, Transport,
+    TransportOptions,
 };
 use common::*;
 use socket2::SockRef;
@@ -310,7 +311,7 @@ fn per_host_cap_blocks_until_a_connection_is_free() {
     let server = start(opts());
     let client = builder(&server)
         .max_connections_per_host(Some(2))
-        .pool_wait(Some(Duration::from_secs(15)))
+        .pool_wait(PoolWait::Wait(Duration::from_secs(15)))
         .build()
         .unwrap();
     get_networks(&client).unwrap(); // token first
@@ -342,7 +343,7 @@ fn per_host_cap_fails_fast_without_pool_wait() {
     let server = start(opts());
     let client = builder(&server)
         .max_connections_per_host(Some(2))
-        .pool_wait(None)
+        .pool_wait(PoolWait::FailFast)
         .build()
         .unwrap();
     get_networks(&client).unwrap(); // token first
@@ -375,7 +376,7 @@ fn pool_wait_shorter_than_the_busy_call_times_out() {
     let server = start(opts());
     let client = builder(&server)
         .max_connections_per_host(Some(1))
-        .pool_wait(Some(Duration::from_millis(100)))
+        .pool_wait(PoolWait::Wait(Duration::from_millis(100)))
         .build()
         .unwrap();
     get_networks(&client).unwrap(); // token first

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use cloudconnexa::resilience::{BreakerConfig, LimitMode, RateLimit, RetryPolicy};
-use cloudconnexa::{CancelToken, Client, ClientBuilder, ErrorKind, Method, PageRequest, TlsRoots};
+use cloudconnexa::{CancelToken, Client, ClientBuilder, ErrorKind, Method, PageRequest, PoolWait, TlsRoots};
 use common::raw_support::{Acceptor, read_request};
 use common::{MockOptions, MockServer, opts, start};
 
@@ -541,7 +541,7 @@ fn produce_errors(shown: &mut Shown) {
     });
     let capped = builder(&slow.url())
         .max_connections_per_host(Some(1))
-        .pool_wait(None)
+        .pool_wait(PoolWait::FailFast)
         .coalesce_gets(false)
         .build()
         .unwrap();

@@ -368,7 +368,11 @@ pub unsafe extern "C" fn ccx_client_config_set_max_connections_per_host(
     edit(config, |c| {
         with_builder(c, |b| {
             b.max_connections_per_host((max > 0).then_some(max))
-                .pool_wait((!fail_fast).then_some(ms(wait_ms)))
+                .pool_wait(if fail_fast {
+                    crate::PoolWait::FailFast
+                } else {
+                    crate::PoolWait::Wait(ms(wait_ms))
+                })
         });
         Ok(())
     })

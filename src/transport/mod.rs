@@ -24,6 +24,27 @@ use crate::http::HttpResponse;
 use crate::request::Method;
 use crate::secret::Secret;
 
+/// What a call does when the per-host connection cap
+/// ([`TransportOptions::max_connections_per_host`]) is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolWait {
+    /// Wait up to this long for a free slot (never past the call's deadline), then fail
+    /// with [`ErrorKind::Timeout`]`(`[`TimeoutPhase::PoolWait`]`)`. At most 24 h.
+    Wait(Duration),
+    /// Fail at once with [`ErrorKind::PoolExhausted`].
+    FailFast,
+}
+
+impl PoolWait {
+    /// The longest wait, `None` for fail fast.
+    pub(crate) fn max_wait(self) -> Option<Duration> {
+        match self {
+            PoolWait::Wait(d) => Some(d),
+            PoolWait::FailFast => None,
+        }
+    }
+}
+
 /// Transport-level settings: connections, pool, DNS, TLS, proxy.
 /// `Debug` leaves out the proxy's credentials and the client key.
 #[derive(Clone)]
@@ -38,8 +59,8 @@ pub struct TransportOptions {
     pub pool_idle_timeout: Duration,
     /// Cap on connections open to one host at once. Default none.
     pub max_connections_per_host: Option<usize>,
-    /// At the cap: wait up to this long (`Some`) or fail fast (`None`). Default 30 s.
-    pub pool_wait: Option<Duration>,
+    /// At the cap: wait for a slot, or fail fast. Default `PoolWait::Wait(30 s)`.
+    pub pool_wait: PoolWait,
     /// TCP keepalive (idle, interval, probes). Default 60 s, 10 s, 6.
     pub keepalive: Option<(Duration, Duration, u32)>,
     /// TCP_NODELAY. Default on.
@@ -93,7 +114,7 @@ impl Default for TransportOptions {
             pool_max_hosts: 20,
             pool_idle_timeout: Duration::from_secs(50),
             max_connections_per_host: None,
-            pool_wait: Some(Duration::from_secs(30)),
+            pool_wait: PoolWait::Wait(Duration::from_secs(30)),
             keepalive: Some((Duration::from_secs(60), Duration::from_secs(10), 6)),
             nodelay: true,
             dns_ttl: Some(Duration::from_secs(300)),
@@ -125,7 +146,7 @@ impl TransportOptions {
         if self.max_connections_per_host == Some(0) {
             return Err(Error::invalid("max_connections_per_host must be at least 1"));
         }
-        if self.pool_wait.is_some_and(|w| w > day) {
+        if self.pool_wait.max_wait().is_some_and(|w| w > day) {
             return Err(Error::invalid("pool_wait above 24 h"));
         }
         if let Some((idle, interval, probes)) = self.keepalive {
@@ -258,7 +279,7 @@ impl Transport {
         Ok(Transport {
             inner: Arc::new(Inner {
                 agent,
-                permits: HostPermits::new(opts.max_connections_per_host, opts.pool_wait),
+                permits: HostPermits::new(opts.max_connections_per_host, opts.pool_wait.max_wait()),
                 conns,
                 dns,
                 read_cache: std::sync::OnceLock::new(),
