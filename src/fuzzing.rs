@@ -3,7 +3,8 @@
 //! Thin wrappers over crate-private parsers and validators, so that the fuzzers run the
 //! real code: `Retry-After`, the `X-RateLimit-*` headers as the pipeline reads them from
 //! a response, HTTP error bodies, the API URL and the whole `ClientBuilder` validation.
-//! Nothing here has behaviour of its own. The models and the C ABI are public already.
+//! Nothing here has behaviour of its own. The C ABI's modules are under [`ffi`], for the
+//! targets that call it as Rust. Only built with the crate's `fuzzing` feature.
 
 use std::time::Duration;
 
@@ -11,6 +12,11 @@ use crate::config::ClientBuilder;
 use crate::error::{Error, Result};
 use crate::http::HttpResponse;
 use crate::resilience::ServerLimits;
+
+/// The C ABI's modules (`ffi::client`, `ffi::config`…), otherwise private to the crate.
+pub mod ffi {
+    pub use crate::ffi::*;
+}
 
 fn response(status: u16, headers: &[(String, String)], body: &[u8]) -> HttpResponse {
     HttpResponse {

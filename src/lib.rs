@@ -38,7 +38,10 @@ mod client;
 mod config;
 mod error;
 mod factory;
-pub mod ffi;
+// The C ABI: its `#[no_mangle]` functions are exported from the static and shared
+// libraries; it is not Rust API. The fuzz targets reach it as `fuzzing::ffi`.
+mod ffi;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod hooks;
@@ -61,7 +64,8 @@ pub use error::{ApiErrorBody, ApiErrorDetail, Error, ErrorKind, Result, TimeoutP
 pub use factory::{ClientFactory, ClientOverrides};
 pub use hooks::{RequestEvent, RequestHook};
 pub use metrics::{MetricsSnapshot, StageStats};
-pub use request::{Call, Method, Payload, segment};
+pub use request::{Method, segment};
+pub use secret::Secret;
 pub use trace::{TraceContext, current_trace_context, with_trace_context};
 pub use transport::{PoolWait, TlsRoots, Transport, TransportOptions};
 

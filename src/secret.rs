@@ -3,11 +3,13 @@
 
 use std::fmt;
 
-/// A secret value (client secret, bearer token).
+/// A secret value (client secret, bearer token, private key): `Debug` and `Display` print
+/// a placeholder, and the memory is zeroed when it is dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
 impl Secret {
+    /// Wrap `s`; it is only shown again through [`expose`](Secret::expose).
     pub fn new(s: impl Into<String>) -> Secret {
         Secret(s.into())
     }
@@ -17,6 +19,7 @@ impl Secret {
         &self.0
     }
 
+    /// Whether the secret is the empty string.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

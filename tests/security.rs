@@ -615,14 +615,54 @@ fn secrets_never_show_in_debug_display_errors_logs_or_metrics() {
     assert_clean("the library's log records put together", &ours);
 }
 
+/// The few C functions the next test calls, declared as a C caller sees them in
+/// `include/cloudconnexa.h` (the C ABI is not a Rust module of the crate; the library
+/// exports these symbols). Handles are opaque; `ccx_code` is a `uint32_t`, 0 is success.
+#[allow(non_camel_case_types)]
+mod c_abi {
+    use std::ffi::{c_char, c_void};
+
+    pub type Handle = *mut c_void;
+    pub const OK: u32 = 0;
+
+    #[repr(C)]
+    pub struct ccx_str {
+        pub data: *const c_char,
+        pub len: usize,
+    }
+
+    #[repr(C)]
+    pub struct ccx_bytes {
+        pub data: *mut u8,
+        pub len: usize,
+    }
+
+    unsafe extern "C" {
+        pub fn ccx_client_config_new(config_out: *mut Handle) -> u32;
+        pub fn ccx_client_config_free(config: Handle);
+        pub fn ccx_client_config_set_api_url(config: Handle, s: *const c_char, len: usize) -> u32;
+        pub fn ccx_client_config_set_client_id(config: Handle, s: *const c_char, len: usize) -> u32;
+        pub fn ccx_client_config_set_client_secret(config: Handle, s: *const c_char, len: usize) -> u32;
+        pub fn ccx_client_config_set_allow_insecure_http(config: Handle, allow: bool) -> u32;
+        pub fn ccx_client_build(config: Handle, client_out: *mut Handle, err_out: *mut Handle) -> u32;
+        pub fn ccx_client_free(client: Handle);
+        pub fn ccx_networks_list(
+            client: Handle,
+            page: u32,
+            size: u32,
+            opts: *const c_void,
+            json_out: *mut ccx_bytes,
+            err_out: *mut Handle,
+        ) -> u32;
+        pub fn ccx_error_message(err: Handle, out: *mut ccx_str) -> u32;
+        pub fn ccx_error_body(err: Handle, out: *mut ccx_str) -> u32;
+        pub fn ccx_error_free(err: Handle);
+    }
+}
+
 #[test]
 fn the_c_abi_error_message_holds_no_secret() {
-    use cloudconnexa::ffi::client::*;
-    use cloudconnexa::ffi::code::ccx_code;
-    use cloudconnexa::ffi::config::*;
-    use cloudconnexa::ffi::error::*;
-    use cloudconnexa::ffi::generated::ccx_networks_list;
-    use cloudconnexa::ffi::types::*;
+    use c_abi::*;
     let mut o = opts();
     o.client_id = CLIENT_ID.into();
     o.client_secret = "the-right-one".into();
@@ -631,29 +671,30 @@ fn the_c_abi_error_message_holds_no_secret() {
     // SAFETY: every pointer passed is live and every out-pointer writable, as the ABI asks.
     unsafe {
         let mut cfg = std::ptr::null_mut();
-        assert_eq!(ccx_client_config_new(&mut cfg), ccx_code::Ok);
-        let set = |f: unsafe extern "C" fn(*mut ccx_client_config, *const std::ffi::c_char, usize) -> ccx_code,
-                   v: &str| f(cfg, v.as_ptr().cast(), v.len());
-        assert_eq!(set(ccx_client_config_set_api_url, &url), ccx_code::Ok);
-        assert_eq!(set(ccx_client_config_set_client_id, CLIENT_ID), ccx_code::Ok);
-        assert_eq!(set(ccx_client_config_set_client_secret, SECRET), ccx_code::Ok);
-        assert_eq!(ccx_client_config_set_allow_insecure_http(cfg, true), ccx_code::Ok);
+        assert_eq!(ccx_client_config_new(&mut cfg), OK);
+        let set = |f: unsafe extern "C" fn(Handle, *const std::ffi::c_char, usize) -> u32, v: &str| {
+            f(cfg, v.as_ptr().cast(), v.len())
+        };
+        assert_eq!(set(ccx_client_config_set_api_url, &url), OK);
+        assert_eq!(set(ccx_client_config_set_client_id, CLIENT_ID), OK);
+        assert_eq!(set(ccx_client_config_set_client_secret, SECRET), OK);
+        assert_eq!(ccx_client_config_set_allow_insecure_http(cfg, true), OK);
         let mut client = std::ptr::null_mut();
         let mut err = std::ptr::null_mut();
-        assert_eq!(ccx_client_build(cfg, &mut client, &mut err), ccx_code::Ok);
+        assert_eq!(ccx_client_build(cfg, &mut client, &mut err), OK);
         ccx_client_config_free(cfg);
         let mut page = ccx_bytes {
             data: std::ptr::null_mut(),
             len: 0,
         };
         let rc = ccx_networks_list(client, 0, 10, std::ptr::null(), &mut page, &mut err);
-        assert_ne!(rc, ccx_code::Ok, "the wrong secret");
+        assert_ne!(rc, OK, "the wrong secret");
         assert!(!err.is_null());
         let mut msg = ccx_str {
             data: std::ptr::null(),
             len: 0,
         };
-        assert_eq!(ccx_error_message(err, &mut msg), ccx_code::Ok);
+        assert_eq!(ccx_error_message(err, &mut msg), OK);
         let text = String::from_utf8_lossy(std::slice::from_raw_parts(msg.data.cast::<u8>(), msg.len)).into_owned();
         assert!(text.contains("401"), "{text}");
         assert_clean("ccx_error_message", &text);
@@ -661,7 +702,7 @@ fn the_c_abi_error_message_holds_no_secret() {
             data: std::ptr::null(),
             len: 0,
         };
-        if ccx_error_body(err, &mut body) == ccx_code::Ok && !body.data.is_null() {
+        if ccx_error_body(err, &mut body) == OK && !body.data.is_null() {
             let b = String::from_utf8_lossy(std::slice::from_raw_parts(body.data.cast::<u8>(), body.len)).into_owned();
             assert_clean("ccx_error_body", &b);
         }

@@ -52,12 +52,12 @@ fn error_response(body: &[u8]) {
             }
             other => panic!("kind {other:?} for an HTTP error"),
         }
-        let c = cloudconnexa::ffi::error::ccx_error::from(err);
-        let mut out = cloudconnexa::ffi::types::ccx_str {
+        let c = cloudconnexa::fuzzing::ffi::error::ccx_error::from(err);
+        let mut out = cloudconnexa::fuzzing::ffi::types::ccx_str {
             data: std::ptr::null(),
             len: 0,
         };
-        unsafe { cloudconnexa::ffi::error::ccx_error_body(&c, &mut out) };
+        unsafe { cloudconnexa::fuzzing::ffi::error::ccx_error_body(&c, &mut out) };
         let raw = unsafe { std::slice::from_raw_parts(out.data.cast::<u8>(), out.len) };
         std::str::from_utf8(raw).expect("the error body is UTF-8");
     }

@@ -9,10 +9,10 @@
 
 mod common;
 
-use cloudconnexa::ffi::client::{ccx_client_build, ccx_client_clone, ccx_client_free};
-use cloudconnexa::ffi::code::ccx_code;
-use cloudconnexa::ffi::config::*;
-use cloudconnexa::ffi::error::ccx_error_free;
+use cloudconnexa::fuzzing::ffi::client::{ccx_client_build, ccx_client_clone, ccx_client_free};
+use cloudconnexa::fuzzing::ffi::code::ccx_code;
+use cloudconnexa::fuzzing::ffi::config::*;
+use cloudconnexa::fuzzing::ffi::error::ccx_error_free;
 use common::{Input, message};
 use libfuzzer_sys::fuzz_target;
 

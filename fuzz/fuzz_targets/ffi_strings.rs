@@ -9,12 +9,12 @@
 
 mod common;
 
-use cloudconnexa::ffi::client::ccx_client_request;
-use cloudconnexa::ffi::code::ccx_code;
-use cloudconnexa::ffi::extras::*;
-use cloudconnexa::ffi::generated::*;
-use cloudconnexa::ffi::options::{ccx_call_options_free, ccx_call_options_new, ccx_call_options_set_traceparent};
-use cloudconnexa::ffi::types::ccx_bytes_free;
+use cloudconnexa::fuzzing::ffi::client::ccx_client_request;
+use cloudconnexa::fuzzing::ffi::code::ccx_code;
+use cloudconnexa::fuzzing::ffi::extras::*;
+use cloudconnexa::fuzzing::ffi::generated::*;
+use cloudconnexa::fuzzing::ffi::options::{ccx_call_options_free, ccx_call_options_new, ccx_call_options_set_traceparent};
+use cloudconnexa::fuzzing::ffi::types::ccx_bytes_free;
 use common::{Input, Offline, bytes, offline, settle};
 use libfuzzer_sys::fuzz_target;
 
@@ -23,7 +23,7 @@ const SEP: u8 = 0xFF;
 type Call = fn(&Offline, &mut Input) -> ccx_code;
 
 fn answer(
-    f: impl FnOnce(*mut cloudconnexa::ffi::types::ccx_bytes, *mut *mut cloudconnexa::ffi::error::ccx_error) -> ccx_code,
+    f: impl FnOnce(*mut cloudconnexa::fuzzing::ffi::types::ccx_bytes, *mut *mut cloudconnexa::fuzzing::ffi::error::ccx_error) -> ccx_code,
 ) -> ccx_code {
     let mut out = bytes();
     let mut err = std::ptr::null_mut();
@@ -31,7 +31,7 @@ fn answer(
     unsafe { settle(code, err, Some(&mut out)) }
 }
 
-fn unit(f: impl FnOnce(*mut *mut cloudconnexa::ffi::error::ccx_error) -> ccx_code) -> ccx_code {
+fn unit(f: impl FnOnce(*mut *mut cloudconnexa::fuzzing::ffi::error::ccx_error) -> ccx_code) -> ccx_code {
     let mut err = std::ptr::null_mut();
     let code = f(&mut err);
     unsafe { settle(code, err, None) }

@@ -39,11 +39,11 @@ fuzz_target!(|data: &[u8]| {
         assert!(b.saturating_sub(a) <= Duration::from_secs(2) && a.saturating_sub(b) <= Duration::from_secs(2));
     }
     let _ = err.to_string();
-    let c = cloudconnexa::ffi::error::ccx_error::from(err);
+    let c = cloudconnexa::fuzzing::ffi::error::ccx_error::from(err);
     let mut ms = 0u64;
     assert_eq!(
-        unsafe { cloudconnexa::ffi::error::ccx_error_retry_after_ms(&c, &mut ms) },
-        cloudconnexa::ffi::code::ccx_code::Ok
+        unsafe { cloudconnexa::fuzzing::ffi::error::ccx_error_retry_after_ms(&c, &mut ms) },
+        cloudconnexa::fuzzing::ffi::code::ccx_code::Ok
     );
     if let Some(a) = ra {
         assert_eq!(ms as u128, a.as_millis().min(u64::MAX as u128));

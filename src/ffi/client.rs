@@ -131,7 +131,7 @@ pub unsafe extern "C" fn ccx_client_invalidate_read_cache(
 
 /// HTTP method of a raw request.
 #[repr(u32)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)] // dead_code: named by the C header only
 #[derive(Debug, Clone, Copy)]
 pub enum ccx_method {
     /// `GET`: a read; idempotent, retried on retryable failures.

@@ -14,9 +14,12 @@ pub(crate) use ureq::http::{HeaderName, HeaderValue};
 use ureq::Agent;
 use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
 
-pub use connector::{ConnStats, opened_by_this_thread};
-pub use permits::{HostPermits, Permit, PermitStats};
-pub use resolver::{CachingResolver, DnsStats};
+pub use connector::ConnStats;
+pub(crate) use connector::opened_by_this_thread;
+pub use permits::PermitStats;
+pub(crate) use permits::{HostPermits, Permit};
+pub(crate) use resolver::CachingResolver;
+pub use resolver::DnsStats;
 pub use tls::TlsRoots;
 
 use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
@@ -73,7 +76,8 @@ pub struct TransportOptions {
     pub tls_roots: TlsRoots,
     /// Extra PEM CA certificates trusted besides the roots. Default none.
     pub extra_ca_pem: Vec<Vec<u8>>,
-    /// Client certificate for mutual TLS: the PEM chain and the PEM private key. Default none.
+    /// Client certificate for mutual TLS: the PEM chain and the PEM private key (a
+    /// [`Secret`]). Default none.
     pub client_cert: Option<(Vec<u8>, Secret)>,
     /// Explicit proxy URL. Default none.
     pub proxy: Option<String>,

@@ -5,12 +5,12 @@
 use std::ffi::c_char;
 use std::sync::OnceLock;
 
-use cloudconnexa::ffi::client::{ccx_client, ccx_client_build};
-use cloudconnexa::ffi::code::ccx_code;
-use cloudconnexa::ffi::config::*;
-use cloudconnexa::ffi::error::{ccx_error, ccx_error_code, ccx_error_free, ccx_error_message};
-use cloudconnexa::ffi::options::*;
-use cloudconnexa::ffi::types::{ccx_bytes, ccx_bytes_free, ccx_str};
+use cloudconnexa::fuzzing::ffi::client::{ccx_client, ccx_client_build};
+use cloudconnexa::fuzzing::ffi::code::ccx_code;
+use cloudconnexa::fuzzing::ffi::config::*;
+use cloudconnexa::fuzzing::ffi::error::{ccx_error, ccx_error_code, ccx_error_free, ccx_error_message};
+use cloudconnexa::fuzzing::ffi::options::*;
+use cloudconnexa::fuzzing::ffi::types::{ccx_bytes, ccx_bytes_free, ccx_str};
 
 /// Reads an input front to back: fixed-size numbers, then fields separated by a byte.
 /// Running out of input yields zeros and empty fields, never a failure.
@@ -177,7 +177,7 @@ pub fn assert_offline() {
     let o = offline();
     let mut m = bytes();
     assert_eq!(
-        unsafe { cloudconnexa::ffi::client::ccx_client_metrics_json(o.client, &mut m) },
+        unsafe { cloudconnexa::fuzzing::ffi::client::ccx_client_metrics_json(o.client, &mut m) },
         ccx_code::Ok
     );
     let b = unsafe { std::slice::from_raw_parts(m.data, m.len) };
