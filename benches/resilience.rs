@@ -285,11 +285,10 @@ fn pipeline(c: &mut Criterion) {
     g.bench_function(format!("bare ureq/{THREADS} threads"), |b| multi(b, &bare));
     g.finish();
 
-    let s = on.resilience_stats();
-    let (calls, retries) = (s.calls.load(SeqCst), s.retries.load(SeqCst));
+    let (calls, retries) = (on.metrics().calls_started, on.metrics().retries);
     eprintln!(
         "stages on: {calls} calls, {retries} retries, {} coalesced",
-        on.coalesced_calls()
+        on.metrics().coalesced
     );
     assert_eq!(retries, 0, "the fixed server never fails");
 }

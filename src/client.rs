@@ -4,15 +4,14 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
-use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
-use crate::auth::{AuthStats, TokenManager};
+use crate::auth::TokenManager;
 use crate::config::{ClientBuilder, ClientConfig};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::HttpResponse;
-use crate::metrics::{AuthMetrics, MetricsSnapshot, SnapshotSources, StageStats};
+use crate::metrics::{AuthMetrics, MetricsSnapshot, SnapshotSources};
 use crate::pipeline::{Inner, Stages};
 use crate::request::{Call, Method};
 use crate::resilience::read_cache::ReadCache;
@@ -81,14 +80,11 @@ impl Client {
         self.inner.stages.breaker_state(&self.inner.cfg.base.host, op)
     }
 
-    /// Counters of the resilience stages.
-    pub fn resilience_stats(&self) -> &StageStats {
-        &self.inner.stages.stats
-    }
-
-    /// Everything the client has measured so far: requests, calls and latency per
-    /// operation, retries, breaker, limiter, pool, DNS and token counters. Cheap enough
-    /// to call on every scrape; `to_json()` and `to_prometheus()` render it.
+    /// Everything the client has measured so far, as plain values at one moment: requests,
+    /// calls and latency per operation, retries, coalesced and stale answers, breaker,
+    /// limiter, pool and per-host cap, DNS cache, token counters and time to refresh, read
+    /// cache. The only way to read the client's counters. Cheap enough to call on every
+    /// scrape; `to_json()` and `to_prometheus()` render it. Thread-safe.
     pub fn metrics(&self) -> MetricsSnapshot {
         let inner = &*self.inner;
         let s = &inner.stages;
@@ -107,20 +103,10 @@ impl Client {
                 token_fetches: auth.fetches.load(Relaxed),
                 fetch_failures: auth.failures.load(Relaxed),
                 rejected: auth.rejected.load(Relaxed),
-                seconds_to_refresh: self.token_time_to_refresh().map(|d| d.as_secs_f64()),
+                seconds_to_refresh: inner.auth.time_to_refresh().map(|d| d.as_secs_f64()),
             },
             read_cache: inner.read_cache.as_ref().map(ReadCache::counts),
         })
-    }
-
-    /// Calls answered by an identical GET already in flight (requests saved).
-    pub fn coalesced_calls(&self) -> u64 {
-        self.inner.stages.coalesced()
-    }
-
-    /// Answers served stale after a failure (`stale_if_error`).
-    pub fn stale_served(&self) -> u64 {
-        self.inner.stages.stale_served()
     }
 
     /// Drop entries of the fresh-read cache ([`ClientBuilder::read_cache`]) of this
@@ -145,16 +131,6 @@ impl Client {
     /// The transport (pool, DNS cache) this client uses; pass it to other builders to share it.
     pub fn transport(&self) -> &Transport {
         &self.inner.transport
-    }
-
-    /// Token counters.
-    pub fn auth_stats(&self) -> &AuthStats {
-        &self.inner.auth.stats
-    }
-
-    /// Time until the cached token is refreshed, if one is cached.
-    pub fn token_time_to_refresh(&self) -> Option<Duration> {
-        self.inner.auth.time_to_refresh()
     }
 
     /// The API base URL in use (e.g. `https://acme.api.openvpn.com`).

@@ -63,7 +63,7 @@ pub use config::ClientBuilder;
 pub use error::{ApiErrorBody, ApiErrorDetail, Error, ErrorKind, Result, TimeoutPhase};
 pub use factory::{ClientFactory, ClientOverrides};
 pub use hooks::{RequestEvent, RequestHook};
-pub use metrics::{MetricsSnapshot, StageStats};
+pub use metrics::MetricsSnapshot;
 pub use request::{Method, segment};
 pub use secret::Secret;
 pub use trace::{TraceContext, current_trace_context, with_trace_context};

@@ -24,17 +24,26 @@ fn get_networks(client: &Client) -> cloudconnexa::Result<cloudconnexa::RawRespon
 fn token_is_fetched_once_and_cached() {
     let server = start(opts());
     let client = builder(&server).build().unwrap();
-    assert_eq!(client.token_time_to_refresh(), None, "no token before the first call");
+    assert_eq!(
+        client.metrics().auth.seconds_to_refresh.map(Duration::from_secs_f64),
+        None,
+        "no token before the first call"
+    );
     for _ in 0..100 {
         get_networks(&client).unwrap();
     }
     assert_eq!(stat(&server, "tokens_issued"), 1);
     assert_eq!(op_count(&server, "requestToken", 200), 1);
     assert_eq!(op_count(&server, "getNetworksPage", 200), 100);
-    assert_eq!(client.auth_stats().fetches.load(Relaxed), 1);
-    assert_eq!(client.auth_stats().failures.load(Relaxed), 0);
+    assert_eq!(client.metrics().auth.token_fetches, 1);
+    assert_eq!(client.metrics().auth.fetch_failures, 0);
     // the emulator's tokens live 43199 s; the default margin is 60 s
-    let left = client.token_time_to_refresh().expect("a cached token");
+    let left = client
+        .metrics()
+        .auth
+        .seconds_to_refresh
+        .map(Duration::from_secs_f64)
+        .expect("a cached token");
     assert!(
         left > Duration::from_secs(40_000) && left <= Duration::from_secs(43_139),
         "{left:?}"
@@ -51,7 +60,12 @@ fn token_is_refreshed_before_it_expires() {
         .build()
         .unwrap();
     get_networks(&client).unwrap();
-    let left = client.token_time_to_refresh().unwrap();
+    let left = client
+        .metrics()
+        .auth
+        .seconds_to_refresh
+        .map(Duration::from_secs_f64)
+        .unwrap();
     assert!(
         left <= Duration::from_secs(1),
         "2 s token, 1 s margin: refresh due within 1 s, got {left:?}"
@@ -66,7 +80,7 @@ fn token_is_refreshed_before_it_expires() {
         2,
         "a new token must be fetched before the old one expires"
     );
-    assert_eq!(client.auth_stats().fetches.load(Relaxed), 2);
+    assert_eq!(client.metrics().auth.token_fetches, 2);
     assert_eq!(
         op_count(&server, "getNetworksPage", 401),
         0,
@@ -74,7 +88,7 @@ fn token_is_refreshed_before_it_expires() {
         op_statuses(&server, "getNetworksPage")
     );
     assert_eq!(stat(&server, "unauthorized"), 0);
-    assert_eq!(client.auth_stats().rejected.load(Relaxed), 0);
+    assert_eq!(client.metrics().auth.rejected, 0);
 }
 
 #[test]
@@ -105,8 +119,8 @@ fn sixty_four_threads_after_a_401_refresh_once() {
         "exactly one new token for 64 threads"
     );
     assert_eq!(op_count(&server, "requestToken", 200), 2);
-    assert_eq!(client.auth_stats().fetches.load(Relaxed), 2);
-    assert_eq!(client.auth_stats().rejected.load(Relaxed), 1, "one token dropped, once");
+    assert_eq!(client.metrics().auth.token_fetches, 2);
+    assert_eq!(client.metrics().auth.rejected, 1, "one token dropped, once");
     let unauthorized = op_count(&server, "getNetworksPage", 401);
     assert!((1..=64).contains(&unauthorized), "{unauthorized} 401s");
     assert_eq!(op_count(&server, "getNetworksPage", 200), 1 + 64);
@@ -147,7 +161,7 @@ fn bad_secret_is_auth_401() {
         op_count(&server, "getNetworksPage", 200) + op_count(&server, "getNetworksPage", 401),
         0
     );
-    assert_eq!(client.auth_stats().failures.load(Relaxed), 1);
+    assert_eq!(client.metrics().auth.fetch_failures, 1);
 }
 
 #[test]
@@ -166,7 +180,7 @@ fn token_endpoint_503_is_auth_503() {
     // once the endpoint recovers, the next call gets a token
     server.clear_faults();
     get_networks(&client).unwrap();
-    assert_eq!(client.auth_stats().fetches.load(Relaxed), 2);
+    assert_eq!(client.metrics().auth.token_fetches, 2);
 }
 
 // ---------------------------------------------------------------------------

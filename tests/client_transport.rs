@@ -9,7 +9,6 @@ mod common;
 
 use std::collections::HashSet;
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -112,10 +111,7 @@ fn options_after_a_call(server: &MockServer, client: &Client) -> Vec<SockOpts> {
         "no client socket to port {} found in /proc/self/fd",
         server.port()
     );
-    assert_eq!(
-        socks.len() as u64,
-        client.transport().connection_stats().opened.load(Relaxed)
-    );
+    assert_eq!(socks.len() as u64, client.metrics().pool.opened);
     socks
 }
 
@@ -184,11 +180,11 @@ fn dns_is_resolved_once_for_many_calls() {
     for _ in 0..200 {
         get_networks(&client).unwrap();
     }
-    let dns = client.transport().dns_stats();
-    assert_eq!(dns.lookups.load(Relaxed), 1, "{dns:?}");
-    assert_eq!(dns.failures.load(Relaxed), 0, "{dns:?}");
+    let dns = client.metrics().dns;
+    assert_eq!(dns.lookups, 1, "{dns:?}");
+    assert_eq!(dns.failures, 0, "{dns:?}");
     // the cache was asked (at least once per call), not bypassed
-    assert!(dns.hits.load(Relaxed) >= 200, "{dns:?}");
+    assert!(dns.hits >= 200, "{dns:?}");
     assert_eq!(op_count(&server, "getNetworksPage", 200), 200);
 }
 
@@ -201,15 +197,12 @@ fn dns_cache_entry_expires_after_its_ttl() {
         .build()
         .unwrap();
     get_networks(&client).unwrap(); // token + call: one lookup
-    let dns = client.transport().dns_stats();
-    assert_eq!(dns.lookups.load(Relaxed), 1, "{dns:?}");
+    let dns = client.metrics().dns;
+    assert_eq!(dns.lookups, 1, "{dns:?}");
     thread::sleep(Duration::from_millis(400));
     get_networks(&client).unwrap(); // one resolution, past the TTL
-    assert_eq!(
-        dns.lookups.load(Relaxed),
-        2,
-        "exactly one more lookup after the TTL: {dns:?}"
-    );
+    let dns = client.metrics().dns;
+    assert_eq!(dns.lookups, 2, "exactly one more lookup after the TTL: {dns:?}");
 }
 
 #[test]
@@ -223,11 +216,11 @@ fn dns_without_cache_resolves_every_time() {
     for _ in 0..10 {
         get_networks(&client).unwrap();
     }
-    let dns = client.transport().dns_stats();
-    assert_eq!(dns.hits.load(Relaxed), 0, "no answer may come from a cache: {dns:?}");
-    assert!(dns.lookups.load(Relaxed) >= 10, "{dns:?}");
+    let dns = client.metrics().dns;
+    assert_eq!(dns.hits, 0, "no answer may come from a cache: {dns:?}");
+    assert!(dns.lookups >= 10, "{dns:?}");
     // still one connection: resolving again does not mean reconnecting
-    assert_eq!(client.transport().connection_stats().opened.load(Relaxed), 1);
+    assert_eq!(client.metrics().pool.opened, 1);
 }
 
 // ---------------------------------------------------------------------------
@@ -264,7 +257,7 @@ fn eight_threads_share_at_most_eight_connections() {
     );
     assert_eq!(op_count(&server, "getNetworksPage", 200), 8000);
     let accepted = stat(&server, "connections_accepted");
-    let opened = client.transport().connection_stats().opened.load(Relaxed);
+    let opened = client.metrics().pool.opened;
     assert!(
         (1..=8).contains(&accepted),
         "emulator accepted {accepted} connections for 8 threads"
@@ -318,8 +311,10 @@ fn per_host_cap_blocks_until_a_connection_is_free() {
     server.add_fault(rule(STALL_NETWORKS));
     let calls = spawn_calls(&client, 8);
     // two calls hold the two slots (stalled in the emulator), six wait for one
-    let t = client.transport();
-    wait_for("2 in use, 6 waiting", || t.host_gauges("127.0.0.1") == (2, 6));
+    wait_for("2 in use, 6 waiting", || {
+        let pool = client.metrics().pool;
+        (pool.in_use, pool.waiting) == (2, 6)
+    });
     assert!(stat(&server, "connections_accepted") <= 2);
     server.clear_faults(); // let the stalled calls finish; the waiting ones follow
     for c in calls {
@@ -332,10 +327,11 @@ fn per_host_cap_blocks_until_a_connection_is_free() {
         (1..=2).contains(&accepted),
         "emulator accepted {accepted} connections under a cap of 2"
     );
-    assert!(t.connection_stats().opened.load(Relaxed) <= 2);
-    assert_eq!(t.permit_stats().waits.load(Relaxed), 6, "{:?}", t.permit_stats());
-    assert_eq!(t.permit_stats().refusals.load(Relaxed), 0, "{:?}", t.permit_stats());
-    assert_eq!(t.host_gauges("127.0.0.1"), (0, 0), "slots not given back");
+    let pool = client.metrics().pool;
+    assert!(pool.opened <= 2, "{pool:?}");
+    assert_eq!(pool.cap_waits, 6, "{pool:?}");
+    assert_eq!(pool.cap_refusals, 0, "{pool:?}");
+    assert_eq!((pool.in_use, pool.waiting), (0, 0), "slots not given back");
 }
 
 #[test]
@@ -349,9 +345,9 @@ fn per_host_cap_fails_fast_without_pool_wait() {
     get_networks(&client).unwrap(); // token first
     server.add_fault(rule(STALL_NETWORKS));
     let calls = spawn_calls(&client, 8);
-    let t = client.transport();
     wait_for("6 refusals", || {
-        t.permit_stats().refusals.load(Relaxed) == 6 && t.host_gauges("127.0.0.1").0 == 2
+        let pool = client.metrics().pool;
+        pool.cap_refusals == 6 && pool.in_use == 2
     });
     server.clear_faults();
     let results: Vec<_> = calls.into_iter().map(|c| c.join().unwrap()).collect();
@@ -366,7 +362,7 @@ fn per_host_cap_fails_fast_without_pool_wait() {
         (2, 6),
         "2 calls hold the 2 slots, the other 6 fail at once"
     );
-    assert_eq!(t.permit_stats().waits.load(Relaxed), 0);
+    assert_eq!(client.metrics().pool.cap_waits, 0);
     assert!(stat(&server, "connections_accepted") <= 2);
     assert_eq!(op_count(&server, "getNetworksPage", 200), 1 + 2);
 }
@@ -382,9 +378,8 @@ fn pool_wait_shorter_than_the_busy_call_times_out() {
     get_networks(&client).unwrap(); // token first
     server.add_fault(rule(STALL_NETWORKS));
     let busy = spawn_calls(&client, 1);
-    let t = client.transport();
     wait_for("the busy call to take the only slot", || {
-        t.host_gauges("127.0.0.1").0 == 1
+        client.metrics().pool.in_use == 1
     });
     let started = Instant::now();
     let e = expect_err(get_networks(&client), "second call", |k| {
@@ -396,7 +391,7 @@ fn pool_wait_shorter_than_the_busy_call_times_out() {
         started.elapsed()
     );
     assert!(e.is_retryable());
-    assert_eq!(t.permit_stats().refusals.load(Relaxed), 1);
+    assert_eq!(client.metrics().pool.cap_refusals, 1);
     server.clear_faults();
     for b in busy {
         assert!(b.join().unwrap().is_ok());
@@ -439,7 +434,7 @@ fn stale_get_is_retried(reset: bool) {
     assert_eq!(server.connections(), 2);
     assert_eq!(server.count("GET", "/api/v1/networks"), 2, "{:?}", server.requests());
     assert_eq!(server.count("POST", "/api/v1/oauth/token"), 1);
-    assert_eq!(client.transport().connection_stats().opened.load(Relaxed), 2);
+    assert_eq!(client.metrics().pool.opened, 2);
 }
 
 #[test]
@@ -512,8 +507,8 @@ fn factory_returns_one_client_per_service_and_overrides() {
     get_networks(&a2).unwrap();
     // same client: one token, one set of token counters
     assert_eq!(stat(&server, "tokens_issued"), 1);
-    assert!(std::ptr::eq(a1.auth_stats(), a2.auth_stats()));
-    assert_eq!(a2.auth_stats().fetches.load(Relaxed), 1);
+    assert_eq!(a1.metrics().auth.token_fetches, 1);
+    assert_eq!(a2.metrics().auth.token_fetches, 1);
 
     let other = ClientOverrides {
         user_agent: Some("billing-batch/1".into()),
@@ -522,22 +517,15 @@ fn factory_returns_one_client_per_service_and_overrides() {
     let b = factory.get_client("billing", &other).unwrap();
     let c = factory.get_client("reports", &plain).unwrap();
     for client in [&b, &c] {
-        assert!(
-            !std::ptr::eq(a1.auth_stats(), client.auth_stats()),
-            "different key, same client"
-        );
         get_networks(client).unwrap();
-        assert_eq!(client.auth_stats().fetches.load(Relaxed), 1);
+        assert_eq!(client.metrics().auth.token_fetches, 1);
+        assert_eq!(a1.metrics().auth.token_fetches, 1, "different key, same client");
     }
     assert_eq!(stat(&server, "tokens_issued"), 3);
     // one transport for all of them: same counters, one connection for sequential calls
     for client in [&a1, &b, &c] {
-        assert!(std::ptr::eq(
-            client.transport().connection_stats(),
-            factory.transport().connection_stats()
-        ));
+        assert_eq!(client.metrics().pool.opened, 1, "one shared pool");
     }
-    assert_eq!(factory.transport().connection_stats().opened.load(Relaxed), 1);
     assert_eq!(stat(&server, "connections_accepted"), 1);
 }
 
@@ -560,11 +548,12 @@ fn clients_sharing_a_transport_share_dns_cache_and_pool() {
         failures.len(),
         failures[0]
     );
-    assert_eq!(t.dns_stats().lookups.load(Relaxed), 1, "{:?}", t.dns_stats());
-    let opened = t.connection_stats().opened.load(Relaxed);
+    let (m1, m2) = (c1.metrics(), c2.metrics());
+    assert_eq!(m1.dns.lookups, 1, "{:?}", m1.dns);
+    let opened = m1.pool.opened;
     assert!((1..=4).contains(&opened), "{opened} connections for 4 threads");
     assert!(stat(&server, "connections_accepted") <= 4);
-    assert!(std::ptr::eq(c1.transport().dns_stats(), c2.transport().dns_stats()));
+    assert_eq!((&m1.dns, &m1.pool), (&m2.dns, &m2.pool), "one DNS cache, one pool");
     assert_eq!(stat(&server, "tokens_issued"), 2, "each client has its own token");
 }
 

@@ -84,11 +84,7 @@ fn connection_refused() {
         budget,
         "nothing (no listener)",
     );
-    assert_eq!(
-        client.auth_stats().fetches.load(Relaxed),
-        6,
-        "each attempt tried the token"
-    );
+    assert_eq!(client.metrics().auth.token_fetches, 6, "each attempt tried the token");
 }
 
 #[test]
@@ -534,9 +530,8 @@ fn dns_failure_and_recovery_with_the_cache() {
         .transport(dns.transport.clone())
         .build()
         .unwrap();
-    let stats = dns.transport.dns_stats();
     list(&client).expect("DNS up");
-    assert_eq!(stats.lookups.load(Relaxed), 1);
+    assert_eq!(client.metrics().dns.lookups, 1);
 
     // DNS goes down; once the answer is past its TTL, the last good one is served
     dns.up.store(false, Relaxed);
@@ -551,13 +546,14 @@ fn dns_failure_and_recovery_with_the_cache() {
         Duration::from_secs(1),
         "1 GET (stale address served)",
     );
-    assert!(stats.stale_served.load(Relaxed) >= 1, "{stats:?}");
-    assert!(stats.failures.load(Relaxed) >= 1, "{stats:?}");
+    let d = client.metrics().dns;
+    assert!(d.stale_served >= 1, "{d:?}");
+    assert!(d.failures >= 1, "{d:?}");
 
     // DNS comes back: the next lookup after the TTL refreshes the entry
     dns.up.store(true, Relaxed);
     std::thread::sleep(ttl * 2);
-    let (stale_before, lookups_before) = (stats.stale_served.load(Relaxed), stats.lookups.load(Relaxed));
+    let (stale_before, lookups_before) = (d.stale_served, d.lookups);
     let (_, o) = measure(&client, || list(&client));
     check(
         "DNS back up",
@@ -568,8 +564,9 @@ fn dns_failure_and_recovery_with_the_cache() {
         Duration::from_secs(1),
         "1 GET (fresh lookup)",
     );
-    assert_eq!(stats.stale_served.load(Relaxed), stale_before, "{stats:?}");
-    assert_eq!(stats.lookups.load(Relaxed), lookups_before + 1, "{stats:?}");
+    let d = client.metrics().dns;
+    assert_eq!(d.stale_served, stale_before, "{d:?}");
+    assert_eq!(d.lookups, lookups_before + 1, "{d:?}");
     assert_eq!(op_count(&server, LIST, 200), 3);
 
     // DNS down with nothing cached: Dns, retried (the request never left)
@@ -754,7 +751,7 @@ fn unauthorized_storm() {
         assert_eq!(op_count(&server, LIST, 401), 2 * i, "one refresh per call, no loop");
         assert_eq!(stat(&server, "tokens_issued"), 1 + i);
     }
-    assert_eq!(client.auth_stats().rejected.load(Relaxed), 3);
+    assert_eq!(client.metrics().auth.rejected, 3);
 }
 
 // ---------------------------------------------------------------------------

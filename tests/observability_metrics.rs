@@ -337,10 +337,7 @@ fn a_mixed_run_adds_up_against_the_emulator() {
         stats["tokens_issued"].as_u64().unwrap(),
         "token fetches vs tokens issued"
     );
-    assert_eq!(
-        c.resilience_stats().retries.load(std::sync::atomic::Ordering::Relaxed),
-        s.retries
-    );
+    assert_eq!(c.metrics().retries, s.retries);
     // one latency observation per call
     for op in l.ops() {
         let lat = s

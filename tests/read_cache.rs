@@ -354,7 +354,7 @@ fn tokens_saved_counts_cache_hits_coalesced_calls_and_large_pages() {
     assert_eq!(op_count(&server, LIST, 200), 1);
     let m = client.metrics();
     // a caller that arrives after the flight ended is answered by the cache instead
-    assert_eq!(m.tokens_saved.coalesce, client.coalesced_calls());
+    assert_eq!(m.tokens_saved.coalesce, client.metrics().coalesced);
     assert!(m.tokens_saved.coalesce >= 1, "{:?}", m.tokens_saved);
     assert_eq!(m.tokens_saved.coalesce + m.tokens_saved.cache, (CALLERS - 1) as u64);
 
@@ -424,17 +424,17 @@ fn it_works_beside_stale_if_error() {
     // within the TTL the fresh cache answers: the failing server is not even asked
     assert_eq!(client.networks().list(PageRequest::default()).unwrap(), fresh);
     assert_eq!(op_count(&server, LIST, 503), 0);
-    assert_eq!(client.stale_served(), 0);
+    assert_eq!(client.metrics().stale_served, 0);
 
     // after the TTL the read goes to the server, fails, and stale-if-error answers
     clock.advance(Duration::from_secs(11));
     assert_eq!(client.networks().list(PageRequest::default()).unwrap(), fresh);
     assert_eq!(op_count(&server, LIST, 503), 1);
-    assert_eq!(client.stale_served(), 1);
+    assert_eq!(client.metrics().stale_served, 1);
     // the stale answer is not stored as fresh: the next read asks the server again
     assert_eq!(client.networks().list(PageRequest::default()).unwrap(), fresh);
     assert_eq!(op_count(&server, LIST, 503), 2);
-    assert_eq!(client.stale_served(), 2);
+    assert_eq!(client.metrics().stale_served, 2);
 
     // a failure that is not served stale is not cached either
     server.set_faults(vec![rule(

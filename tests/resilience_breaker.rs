@@ -5,7 +5,6 @@
 
 mod resilience_support;
 
-use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use cloudconnexa::resilience::{BreakerConfig, BreakerState};
@@ -40,7 +39,6 @@ fn list(client: &Client) -> cloudconnexa::Result<usize> {
 fn opens_after_the_threshold_fails_fast_then_half_opens_and_closes() {
     let server = start(opts());
     let client = breaker_client(&server, |c| c);
-    let s = client.resilience_stats();
     list(&client).expect("warm-up: token");
     server.add_fault(rule(
         r#"{"kind":"status","status":503,"method":"GET","path":"/api/v1/networks"}"#,
@@ -59,7 +57,7 @@ fn opens_after_the_threshold_fails_fast_then_half_opens_and_closes() {
         BreakerState::Open,
         "open after 3 consecutive 503s"
     );
-    assert_eq!(s.breaker_transitions.load(Relaxed), 1);
+    assert_eq!(client.metrics().breaker.transitions, 1);
 
     // open: fails at once, nothing reaches the emulator
     let before = server.stats();
@@ -78,7 +76,7 @@ fn opens_after_the_threshold_fails_fast_then_half_opens_and_closes() {
         "no request was sent while open"
     );
     assert_eq!(after["operations"], before["operations"]);
-    assert_eq!(s.breaker_rejections.load(Relaxed), 5);
+    assert_eq!(client.metrics().breaker.rejections, 5);
     // a different operation on the same host is refused too (one breaker per host by default)
     expect_err(client.hosts().list(PageRequest::default()), "per-host breaker", |k| {
         matches!(k, ErrorKind::CircuitOpen)
@@ -94,7 +92,7 @@ fn opens_after_the_threshold_fails_fast_then_half_opens_and_closes() {
         "a good probe closes the circuit"
     );
     // Closed -> Open -> HalfOpen -> Closed
-    assert_eq!(s.breaker_transitions.load(Relaxed), 3);
+    assert_eq!(client.metrics().breaker.transitions, 3);
     assert_eq!(op_count(&server, LIST, 200), 2, "warm-up and probe");
     list(&client).expect("closed again");
 }
@@ -103,7 +101,6 @@ fn opens_after_the_threshold_fails_fast_then_half_opens_and_closes() {
 fn a_failed_probe_opens_the_circuit_again() {
     let server = start(opts());
     let client = breaker_client(&server, |c| c);
-    let s = client.resilience_stats();
     server.add_fault(rule(
         r#"{"kind":"status","status":502,"method":"GET","path":"/api/v1/networks"}"#,
     ));
@@ -122,7 +119,7 @@ fn a_failed_probe_opens_the_circuit_again() {
     let e = expect_err(list(&client), "open again", |k| matches!(k, ErrorKind::CircuitOpen));
     assert!(e.retry_after().is_some_and(|ra| ra > Duration::ZERO && ra <= RECOVERY));
     // Closed -> Open -> HalfOpen -> Open
-    assert_eq!(s.breaker_transitions.load(Relaxed), 3);
+    assert_eq!(client.metrics().breaker.transitions, 3);
     assert_eq!(op_count(&server, LIST, 502), 4);
 }
 
@@ -144,7 +141,7 @@ fn client_errors_and_429_do_not_open_it() {
         );
         assert_eq!(op_count(&server, LIST, status), 5);
     }
-    assert_eq!(client.resilience_stats().breaker_transitions.load(Relaxed), 0);
+    assert_eq!(client.metrics().breaker.transitions, 0);
     server.clear_faults();
     list(&client).expect("still closed");
 }

@@ -5,7 +5,6 @@
 mod resilience_support;
 
 use std::sync::Barrier;
-use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use cloudconnexa::resilience::BreakerConfig;
@@ -54,9 +53,9 @@ fn twenty_identical_gets_in_flight_share_one_request() {
         serde_json::json!({"200": 1}),
         "one upstream request"
     );
-    assert_eq!(client.coalesced_calls(), (CALLERS - 1) as u64);
+    assert_eq!(client.metrics().coalesced, (CALLERS - 1) as u64);
     assert_eq!(
-        client.resilience_stats().calls.load(Relaxed),
+        client.metrics().calls_started,
         2,
         "warm-up and one call went down the pipeline"
     );
@@ -64,7 +63,7 @@ fn twenty_identical_gets_in_flight_share_one_request() {
     // the flight is over: the next identical GET is a new request
     client.networks().list(PageRequest::new(0, 7)).unwrap();
     assert_eq!(op_count(&server, LIST, 200), 2);
-    assert_eq!(client.coalesced_calls(), (CALLERS - 1) as u64);
+    assert_eq!(client.metrics().coalesced, (CALLERS - 1) as u64);
 }
 
 #[test]
@@ -77,7 +76,7 @@ fn without_coalescing_each_get_is_sent() {
         serde_json::json!({"200": 20}),
         "one request per caller"
     );
-    assert_eq!(client.coalesced_calls(), 0);
+    assert_eq!(client.metrics().coalesced, 0);
 }
 
 #[test]
@@ -115,7 +114,7 @@ fn different_gets_are_not_merged_and_errors_are_shared() {
         "one request per distinct GET: {}",
         op_statuses(&server, LIST)
     );
-    assert_eq!(client.coalesced_calls(), (CALLERS - 2) as u64);
+    assert_eq!(client.metrics().coalesced, (CALLERS - 2) as u64);
     // whichever page drew the 503, all its callers share that error; the others the page
     let failed: Vec<u32> = results.iter().filter(|(_, r)| r.is_err()).map(|(p, _)| *p).collect();
     assert_eq!(
@@ -148,7 +147,7 @@ fn stale_if_error_serves_the_last_good_answer() {
         .list(PageRequest::default())
         .expect("the stale answer hides the 503");
     assert_eq!(stale, fresh);
-    assert_eq!(client.stale_served(), 1);
+    assert_eq!(client.metrics().stale_served, 1);
     assert_eq!(op_count(&server, LIST, 503), 1, "the request was made and failed");
 
     // nothing is kept for a GET that never succeeded
@@ -157,14 +156,14 @@ fn stale_if_error_serves_the_last_good_answer() {
         "never succeeded",
         is_http(503),
     );
-    assert_eq!(client.stale_served(), 1);
+    assert_eq!(client.metrics().stale_served, 1);
 
     // a 404 is an answer, not server trouble: it is not hidden
     server.set_faults(vec![rule(
         r#"{"kind":"status","status":404,"method":"GET","path":"/api/v1/networks"}"#,
     )]);
     expect_err(client.networks().list(PageRequest::default()), "404", is_http(404));
-    assert_eq!(client.stale_served(), 1);
+    assert_eq!(client.metrics().stale_served, 1);
 }
 
 #[test]
@@ -196,7 +195,7 @@ fn stale_if_error_also_covers_an_open_circuit() {
         "CircuitOpen hidden"
     );
     assert_eq!(stat(&server, "requests_total"), requests, "nothing sent while open");
-    assert_eq!(client.stale_served(), 2);
+    assert_eq!(client.metrics().stale_served, 2);
 }
 
 #[test]
@@ -212,5 +211,5 @@ fn without_stale_if_error_the_error_surfaces() {
         "no stale cache",
         is_http(503),
     );
-    assert_eq!(client.stale_served(), 0);
+    assert_eq!(client.metrics().stale_served, 0);
 }

@@ -95,7 +95,6 @@ fn a_429_storm_with_the_adaptive_limiter() {
     let server = start(limited());
     let client = defaults(&server).build().unwrap();
     let r = storm(&client, &server);
-    let s = client.resilience_stats();
     eprintln!(
         "adaptive storm: {} ok, {} failed, {} x 429 at the emulator, {} upstream 200s, {:?}; \
          limiter waits {} ({:.1} s in all), retries {}, throttled {}",
@@ -104,10 +103,10 @@ fn a_429_storm_with_the_adaptive_limiter() {
         r.rate_limited,
         r.upstream_ok,
         r.took,
-        s.limiter_waits.load(Relaxed),
-        s.limiter_wait_micros.load(Relaxed) as f64 / 1e6,
-        s.retries.load(Relaxed),
-        s.throttled.load(Relaxed),
+        client.metrics().limiter.waits,
+        client.metrics().limiter.wait_seconds,
+        client.metrics().retries,
+        client.metrics().limiter.throttled,
     );
     assert_eq!(r.failed, 0, "every call succeeds; first error: {:?}", r.first_error);
     assert_eq!(r.ok, u64::from(THREADS * CALLS));
@@ -118,12 +117,12 @@ fn a_429_storm_with_the_adaptive_limiter() {
         r.rate_limited
     );
     assert_eq!(
-        s.throttled.load(Relaxed),
+        client.metrics().limiter.throttled,
         r.rate_limited,
         "the client saw every 429 the emulator sent"
     );
     assert!(
-        s.limiter_waits.load(Relaxed) > 0,
+        client.metrics().limiter.waits > 0,
         "the client waited for its own bucket"
     );
     // 780 calls beyond the burst at 50 per second cannot take less than 15.6 s
@@ -143,7 +142,6 @@ fn the_same_storm_without_client_side_limiting() {
         .build()
         .unwrap();
     let r = storm(&client, &server);
-    let s = client.resilience_stats();
     eprintln!(
         "unlimited storm: {} ok, {} failed, {} x 429 at the emulator, {} upstream 200s, {:?}; \
          retries {}, budget refusals {}; first error: {:?}",
@@ -152,11 +150,11 @@ fn the_same_storm_without_client_side_limiting() {
         r.rate_limited,
         r.upstream_ok,
         r.took,
-        s.retries.load(Relaxed),
-        s.budget_refusals.load(Relaxed),
+        client.metrics().retries,
+        client.metrics().retry_budget_refusals,
         r.first_error,
     );
-    assert_eq!(s.limiter_waits.load(Relaxed), 0, "no client-side limiter");
+    assert_eq!(client.metrics().limiter.waits, 0, "no client-side limiter");
     assert!(
         r.rate_limited >= 10 * ADAPTIVE_MAX_429,
         "{} 429s: without the limiter the storm should draw at least 10x the adaptive run's bound",
@@ -193,10 +191,9 @@ fn fail_fast_mode_refuses_with_retry_after_and_sends_nothing() {
     );
     assert!(e.is_retryable());
     assert_eq!(stat(&server, "requests_total"), before, "a refused call sends nothing");
-    let s = client.resilience_stats();
-    assert_eq!(s.limiter_refusals.load(Relaxed), 1);
+    assert_eq!(client.metrics().limiter.refusals, 1);
     assert_eq!(
-        s.retries.load(Relaxed),
+        client.metrics().retries,
         0,
         "a local refusal is not retried in fail-fast mode"
     );
@@ -291,9 +288,8 @@ fn odd_rate_limit_header_values_never_fail_a_call() {
             let r = r.unwrap_or_else(|e| panic!("{label}: call {i} (variant {}) failed: {e}", i % n));
             assert_eq!(r.status, 200);
         }
-        let s = client.resilience_stats();
         assert_eq!(
-            (s.limiter_refusals.load(Relaxed), s.retries.load(Relaxed)),
+            (client.metrics().limiter.refusals, client.metrics().retries),
             (0, 0),
             "{label}"
         );
@@ -332,7 +328,7 @@ fn odd_rate_limit_header_values_never_fail_a_call() {
             "{status} / {ra:?}: took {:?}",
             t0.elapsed()
         );
-        assert_eq!(client.resilience_stats().retries.load(Relaxed), 1, "{status} / {ra:?}");
+        assert_eq!(client.metrics().retries, 1, "{status} / {ra:?}");
         assert_eq!(server.api_requests().len(), 2);
     }
 }
@@ -371,10 +367,7 @@ fn four_clients_on_one_key_all_succeed_with_defaults() {
     });
     let took = t0.elapsed();
     let refused = stat(&server, "rate_limited");
-    let budget_refusals: u64 = clients
-        .iter()
-        .map(|c| c.resilience_stats().budget_refusals.load(Relaxed))
-        .sum();
+    let budget_refusals: u64 = clients.iter().map(|c| c.metrics().retry_budget_refusals).sum();
     let failures: Vec<&String> = failed.iter().flatten().collect();
     eprintln!(
         "4 clients x 2 threads x 50 calls on one key: {} failed, {refused} x 429, {took:?}",

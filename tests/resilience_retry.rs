@@ -6,7 +6,6 @@
 
 mod resilience_support;
 
-use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use cloudconnexa::resilience::{BreakerState, RetryBudgetConfig, RetryPolicy};
@@ -31,10 +30,9 @@ fn a_burst_of_503_is_retried_until_the_call_succeeds() {
     assert_eq!(page.content.len(), 10);
     // the rule fires on the first three requests only, so the 200 is the fourth
     assert_eq!(op_statuses(&server, LIST), json!({"503": 3, "200": 1}));
-    let s = client.resilience_stats();
-    assert_eq!(s.retries.load(Relaxed), 3);
-    assert_eq!(s.calls.load(Relaxed), 1);
-    assert_eq!(s.budget_refusals.load(Relaxed), 0);
+    assert_eq!(client.metrics().retries, 3);
+    assert_eq!(client.metrics().calls_started, 1);
+    assert_eq!(client.metrics().retry_budget_refusals, 0);
     assert_eq!(
         client.breaker_state(LIST),
         BreakerState::Closed,
@@ -46,13 +44,13 @@ fn a_burst_of_503_is_retried_until_the_call_succeeds() {
         server.add_fault(rule(&format!(
             r#"{{"kind":"status","status":{status},"method":"GET","path":"/api/v1/networks","count":1}}"#
         )));
-        let before = s.retries.load(Relaxed);
+        let before = client.metrics().retries;
         client
             .networks()
             .list(PageRequest::default())
             .unwrap_or_else(|e| panic!("{status} is retried: {e}"));
         assert_eq!(op_count(&server, LIST, status), 1, "{status}");
-        assert_eq!(s.retries.load(Relaxed), before + 1, "{status}: one retry");
+        assert_eq!(client.metrics().retries, before + 1, "{status}: one retry");
     }
     assert_eq!(op_count(&server, LIST, 200), 5);
 }
@@ -79,8 +77,8 @@ fn one_retried_call(fault: &str) -> (Duration, u64) {
         "one refused attempt, one retry: {}",
         op_statuses(&server, LIST)
     );
-    assert_eq!(client.resilience_stats().retries.load(Relaxed), 1);
-    (took, client.resilience_stats().throttled.load(Relaxed))
+    assert_eq!(client.metrics().retries, 1);
+    (took, client.metrics().limiter.throttled)
 }
 
 #[test]
@@ -130,7 +128,7 @@ fn post_is_not_retried_on_503_unless_asked() {
         "the error itself is retryable; the policy declines for POST"
     );
     assert_eq!(op_statuses(&server, "createNetwork"), json!({"503": 1}));
-    assert_eq!(client.resilience_stats().retries.load(Relaxed), 0);
+    assert_eq!(client.metrics().retries, 0);
     let all = client.networks().list_all().unwrap();
     assert!(!all.iter().any(|n| n.name == "once-only"));
 
@@ -150,7 +148,7 @@ fn post_is_not_retried_on_503_unless_asked() {
         .expect("the opted-in POST is retried");
     assert_eq!(created.name, "retried");
     assert_eq!(op_statuses(&server, "createNetwork"), json!({"503": 1, "201": 1}));
-    assert_eq!(client.resilience_stats().retries.load(Relaxed), 1);
+    assert_eq!(client.metrics().retries, 1);
 
     // 429 means "not processed": a POST is retried on it by default
     let server = start(opts());
@@ -185,7 +183,7 @@ fn get_is_not_retried_on_404() {
         is_http(404),
     );
     assert_eq!(op_statuses(&server, LIST), json!({"404": 1}));
-    assert_eq!(client.resilience_stats().retries.load(Relaxed), 0);
+    assert_eq!(client.metrics().retries, 0);
 }
 
 #[test]
@@ -222,7 +220,7 @@ fn the_call_timeout_bounds_all_attempts_together() {
         (2..=8).contains(&attempts),
         "{attempts} attempts in a 1.5 s deadline with 200 ms waits"
     );
-    assert_eq!(client.resilience_stats().retries.load(Relaxed), attempts - 1);
+    assert_eq!(client.metrics().retries, attempts - 1);
 
     // a Retry-After beyond the deadline: no pointless sleep, the error comes at once
     let server = start(opts());
@@ -285,23 +283,22 @@ fn the_retry_budget_refuses_retries_once_spent() {
         .circuit_breaker(None)
         .build()
         .unwrap();
-    let s = client.resilience_stats();
     let e = expect_err(
         client.networks().list(PageRequest::default()),
         "first call",
         is_http(503),
     );
     assert!(e.message().contains("budget"), "the error says why it stopped: {e}");
-    assert_eq!(s.retries.load(Relaxed), 2, "the floor of 2");
-    assert_eq!(s.budget_refusals.load(Relaxed), 1);
+    assert_eq!(client.metrics().retries, 2, "the floor of 2");
+    assert_eq!(client.metrics().retry_budget_refusals, 1);
     assert_eq!(op_count(&server, LIST, 503), 3);
     expect_err(
         client.networks().list(PageRequest::default()),
         "second call",
         is_http(503),
     );
-    assert_eq!(s.retries.load(Relaxed), 2, "nothing left in the window");
-    assert_eq!(s.budget_refusals.load(Relaxed), 2);
+    assert_eq!(client.metrics().retries, 2, "nothing left in the window");
+    assert_eq!(client.metrics().retry_budget_refusals, 2);
     assert_eq!(op_count(&server, LIST, 503), 4);
 
     // the default budget: 10 retries plus 20 % of the calls in 10 s
@@ -315,19 +312,18 @@ fn the_retry_budget_refuses_retries_once_spent() {
             is_http(503),
         );
     }
-    let s = client.resilience_stats();
     eprintln!(
         "default budget, 4 calls: {} retries, {} refusals",
-        s.retries.load(Relaxed),
-        s.budget_refusals.load(Relaxed)
+        client.metrics().retries,
+        client.metrics().retry_budget_refusals
     );
     assert_eq!(
-        s.retries.load(Relaxed),
+        client.metrics().retries,
         10,
         "4 calls: 10 + 0.2 * 4 = 10.8 retries allowed"
     );
     assert_eq!(
-        s.budget_refusals.load(Relaxed),
+        client.metrics().retry_budget_refusals,
         2,
         "calls 3 and 4 are refused their first retry"
     );
@@ -359,9 +355,8 @@ fn a_post_is_never_sent_twice_after_a_reset_mid_response() {
         json!({"201": 1}),
         "the POST reached the server exactly once"
     );
-    let s = client.resilience_stats();
-    assert_eq!(s.retries.load(Relaxed), 0);
-    assert_eq!(s.stale_connection_retries.load(Relaxed), 0);
+    assert_eq!(client.metrics().retries, 0);
+    assert_eq!(client.metrics().stale_connection_retries, 0);
     let all = client.networks().list_all().unwrap();
     assert_eq!(
         all.iter().filter(|n| n.name == "created-once").count(),

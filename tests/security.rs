@@ -559,8 +559,6 @@ fn produce_errors(shown: &mut Shown) {
     shown.add("metrics json", c.metrics().to_json());
     shown.add("metrics prometheus", c.metrics().to_prometheus());
     shown.add("metrics debug", format!("{:?}", c.metrics()));
-    shown.add("auth stats", format!("{:?}", c.auth_stats()));
-    shown.add("stage stats", format!("{:?}", c.resilience_stats()));
 }
 
 #[test]

@@ -451,14 +451,14 @@ fn token_manager_refreshes_once_per_expiry_under_load() {
         &failures[..failures.len().min(5)]
     );
     let issued = stat(&server, "tokens_issued");
-    let fetches = client.auth_stats().fetches.load(SeqCst);
+    let fetches = client.metrics().auth.token_fetches;
     assert_eq!(fetches, issued, "every fetch reached the server once");
     assert_eq!(
         issued,
         expiries + 1,
         "one token request per expiry, however many threads hit the 401"
     );
-    assert!(client.auth_stats().rejected.load(SeqCst) <= expiries);
+    assert!(client.metrics().auth.rejected <= expiries);
     let statuses: HashMap<String, u64> =
         serde_json::from_value(server.stats()["operations"]["requestToken"].clone()).unwrap();
     assert_eq!(statuses.get("200"), Some(&issued), "{statuses:?}");

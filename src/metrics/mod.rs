@@ -19,7 +19,7 @@ pub use snapshot::{
     AuthMetrics, BreakerMetrics, CallMetrics, DnsMetrics, ErrorCount, LatencyMetrics, LimiterMetrics, MetricsSnapshot,
     PoolMetrics, ReadCacheMetrics, RequestCount, TokensSaved,
 };
-pub use stages::StageStats;
+pub(crate) use stages::StageStats;
 
 use crate::error::ErrorKind;
 use crate::request::Method;
@@ -251,6 +251,7 @@ pub(crate) fn snapshot(src: SnapshotSources<'_>) -> MetricsSnapshot {
         calls,
         errors,
         latency,
+        calls_started: st.calls.load(Relaxed),
         retries: st.retries.load(Relaxed),
         retry_budget_refusals: st.budget_refusals.load(Relaxed),
         stale_connection_retries: st.stale_connection_retries.load(Relaxed),

@@ -203,6 +203,10 @@ pub struct MetricsSnapshot {
     pub errors: Vec<ErrorCount>,
     /// End-to-end call latency by operation (retries and waits included).
     pub latency: Vec<LatencyMetrics>,
+    /// Calls that went down the pipeline to the retry stage (first attempts), finished or
+    /// not: calls answered by the read cache or by an identical GET in flight are not
+    /// counted.
+    pub calls_started: u64,
     /// Retries sent.
     pub retries: u64,
     /// Retries refused by the retry budget.

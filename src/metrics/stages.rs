@@ -1,6 +1,5 @@
 //! The counters the pipeline's resilience stages keep (retries, limiter, breaker,
-//! stale connections), read by [`Client::resilience_stats`](crate::Client::resilience_stats)
-//! and by the metrics snapshot.
+//! stale connections), read by the metrics snapshot ([`Client::metrics`](crate::Client::metrics)).
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;

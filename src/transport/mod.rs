@@ -14,12 +14,9 @@ pub(crate) use ureq::http::{HeaderName, HeaderValue};
 use ureq::Agent;
 use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
 
-pub use connector::ConnStats;
-pub(crate) use connector::opened_by_this_thread;
-pub use permits::PermitStats;
-pub(crate) use permits::{HostPermits, Permit};
-pub(crate) use resolver::CachingResolver;
-pub use resolver::DnsStats;
+pub(crate) use connector::{ConnStats, opened_by_this_thread};
+pub(crate) use permits::{HostPermits, Permit, PermitStats};
+pub(crate) use resolver::{CachingResolver, DnsStats};
 pub use tls::TlsRoots;
 
 use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
@@ -315,22 +312,22 @@ impl Transport {
     }
 
     /// Connection counters.
-    pub fn connection_stats(&self) -> &ConnStats {
+    pub(crate) fn connection_stats(&self) -> &ConnStats {
         &self.inner.conns
     }
 
     /// DNS cache counters.
-    pub fn dns_stats(&self) -> &DnsStats {
+    pub(crate) fn dns_stats(&self) -> &DnsStats {
         &self.inner.dns
     }
 
     /// Per-host cap counters.
-    pub fn permit_stats(&self) -> &PermitStats {
+    pub(crate) fn permit_stats(&self) -> &PermitStats {
         &self.inner.permits.stats
     }
 
     /// (connections in use, calls waiting) for `host` under the per-host cap.
-    pub fn host_gauges(&self, host: &str) -> (usize, u64) {
+    pub(crate) fn host_gauges(&self, host: &str) -> (usize, u64) {
         self.inner.permits.gauges(host)
     }
 

@@ -98,8 +98,7 @@ pub fn kind_name(k: &ErrorKind) -> String {
 
 /// Run `f` (one call of `client`) and measure it.
 pub fn measure<T>(client: &Client, f: impl FnOnce() -> cloudconnexa::Result<T>) -> (cloudconnexa::Result<T>, Outcome) {
-    let s = client.resilience_stats();
-    let (r0, s0) = (s.retries.load(SeqCst), s.stale_connection_retries.load(SeqCst));
+    let (r0, s0) = (client.metrics().retries, client.metrics().stale_connection_retries);
     let t0 = Instant::now();
     let r = f();
     let took = t0.elapsed();
@@ -108,8 +107,8 @@ pub fn measure<T>(client: &Client, f: impl FnOnce() -> cloudconnexa::Result<T>) 
             Ok(_) => "ok".into(),
             Err(e) => kind_name(e.kind()),
         },
-        retries: s.retries.load(SeqCst) - r0,
-        stale_retries: s.stale_connection_retries.load(SeqCst) - s0,
+        retries: client.metrics().retries - r0,
+        stale_retries: client.metrics().stale_connection_retries - s0,
         took,
         message: r.as_ref().err().map(|e| e.to_string()).unwrap_or_default(),
     };
