@@ -23,7 +23,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use cloudconnexa::metrics::Histogram;
-use cloudconnexa::{Client, PageRequest, RequestEvent, TraceContext};
+use cloudconnexa::models::PageRequest;
+use cloudconnexa::{Client, RequestEvent, TraceContext};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 const THREADS: usize = 8;

@@ -4,7 +4,8 @@
 //! anywhere: `cargo run --example quickstart`. Against the real service, build the
 //! client with `.cloud_id("your-tenant")` (or `Client::from_env()`) and your API key.
 
-use cloudconnexa::{Client, PageRequest};
+use cloudconnexa::Client;
+use cloudconnexa::models::PageRequest;
 use cloudconnexa_mock::{MockOptions, MockServer};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

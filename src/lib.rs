@@ -47,6 +47,28 @@ pub mod fuzzing;
 mod hooks;
 mod http;
 pub mod metrics;
+/// The API's data types: resources as the API returns them (`Network`, `User`…), the
+/// request bodies that create or update them (`NetworkCreate`, `UserUpdate`…), their enums,
+/// and paging (`PageRequest`, `Page`). All are `serde` types with the API's field names;
+/// unknown fields are kept or ignored as each type documents. The services that send them
+/// are reached from [`Client`] (`client.networks()`…) and named under [`api`].
+pub mod models {
+    pub use crate::api::{
+        AccessGroup, AccessGroupRequest, AccessItem, AccessItemType, Application, ApplicationRequest, ApplicationRoute,
+        AuthType, BundleType, ConnectAuth, ConnectionStatus, CountryCheck, CustomServiceType, DefaultCheck, Device,
+        DeviceEnforcement, DevicePosture, DevicePostureRequest, DeviceRequest, DnsLogQuery, DnsRecord,
+        DnsRecordRequest, DnsResolution, DnsServers, DnsZone, DomainAndComment, DomainRoute, DomainRoutingSubnet,
+        GroupMapping, GroupMappings, Host, HostConnector, HostConnectorRequest, HostCreate, HostIpService,
+        HostIpServiceRequest, HostUpdate, IkeProtocol, InternetAccess, IpAllocationMode, IpCheck, IpEntry, IpSecConfig,
+        IpSecConfigRequest, IpServiceRoute, IpServiceType, LocationContext, LocationContextRequest, Network,
+        NetworkConnector, NetworkConnectorRequest, NetworkCreate, NetworkIpService, NetworkIpServiceRequest,
+        NetworkItemType, NetworkRoute, NetworkUpdate, Page, PageRequest, Platform, PlatformDetails,
+        ProfileDistribution, Protocol, RangeInteger, Region, Role, RouteRequest, RouteType, ServiceConfig,
+        ServiceRouteRequest, ServiceType, Session, SessionQuery, SessionStatus, SessionsPage, Subnet, Topology,
+        TunnelBypass, TunnelingProtocol, User, UserCreate, UserGroup, UserGroupRequest, UserStatus, UserUpdate,
+        rfc3339,
+    };
+}
 mod pipeline;
 mod request;
 pub mod resilience;
@@ -56,7 +78,6 @@ pub mod trace;
 pub mod transport;
 mod url;
 
-pub use api::*;
 pub use cancel::{CancelToken, with_cancel};
 pub use client::{Client, RawRequest, RawResponse};
 pub use config::ClientBuilder;

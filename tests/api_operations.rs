@@ -8,14 +8,15 @@ use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::time::{Duration, SystemTime};
 
-use cloudconnexa::ipsec::{
+use cloudconnexa::api::ipsec::{
     AuthenticationType, ConnectorState, DeadPeerHandling, DhGroup, EncryptionAlgorithm, IkeDeadPeerDetection, IkePhase,
     IkeRekey, IkeVersion, IntegrityAlgorithm, IpSecPlatform, StartupAction,
 };
-use cloudconnexa::postures::{
+use cloudconnexa::api::postures::{
     Antivirus, DiskEncryption, DiskEncryptionType, MacOsPolicy, PlatformPolicy, VersionCondition, VersionPolicy,
     WindowsPolicy,
 };
+use cloudconnexa::models::*;
 use cloudconnexa::*;
 use cloudconnexa_mock::{MockOptions, MockServer};
 use serde_json::Value;

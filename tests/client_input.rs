@@ -8,9 +8,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use cloudconnexa::models::PageRequest;
 use cloudconnexa::{
-    Client, ClientBuilder, ClientFactory, ErrorKind, Method, PageRequest, PoolWait, TlsRoots, Transport,
-    TransportOptions,
+    Client, ClientBuilder, ClientFactory, ErrorKind, Method, PoolWait, TlsRoots, Transport, TransportOptions,
 };
 use common::*;
 
@@ -389,7 +389,7 @@ fn empty_and_dot_ids_are_refused_before_any_request() {
     let client = builder(&server).build().unwrap();
     client.networks().list(PageRequest::default()).unwrap();
     let before = stat(&server, "requests_total");
-    let body = cloudconnexa::NetworkUpdate::default();
+    let body = cloudconnexa::models::NetworkUpdate::default();
     for id in ["", ".", "..", "a\nb", "a\u{0}b"] {
         expect_err(client.networks().get(id), id, |k| k == &ErrorKind::InvalidInput);
         expect_err(client.networks().delete(id), id, |k| k == &ErrorKind::InvalidInput);

@@ -16,18 +16,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::Duration;
 
-use cloudconnexa::{Client, ErrorKind, Method, NetworkCreate, PageRequest, TlsRoots, Transport, TransportOptions};
+use cloudconnexa::models::{NetworkCreate, PageRequest};
+use cloudconnexa::{Client, ErrorKind, Method, TlsRoots, Transport, TransportOptions};
 use fault_matrix_support::*;
 
 const NETWORKS: &str = "/api/v1/networks";
 const LIST: &str = "getNetworksPage";
 const CREATE: &str = "createNetwork";
 
-fn list(client: &Client) -> cloudconnexa::Result<cloudconnexa::Page<cloudconnexa::Network>> {
+fn list(client: &Client) -> cloudconnexa::Result<cloudconnexa::models::Page<cloudconnexa::models::Network>> {
     client.networks().list(PageRequest::default())
 }
 
-fn create(client: &Client, name: &str) -> cloudconnexa::Result<cloudconnexa::Network> {
+fn create(client: &Client, name: &str) -> cloudconnexa::Result<cloudconnexa::models::Network> {
     client.networks().create(&NetworkCreate {
         name: name.into(),
         ..NetworkCreate::default()

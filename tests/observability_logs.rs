@@ -15,8 +15,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::time::Duration;
 
 use base64::Engine;
+use cloudconnexa::models::PageRequest;
 use cloudconnexa::resilience::{BreakerConfig, BreakerState, RetryBudgetConfig, RetryPolicy};
-use cloudconnexa::{Client, ClientBuilder, ErrorKind, PageRequest};
+use cloudconnexa::{Client, ClientBuilder, ErrorKind};
 use cloudconnexa_mock::{MockOptions, MockServer};
 use log::Level;
 

@@ -13,8 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use cloudconnexa::metrics::{MetricsSnapshot, PRECISION};
+use cloudconnexa::models::PageRequest;
 use cloudconnexa::resilience::{BreakerConfig, BreakerState, RetryPolicy};
-use cloudconnexa::{Client, ErrorKind, PageRequest};
+use cloudconnexa::{Client, ErrorKind};
 use cloudconnexa_mock::{FaultRule, MockOptions, MockServer};
 use serde_json::Value;
 

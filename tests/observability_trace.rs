@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cloudconnexa::{Client, ClientBuilder, Method, PageRequest, RequestEvent, TraceContext, with_trace_context};
+use cloudconnexa::models::PageRequest;
+use cloudconnexa::{Client, ClientBuilder, Method, RequestEvent, TraceContext, with_trace_context};
 
 mod raw_http;
 use raw_http::*;

@@ -12,10 +12,9 @@ use std::net::TcpStream;
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
+use cloudconnexa::models::{NetworkUpdate, PageRequest};
 use cloudconnexa::resilience::{ManualClock, ReadCacheConfig};
-use cloudconnexa::{
-    Client, ClientBuilder, ClientFactory, ClientOverrides, ErrorKind, Method, NetworkUpdate, PageRequest,
-};
+use cloudconnexa::{Client, ClientBuilder, ClientFactory, ClientOverrides, ErrorKind, Method};
 use resilience_support::*;
 
 const LIST: &str = "getNetworksPage";

@@ -628,7 +628,7 @@ fn client_with(api: &cloudconnexa_mock::MockServer, redis: RedisLimitConfig) -> 
 
 fn call(c: &cloudconnexa::Client) {
     c.networks()
-        .list(cloudconnexa::PageRequest::default())
+        .list(cloudconnexa::models::PageRequest::default())
         .expect("every call completes");
 }
 

@@ -7,8 +7,9 @@ mod resilience_support;
 
 use std::time::Duration;
 
+use cloudconnexa::models::PageRequest;
 use cloudconnexa::resilience::{BreakerConfig, BreakerState};
-use cloudconnexa::{Client, ErrorKind, PageRequest};
+use cloudconnexa::{Client, ErrorKind};
 use resilience_support::*;
 
 const LIST: &str = "getNetworksPage";

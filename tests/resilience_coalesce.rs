@@ -7,8 +7,9 @@ mod resilience_support;
 use std::sync::Barrier;
 use std::time::Duration;
 
+use cloudconnexa::models::{Network, Page, PageRequest};
 use cloudconnexa::resilience::BreakerConfig;
-use cloudconnexa::{Client, ErrorKind, Network, Page, PageRequest};
+use cloudconnexa::{Client, ErrorKind};
 use resilience_support::*;
 
 const LIST: &str = "getNetworksPage";

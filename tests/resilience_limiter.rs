@@ -9,8 +9,9 @@ mod resilience_support;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
+use cloudconnexa::models::{NetworkCreate, PageRequest};
 use cloudconnexa::resilience::{LimitMode, RateLimit};
-use cloudconnexa::{Client, ClientBuilder, ErrorKind, Method, NetworkCreate, PageRequest};
+use cloudconnexa::{Client, ClientBuilder, ErrorKind, Method};
 use cloudconnexa_mock::RateLimitOptions;
 use resilience_support::*;
 

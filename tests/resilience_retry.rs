@@ -8,8 +8,9 @@ mod resilience_support;
 
 use std::time::{Duration, Instant};
 
+use cloudconnexa::ErrorKind;
+use cloudconnexa::models::{NetworkCreate, PageRequest};
 use cloudconnexa::resilience::{BreakerState, RetryBudgetConfig, RetryPolicy};
-use cloudconnexa::{ErrorKind, NetworkCreate, PageRequest};
 use resilience_support::*;
 use serde_json::json;
 

@@ -22,8 +22,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
+use cloudconnexa::models::PageRequest;
 use cloudconnexa::resilience::{BreakerConfig, LimitMode, RateLimit, RetryPolicy};
-use cloudconnexa::{CancelToken, Client, ClientBuilder, ErrorKind, Method, PageRequest, PoolWait, TlsRoots};
+use cloudconnexa::{CancelToken, Client, ClientBuilder, ErrorKind, Method, PoolWait, TlsRoots};
 use common::raw_support::{Acceptor, read_request};
 use common::{MockOptions, MockServer, opts, start};
 
@@ -185,7 +186,7 @@ fn builder(url: &str) -> ClientBuilder {
         })
 }
 
-fn list(c: &Client) -> cloudconnexa::Result<cloudconnexa::Page<cloudconnexa::Network>> {
+fn list(c: &Client) -> cloudconnexa::Result<cloudconnexa::models::Page<cloudconnexa::models::Network>> {
     c.networks().list(PageRequest::default())
 }
 

@@ -35,10 +35,9 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use cloudconnexa::models::{NetworkCreate, NetworkUpdate, PageRequest, UserGroupRequest};
 use cloudconnexa::resilience::{BreakerConfig, RetryPolicy};
-use cloudconnexa::{
-    Client, Error, ErrorKind, NetworkCreate, NetworkUpdate, PageRequest, TimeoutPhase, UserGroupRequest,
-};
+use cloudconnexa::{Client, Error, ErrorKind, TimeoutPhase};
 
 /// Resident set growth allowed from the end of the warm-up to the end of the run.
 ///

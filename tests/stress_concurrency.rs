@@ -11,10 +11,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
+use cloudconnexa::ErrorKind;
+use cloudconnexa::models::PageRequest;
 use cloudconnexa::resilience::{
     BreakerConfig, BreakerState, Breakers, Bucket, Clock, LimitMode, ManualClock, Outcome, RateLimit, Transition,
 };
-use cloudconnexa::{ErrorKind, PageRequest};
 use common::{opts, start, stat};
 
 const THREADS: usize = 64;

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use cloudconnexa::{Client, ClientBuilder, ClientFactory, ClientOverrides, PageRequest};
+use cloudconnexa::models::PageRequest;
+use cloudconnexa::{Client, ClientBuilder, ClientFactory, ClientOverrides};
 
 use crate::bench_mock::{self, MockKnobs};
 use crate::bench_report::{Report, RunInfo};

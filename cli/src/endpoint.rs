@@ -7,7 +7,8 @@ use cloudconnexa::api::hosts::{HostCreate, HostResource};
 use cloudconnexa::api::networks::NetworkResource;
 use cloudconnexa::api::user_groups::UserGroupResource;
 use cloudconnexa::api::users::UserResource;
-use cloudconnexa::{Client, Method, PageRequest, Result};
+use cloudconnexa::models::PageRequest;
+use cloudconnexa::{Client, Method, Result};
 
 use crate::failure::{CmdResult, Failure};
 

@@ -1,8 +1,10 @@
 //! One interface over every resource family, in JSON: the library's generic CRUD
 //! services (`Collection`, `ChildCollection`) behind it, so each family is one table row.
 
+use cloudconnexa::Client;
 use cloudconnexa::api::crud::{ChildResource, Resource};
-use cloudconnexa::{ChildCollection, Client, Collection, PageRequest};
+use cloudconnexa::api::{ChildCollection, Collection};
+use cloudconnexa::models::PageRequest;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;

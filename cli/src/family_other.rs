@@ -1,7 +1,9 @@
 //! The families that are not plain CRUD: devices (under a user), regions (one
 //! unpaged list), sessions (cursor-paged, read only) and settings (one value each).
 
-use cloudconnexa::{Client, DeviceRequest, Result, SessionQuery, Settings};
+use cloudconnexa::api::Settings;
+use cloudconnexa::models::{DeviceRequest, SessionQuery};
+use cloudconnexa::{Client, Result};
 use serde::Serialize;
 use serde_json::{Value, json};
 

@@ -4,6 +4,7 @@
 use std::io::Read;
 
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
+use cloudconnexa::Client;
 use cloudconnexa::api::{
     access_groups::AccessGroupResource, applications::HostApplicationResource,
     applications::NetworkApplicationResource, connectors::HostConnectorResource, connectors::NetworkConnectorResource,
@@ -12,7 +13,7 @@ use cloudconnexa::api::{
     services::HostIpServiceResource, services::NetworkIpServiceResource, user_groups::UserGroupResource,
     users::UserResource,
 };
-use cloudconnexa::{Client, PageRequest};
+use cloudconnexa::models::PageRequest;
 use serde_json::Value;
 
 use crate::conn::ConnArgs;

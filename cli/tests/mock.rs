@@ -46,7 +46,10 @@ fn mock_prints_export_lines_and_serves() {
         .client_secret(&vars["CLOUDCONNEXA_CLIENT_SECRET"])
         .build()
         .unwrap();
-    let page = client.networks().list(cloudconnexa::PageRequest::first(10)).unwrap();
+    let page = client
+        .networks()
+        .list(cloudconnexa::models::PageRequest::first(10))
+        .unwrap();
     assert_eq!(page.total_elements, 3);
     assert!(child.0.try_wait().unwrap().is_none(), "still serving");
 }

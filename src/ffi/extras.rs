@@ -25,7 +25,7 @@ use super::resources::{answer, body, call, id, json_arg, optional_id, page_of, t
 use super::types::ccx_bytes;
 use crate::api::dns_log::DnsLogQuery;
 use crate::api::settings::Settings;
-use crate::{
+use crate::api::{
     AccessItem, AccessItemType, BundleType, ConnectAuth, DeviceEnforcement, DeviceRequest, DnsServers, DnsZone,
     DomainAndComment, DomainRoutingSubnet, IpAllocationMode, ProfileDistribution, SessionQuery, SessionStatus, Subnet,
     Topology,

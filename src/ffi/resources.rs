@@ -21,7 +21,7 @@ use super::error::ccx_error;
 use super::options::{ccx_call_options, with_options};
 use super::types::ccx_bytes;
 use crate::api::crud::{ChildResource, Resource};
-use crate::{ChildCollection, Collection, PageRequest};
+use crate::api::{ChildCollection, Collection, PageRequest};
 
 /// Serialise an answer for `json_out`.
 pub(crate) fn to_json<T: Serialize + ?Sized>(v: &T) -> Result<ccx_bytes, ccx_error> {
