@@ -167,6 +167,23 @@ pub fn control(agent: &Agent, server: &MockServer, method: &str, path: &str, bod
     must_json(agent, method, &url, &[], body)
 }
 
+/// Spend `n` calls of the rate limit on `GET /api/v1/networks`, each answered 200.
+#[track_caller]
+pub fn spend(agent: &Agent, server: &MockServer, token: &str, n: usize) {
+    for _ in 0..n {
+        get(agent, server, token, "/api/v1/networks").expect_status(200);
+    }
+}
+
+/// Emulator options whose rate limit allows `burst` calls and refills one a minute: a
+/// test's calls never see a refill.
+pub fn burst_only(burst: u32) -> MockOptions {
+    let mut o = MockOptions::default();
+    o.rate_limit.burst = burst;
+    o.rate_limit.replenish_time_secs = 60;
+    o
+}
+
 /// `GET /__mock/stats`.
 #[track_caller]
 pub fn stats(agent: &Agent, server: &MockServer) -> Value {
