@@ -1,5 +1,7 @@
 //! `ccx <resource> <verb>`: one table row per resource family (name, parent flag,
 //! verbs, table columns, service), one command-line builder and one dispatcher for all.
+//! The verbs beyond CRUD (`ccx users suspend`, `ccx network-connectors start-ipsec`)
+//! and the groups without CRUD (`ccx dns-log`) come from `ops`.
 
 use std::io::Read;
 
@@ -19,7 +21,7 @@ use crate::conn::ConnArgs;
 use crate::failure::{CmdResult, Failure};
 use crate::family::{Child, Family, Paging, Top};
 use crate::family_other::{Devices, Regions, Sessions, SettingsFamily};
-use crate::output;
+use crate::{ops, output};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Verb {
@@ -135,7 +137,7 @@ families! {
         => ["id", "regionName", "country", "continent"];
     "sessions" ["session"] "VPN sessions of the last day (read only)", None, READ, Sessions
         => ["id", "userName", "networkName", "status", "sessionStartTime"];
-    "settings" ["setting"] "Account settings (read only; get takes a setting name)", None, READ, SettingsFamily
+    "settings" ["setting"] "Account settings (get and set take a setting name, e.g. wpc/topology)", None, READ, SettingsFamily
         => ["name", "value"];
 }
 
@@ -193,7 +195,9 @@ fn verb_command(spec: &Spec, verb: Verb) -> Command {
                 .help(help),
         );
     }
-    ConnArgs::augment_args(c)
+    // the connection flags' derive sets an about of its own: keep the verb's
+    let about = c.get_about().cloned().unwrap_or_default();
+    ConnArgs::augment_args(c).about(about)
 }
 
 fn file_arg() -> Arg {
@@ -219,12 +223,13 @@ pub fn commands() -> Vec<Command> {
             for verb in spec.verbs {
                 c = c.subcommand(verb_command(spec, *verb));
             }
-            c
+            ops::add_verbs(spec.name, c)
         })
+        .chain(ops::commands(&FAMILIES.iter().map(|s| s.name).collect::<Vec<_>>()))
         .collect()
 }
 
-/// Whether `name` is one of the family subcommands.
+/// Whether `name` is one of the family subcommands (`ops` has the other groups).
 pub fn is_family(name: &str) -> bool {
     FAMILIES.iter().any(|s| s.name == name)
 }
@@ -256,6 +261,9 @@ pub fn run(family: &str, m: &ArgMatches) -> CmdResult {
     let Some((verb_name, vm)) = m.subcommand() else {
         return Err(Failure::new(format!("ccx {family}: a command is required")));
     };
+    if ops::has(family, verb_name) {
+        return ops::run(family, verb_name, vm);
+    }
     let verb = spec
         .verbs
         .iter()

@@ -18,7 +18,6 @@ use std::sync::OnceLock;
 use cloudconnexa::api;
 use cloudconnexa::ffi::client::ccx_client_request;
 use cloudconnexa::ffi::code::ccx_code;
-use cloudconnexa::ffi::extras::*;
 use cloudconnexa::ffi::generated::*;
 use cloudconnexa::ffi::types::ccx_bytes_free;
 use common::{Input, Offline, bytes, offline, settle};

@@ -11,7 +11,6 @@ mod common;
 
 use cloudconnexa::ffi::client::ccx_client_request;
 use cloudconnexa::ffi::code::ccx_code;
-use cloudconnexa::ffi::extras::*;
 use cloudconnexa::ffi::generated::*;
 use cloudconnexa::ffi::options::{ccx_call_options_free, ccx_call_options_new, ccx_call_options_set_traceparent};
 use cloudconnexa::ffi::types::ccx_bytes_free;
