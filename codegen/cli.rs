@@ -3,7 +3,7 @@
 //! `cli/src/ops.rs` builds the command line from it and runs it.
 
 use super::c::rust_call;
-use super::table::{Arg, Group, OPS, Op, Out};
+use super::table::{Arg, FAMILIES, Group, OPS, Op, Out};
 
 fn arg(a: &Arg) -> String {
     match a {
@@ -87,8 +87,12 @@ pub fn generate() -> String {
          //! The `ccx` verbs of the operations beyond CRUD, and the groups that are not CRUD\n\
          //! families (`ccx dns-log`, `ccx cybershield`…).\n\n\
          use serde_json::Value;\n\n\
+         use cloudconnexa::Client;\n\
+         use cloudconnexa::api;\n\n\
+         use crate::family::{Child, Top};\n\
          use crate::ops::convert;\n\
-         use crate::ops::{Arg as A, Out as O, Verb, value};\n\n\
+         use crate::ops::{Arg as A, Out as O, Verb, value};\n\
+         use crate::resources::{CRUD, HOST, NETWORK, Spec};\n\n\
          /// Every group with a verb: its command and what it is about.\n\
          pub const GROUPS: &[(&str, &str)] = &[\n",
     );
@@ -108,6 +112,26 @@ pub fn generate() -> String {
                 o += &verb(op, g, v);
             }
         }
+    }
+    o += "];\n\n/// The CRUD families: `ccx <family> list|get|create|update|delete`.\npub const CRUD_FAMILIES: &[Spec] = &[\n";
+    for f in FAMILIES {
+        let c = &f.cli;
+        let service = match f.parent {
+            None => format!("&Top::<api::{}>(Client::{})", c.resource, f.accessor),
+            Some(p) => format!(
+                "&Child::<api::{}> {{\n            service: Client::{},\n            flag: {p:?},\n        }}",
+                c.resource, f.accessor
+            ),
+        };
+        o += &format!(
+            "    Spec {{\n        name: {:?},\n        aliases: &{:?},\n        about: {:?},\n        parent: {},\n        \
+             verbs: CRUD,\n        columns: &{:?},\n        family: {service},\n    }},\n",
+            c.name,
+            c.aliases,
+            c.about,
+            f.parent.map_or("None".to_string(), |p| p.to_uppercase()),
+            c.columns,
+        );
     }
     o += "];\n";
     o

@@ -18,6 +18,7 @@ pub fn outputs() -> Vec<(&'static str, String)> {
         ("src/ffi/generated.rs", c::generate()),
         ("src/ffi/settings_gen.rs", settings::generate()),
         ("go/ops_gen.go", go::generate()),
+        ("go/families_gen.go", go::families()),
         ("cli/src/ops_gen.rs", cli::generate()),
     ]
 }

@@ -8,14 +8,26 @@
 //! row names the C function (`ccx_<group>_<name>`), the Rust call it maps to, its
 //! arguments and answer, the one-line summary of its docs and the `ccx` verb.
 
-/// A CRUD family: Rust accessor, C name, label for docs, parent (for families under a
-/// network or host), required fields of a create body.
+/// A CRUD family: Rust accessor (also the C name), label for docs, parent (for families
+/// under a network or host), required fields of a create body, and how `ccx` shows it.
 pub struct Family {
     pub accessor: &'static str,
     pub c: &'static str,
     pub label: &'static str,
     pub parent: Option<&'static str>,
     pub required: &'static [&'static str],
+    pub cli: Cli,
+}
+
+/// A CRUD family on the command line: `ccx <name> list|get|create|update|delete`.
+pub struct Cli {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub about: &'static str,
+    /// The `Resource` (or `ChildResource`) type under `cloudconnexa::api`.
+    pub resource: &'static str,
+    /// The JSON fields `list` shows as table columns.
+    pub columns: &'static [&'static str],
 }
 
 const fn family(
@@ -23,6 +35,7 @@ const fn family(
     label: &'static str,
     parent: Option<&'static str>,
     required: &'static [&'static str],
+    cli: Cli,
 ) -> Family {
     Family {
         accessor,
@@ -30,27 +43,75 @@ const fn family(
         label,
         parent,
         required,
+        cli,
     }
 }
+
+const fn cli(
+    name: &'static str,
+    aliases: &'static [&'static str],
+    about: &'static str,
+    resource: &'static str,
+    columns: &'static [&'static str],
+) -> Cli {
+    Cli {
+        name,
+        aliases,
+        about,
+        resource,
+        columns,
+    }
+}
+
+const NET_CHILD: &[&str] = &["id", "name", "networkItemId", "routes"];
+const CONNECTOR: &[&str] = &["id", "name", "networkItemId", "vpnRegionId", "connectionStatus"];
 
 /// The CRUD families: list, list_all, create, get, update, delete each.
 #[rustfmt::skip]
 pub const FAMILIES: &[Family] = &[
-    family("networks", "network", None, &["name"]),
-    family("hosts", "host", None, &["name"]),
-    family("users", "user", None, &["username", "email"]),
-    family("user_groups", "user group", None, &["name"]),
-    family("device_postures", "device posture", None, &["name"]),
-    family("dns_records", "DNS record", None, &["domain"]),
-    family("access_groups", "access group", None, &["name"]),
-    family("location_contexts", "location context", None, &["name"]),
-    family("network_routes", "network route", Some("network"), &["value"]),
-    family("network_connectors", "network connector", Some("network"), &["name", "vpnRegionId"]),
-    family("network_ip_services", "network IP service", Some("network"), &["name"]),
-    family("network_applications", "network application", Some("network"), &["name"]),
-    family("host_connectors", "host connector", Some("host"), &["name", "vpnRegionId"]),
-    family("host_ip_services", "host IP service", Some("host"), &["name"]),
-    family("host_applications", "host application", Some("host"), &["name"]),
+    family("networks", "network", None, &["name"],
+        cli("networks", &["network"], "WPC networks", "networks::NetworkResource",
+            &["id", "name", "egress", "internetAccess", "routes", "connectors"])),
+    family("hosts", "host", None, &["name"],
+        cli("hosts", &["host"], "Hosts", "hosts::HostResource",
+            &["id", "name", "domain", "internetAccess", "connectors"])),
+    family("users", "user", None, &["username", "email"],
+        cli("users", &["user"], "Users", "users::UserResource",
+            &["id", "username", "email", "status", "role", "devices"])),
+    family("user_groups", "user group", None, &["name"],
+        cli("user-groups", &["user-group", "groups"], "User groups", "user_groups::UserGroupResource",
+            &["id", "name", "internetAccess", "maxDevice", "connectAuth"])),
+    family("device_postures", "device posture", None, &["name"],
+        cli("device-postures", &["postures"], "Device posture policies", "postures::DevicePostureResource",
+            &["id", "name", "description", "userGroupsIds"])),
+    family("dns_records", "DNS record", None, &["domain"],
+        cli("dns-records", &["dns"], "DNS records", "dns_records::DnsRecordResource",
+            &["id", "domain", "description", "ipv4Addresses"])),
+    family("access_groups", "access group", None, &["name"],
+        cli("access-groups", &["access"], "Access groups", "access_groups::AccessGroupResource",
+            &["id", "name", "description", "source", "destination"])),
+    family("location_contexts", "location context", None, &["name"],
+        cli("location-contexts", &["locations"], "Location context policies",
+            "location_contexts::LocationContextResource", &["id", "name", "description", "userGroupsIds"])),
+    family("network_routes", "network route", Some("network"), &["value"],
+        cli("network-routes", &["routes"], "Routes of networks (--network)", "routes::NetworkRouteResource",
+            &["id", "type", "subnet", "description"])),
+    family("network_connectors", "network connector", Some("network"), &["name", "vpnRegionId"],
+        cli("network-connectors", &["connectors"], "Connectors of networks (--network)",
+            "connectors::NetworkConnectorResource", CONNECTOR)),
+    family("network_ip_services", "network IP service", Some("network"), &["name"],
+        cli("network-ip-services", &["ip-services"], "IP services of networks (--network)",
+            "services::NetworkIpServiceResource", NET_CHILD)),
+    family("network_applications", "network application", Some("network"), &["name"],
+        cli("network-applications", &["applications"], "Applications of networks (--network)",
+            "applications::NetworkApplicationResource", NET_CHILD)),
+    family("host_connectors", "host connector", Some("host"), &["name", "vpnRegionId"],
+        cli("host-connectors", &[], "Connectors of hosts (--host)", "connectors::HostConnectorResource", CONNECTOR)),
+    family("host_ip_services", "host IP service", Some("host"), &["name"],
+        cli("host-ip-services", &[], "IP services of hosts (--host)", "services::HostIpServiceResource", NET_CHILD)),
+    family("host_applications", "host application", Some("host"), &["name"],
+        cli("host-applications", &[], "Applications of hosts (--host)", "applications::HostApplicationResource",
+            NET_CHILD)),
 ];
 
 /// A service of the client that operations belong to: `client.<rust>()` in Rust,

@@ -30,6 +30,8 @@ pub mod convert;
 #[rustfmt::skip]
 mod generated;
 
+pub use generated::CRUD_FAMILIES;
+
 /// One argument of a verb (mirrors the table's).
 #[derive(Debug, Clone, Copy)]
 pub enum Arg {

@@ -4,8 +4,13 @@
 
 use serde_json::Value;
 
+use cloudconnexa::Client;
+use cloudconnexa::api;
+
+use crate::family::{Child, Top};
 use crate::ops::convert;
 use crate::ops::{Arg as A, Out as O, Verb, value};
+use crate::resources::{CRUD, HOST, NETWORK, Spec};
 
 /// Every group with a verb: its command and what it is about.
 pub const GROUPS: &[(&str, &str)] = &[
@@ -483,6 +488,166 @@ pub const VERBS: &[Verb] = &[
             let json = convert::domains_to_remove(&json)?;
             c.cybershield().allow_list_remove(&json)?;
             Ok(Value::Null)
+        },
+    },
+];
+
+/// The CRUD families: `ccx <family> list|get|create|update|delete`.
+pub const CRUD_FAMILIES: &[Spec] = &[
+    Spec {
+        name: "networks",
+        aliases: &["network"],
+        about: "WPC networks",
+        parent: None,
+        verbs: CRUD,
+        columns: &["id", "name", "egress", "internetAccess", "routes", "connectors"],
+        family: &Top::<api::networks::NetworkResource>(Client::networks),
+    },
+    Spec {
+        name: "hosts",
+        aliases: &["host"],
+        about: "Hosts",
+        parent: None,
+        verbs: CRUD,
+        columns: &["id", "name", "domain", "internetAccess", "connectors"],
+        family: &Top::<api::hosts::HostResource>(Client::hosts),
+    },
+    Spec {
+        name: "users",
+        aliases: &["user"],
+        about: "Users",
+        parent: None,
+        verbs: CRUD,
+        columns: &["id", "username", "email", "status", "role", "devices"],
+        family: &Top::<api::users::UserResource>(Client::users),
+    },
+    Spec {
+        name: "user-groups",
+        aliases: &["user-group", "groups"],
+        about: "User groups",
+        parent: None,
+        verbs: CRUD,
+        columns: &["id", "name", "internetAccess", "maxDevice", "connectAuth"],
+        family: &Top::<api::user_groups::UserGroupResource>(Client::user_groups),
+    },
+    Spec {
+        name: "device-postures",
+        aliases: &["postures"],
+        about: "Device posture policies",
+        parent: None,
+        verbs: CRUD,
+        columns: &["id", "name", "description", "userGroupsIds"],
+        family: &Top::<api::postures::DevicePostureResource>(Client::device_postures),
+    },
+    Spec {
+        name: "dns-records",
+        aliases: &["dns"],
+        about: "DNS records",
+        parent: None,
+        verbs: CRUD,
+        columns: &["id", "domain", "description", "ipv4Addresses"],
+        family: &Top::<api::dns_records::DnsRecordResource>(Client::dns_records),
+    },
+    Spec {
+        name: "access-groups",
+        aliases: &["access"],
+        about: "Access groups",
+        parent: None,
+        verbs: CRUD,
+        columns: &["id", "name", "description", "source", "destination"],
+        family: &Top::<api::access_groups::AccessGroupResource>(Client::access_groups),
+    },
+    Spec {
+        name: "location-contexts",
+        aliases: &["locations"],
+        about: "Location context policies",
+        parent: None,
+        verbs: CRUD,
+        columns: &["id", "name", "description", "userGroupsIds"],
+        family: &Top::<api::location_contexts::LocationContextResource>(Client::location_contexts),
+    },
+    Spec {
+        name: "network-routes",
+        aliases: &["routes"],
+        about: "Routes of networks (--network)",
+        parent: NETWORK,
+        verbs: CRUD,
+        columns: &["id", "type", "subnet", "description"],
+        family: &Child::<api::routes::NetworkRouteResource> {
+            service: Client::network_routes,
+            flag: "network",
+        },
+    },
+    Spec {
+        name: "network-connectors",
+        aliases: &["connectors"],
+        about: "Connectors of networks (--network)",
+        parent: NETWORK,
+        verbs: CRUD,
+        columns: &["id", "name", "networkItemId", "vpnRegionId", "connectionStatus"],
+        family: &Child::<api::connectors::NetworkConnectorResource> {
+            service: Client::network_connectors,
+            flag: "network",
+        },
+    },
+    Spec {
+        name: "network-ip-services",
+        aliases: &["ip-services"],
+        about: "IP services of networks (--network)",
+        parent: NETWORK,
+        verbs: CRUD,
+        columns: &["id", "name", "networkItemId", "routes"],
+        family: &Child::<api::services::NetworkIpServiceResource> {
+            service: Client::network_ip_services,
+            flag: "network",
+        },
+    },
+    Spec {
+        name: "network-applications",
+        aliases: &["applications"],
+        about: "Applications of networks (--network)",
+        parent: NETWORK,
+        verbs: CRUD,
+        columns: &["id", "name", "networkItemId", "routes"],
+        family: &Child::<api::applications::NetworkApplicationResource> {
+            service: Client::network_applications,
+            flag: "network",
+        },
+    },
+    Spec {
+        name: "host-connectors",
+        aliases: &[],
+        about: "Connectors of hosts (--host)",
+        parent: HOST,
+        verbs: CRUD,
+        columns: &["id", "name", "networkItemId", "vpnRegionId", "connectionStatus"],
+        family: &Child::<api::connectors::HostConnectorResource> {
+            service: Client::host_connectors,
+            flag: "host",
+        },
+    },
+    Spec {
+        name: "host-ip-services",
+        aliases: &[],
+        about: "IP services of hosts (--host)",
+        parent: HOST,
+        verbs: CRUD,
+        columns: &["id", "name", "networkItemId", "routes"],
+        family: &Child::<api::services::HostIpServiceResource> {
+            service: Client::host_ip_services,
+            flag: "host",
+        },
+    },
+    Spec {
+        name: "host-applications",
+        aliases: &[],
+        about: "Applications of hosts (--host)",
+        parent: HOST,
+        verbs: CRUD,
+        columns: &["id", "name", "networkItemId", "routes"],
+        family: &Child::<api::applications::HostApplicationResource> {
+            service: Client::host_applications,
+            flag: "host",
         },
     },
 ];
