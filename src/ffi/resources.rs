@@ -1,6 +1,7 @@
 //! Resource functions: JSON in, JSON out, checked against the typed models.
-//! The generic bodies live here; `generated.rs` (written by `build.rs` from its family
-//! table, committed so cbindgen sees literal signatures) holds the CRUD functions.
+//! The generic bodies live here; `generated.rs` (written by `build.rs` from the
+//! operation table in `codegen/table.rs`, committed so cbindgen sees literal signatures)
+//! holds every function that calls the API.
 //!
 //! Every function here: `client` first, then ids as (pointer, length), JSON bodies as
 //! (pointer, length), the optional `opts` (NULL for none), then the outputs
