@@ -10,9 +10,13 @@ fn arg(a: &Arg) -> String {
         Arg::Id(n) => format!("A::Id({n:?})"),
         Arg::OptId(n) => format!("A::OptId({n:?})"),
         Arg::Page => "A::Page".into(),
-        Arg::Num { name, .. } => format!("A::Num({name:?})"),
-        Arg::Str { name, .. } => format!("A::Str({name:?})"),
-        Arg::Json { name, optional, .. } => format!("A::Json({name:?}, {optional})"),
+        Arg::Num { name, doc, .. } => format!("A::Num({name:?}, {:?})", first_sentence(doc, false)),
+        Arg::Str { name, doc, .. } => format!("A::Str({name:?}, {:?})", first_sentence(doc, false)),
+        Arg::Json {
+            name, optional, doc, ..
+        } => {
+            format!("A::Json({name:?}, {optional}, {:?})", first_sentence(doc, false))
+        }
     }
 }
 
@@ -30,23 +34,42 @@ fn read(a: &Arg) -> String {
     }
 }
 
-/// The first clause of the summary, without what only C readers need (`id` → ID).
-fn cli_about(summary: &str) -> String {
-    let mut s = summary;
-    for cut in [
-        "; ",
-        ". ",
-        ", as JSON",
-        " as JSON",
-        ", as a JSON",
-        " as a JSON",
-        " as the API's",
-    ] {
-        if let Some(i) = s.find(cut) {
-            s = &s[..i];
+/// The first sentence of `doc` (up to `. ` or `; ` outside parentheses), without
+/// backticks; with `brief`, without its parenthesised parts either (`id` → ID).
+fn first_sentence(doc: &str, brief: bool) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    let mut chars = doc.chars().peekable();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            '.' | ';' if depth == 0 && chars.peek().is_none_or(|n| *n == ' ') => break,
+            _ => {}
+        }
+        if !(brief && (depth > 0 || ch == ')')) {
+            out.push(ch);
         }
     }
-    s.trim_end_matches('.').replace("`id`", "ID").replace('`', "")
+    let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    let out = out.replace(" ,", ",").replace(" :", ":");
+    if brief {
+        out.replace("`id`", "ID").replace('`', "")
+    } else {
+        out.replace('`', "")
+    }
+}
+
+/// The summary as `ccx` help shows it: its first sentence, without what only C readers
+/// need.
+fn cli_about(summary: &str) -> String {
+    let mut s = first_sentence(summary, true);
+    for cut in [" as JSON", " as a JSON", " as the API's"] {
+        if let Some(i) = s.find(cut) {
+            s.truncate(i);
+        }
+    }
+    s.trim_end_matches([',', ' ']).to_string()
 }
 
 fn verb(op: &Op, g: &Group, v: &str) -> String {

@@ -32,7 +32,8 @@ mod generated;
 
 pub use generated::CRUD_FAMILIES;
 
-/// One argument of a verb (mirrors the table's).
+/// One argument of a verb (mirrors the table's): its name and, where the name is not
+/// enough, its help.
 #[derive(Debug, Clone, Copy)]
 pub enum Arg {
     Id(&'static str),
@@ -40,10 +41,10 @@ pub enum Arg {
     /// `--page`/`--size` (no verb takes it today: `devices list` is a CRUD verb).
     #[allow(dead_code)]
     Page,
-    Num(&'static str),
-    Str(&'static str),
-    /// Name, optional.
-    Json(&'static str, bool),
+    Num(&'static str, &'static str),
+    Str(&'static str, &'static str),
+    /// Name, optional, help.
+    Json(&'static str, bool, &'static str),
 }
 
 /// What a verb answers.
@@ -157,7 +158,7 @@ impl In<'_> {
 
 fn arg_of(a: Arg) -> Vec<ClapArg> {
     match a {
-        Arg::Id(n) | Arg::Str(n) if positional(n) => vec![
+        Arg::Id(n) | Arg::Str(n, _) if positional(n) => vec![
             ClapArg::new(n)
                 .required(true)
                 .value_name(leak(n.to_uppercase()))
@@ -167,11 +168,13 @@ fn arg_of(a: Arg) -> Vec<ClapArg> {
                     "Id"
                 }),
         ],
-        Arg::Id(n) | Arg::Str(n) => vec![
+        Arg::Id(n) => vec![ClapArg::new(n).long(flag(n)).required(true).value_name("ID")],
+        Arg::Str(n, help) => vec![
             ClapArg::new(n)
                 .long(flag(n))
                 .required(true)
-                .value_name(if n.ends_with("_id") { "ID" } else { "VALUE" }),
+                .value_name("VALUE")
+                .help(help),
         ],
         Arg::OptId(n) => vec![
             ClapArg::new(n)
@@ -189,25 +192,22 @@ fn arg_of(a: Arg) -> Vec<ClapArg> {
                 .value_parser(clap::value_parser!(u32))
                 .help("Items per page (1..=1000, default 100)"),
         ],
-        Arg::Num(n) => vec![
+        Arg::Num(n, help) => vec![
             ClapArg::new(n)
                 .long(flag(n))
                 .required(true)
+                .value_name("N")
                 .value_parser(clap::value_parser!(u32))
-                .help(if n == "bundle_type" {
-                    "0 = DMG (macOS), 1 = MSI (Windows)"
-                } else {
-                    ""
-                }),
+                .help(help),
         ],
-        Arg::Json(n, optional) => {
+        Arg::Json(n, optional, help) => {
             let shown = n.trim_end_matches("_json").trim_start_matches("json_");
             let shown = if shown == "json" { "JSON" } else { shown };
             vec![
                 ClapArg::new(n)
                     .required(!optional)
                     .value_name(leak(shown.to_uppercase()))
-                    .help("JSON, inline, or @FILE, or - for stdin"),
+                    .help(leak(format!("{help}. Inline, or @FILE, or - for stdin"))),
             ]
         }
     }

@@ -30,7 +30,7 @@ pub const VERBS: &[Verb] = &[
     Verb {
         family: "network-connectors",
         verb: "profile",
-        about: "Generate a new OpenVPN profile (the .ovpn text) of network connector ID",
+        about: "Generate a new OpenVPN profile of network connector ID",
         args: &[A::Id("id")],
         out: O::Text,
         run: |a| {
@@ -42,7 +42,7 @@ pub const VERBS: &[Verb] = &[
     Verb {
         family: "host-connectors",
         verb: "profile",
-        about: "Generate a new OpenVPN profile (the .ovpn text) of host connector ID",
+        about: "Generate a new OpenVPN profile of host connector ID",
         args: &[A::Id("id")],
         out: O::Text,
         run: |a| {
@@ -78,7 +78,7 @@ pub const VERBS: &[Verb] = &[
     Verb {
         family: "network-connectors",
         verb: "encrypted-profile",
-        about: "Generate an encrypted profile token of network connector ID (the value pasted into openvpn-connector-setup)",
+        about: "Generate an encrypted profile token of network connector ID",
         args: &[A::Id("id")],
         out: O::Text,
         run: |a| {
@@ -90,7 +90,7 @@ pub const VERBS: &[Verb] = &[
     Verb {
         family: "host-connectors",
         verb: "encrypted-profile",
-        about: "Generate an encrypted profile token of host connector ID (the value pasted into openvpn-connector-setup)",
+        about: "Generate an encrypted profile token of host connector ID",
         args: &[A::Id("id")],
         out: O::Text,
         run: |a| {
@@ -103,7 +103,7 @@ pub const VERBS: &[Verb] = &[
         family: "network-connectors",
         verb: "bundle",
         about: "The URL of an installer bundling network connector ID with its profile",
-        args: &[A::Id("id"), A::Num("bundle_type")],
+        args: &[A::Id("id"), A::Num("bundle_type", "bundle_type: 0 = DMG (macOS), 1 = MSI (Windows)")],
         out: O::Text,
         run: |a| {
             let c = a.client()?;
@@ -116,7 +116,7 @@ pub const VERBS: &[Verb] = &[
         family: "host-connectors",
         verb: "bundle",
         about: "The URL of an installer bundling host connector ID with its profile",
-        args: &[A::Id("id"), A::Num("bundle_type")],
+        args: &[A::Id("id"), A::Num("bundle_type", "bundle_type: 0 = DMG (macOS), 1 = MSI (Windows)")],
         out: O::Text,
         run: |a| {
             let c = a.client()?;
@@ -128,7 +128,7 @@ pub const VERBS: &[Verb] = &[
     Verb {
         family: "network-connectors",
         verb: "activate",
-        about: "Activate network connector ID (API v1.2), suspended by suspend",
+        about: "Activate network connector ID, suspended by suspend",
         args: &[A::Id("id")],
         out: O::Unit,
         run: |a| {
@@ -141,7 +141,7 @@ pub const VERBS: &[Verb] = &[
     Verb {
         family: "host-connectors",
         verb: "activate",
-        about: "Activate host connector ID (API v1.2), suspended by suspend",
+        about: "Activate host connector ID, suspended by suspend",
         args: &[A::Id("id")],
         out: O::Unit,
         run: |a| {
@@ -154,7 +154,7 @@ pub const VERBS: &[Verb] = &[
     Verb {
         family: "network-connectors",
         verb: "suspend",
-        about: "Suspend network connector ID (API v1.2) until activate",
+        about: "Suspend network connector ID until activate",
         args: &[A::Id("id")],
         out: O::Unit,
         run: |a| {
@@ -167,7 +167,7 @@ pub const VERBS: &[Verb] = &[
     Verb {
         family: "host-connectors",
         verb: "suspend",
-        about: "Suspend host connector ID (API v1.2) until activate",
+        about: "Suspend host connector ID until activate",
         args: &[A::Id("id")],
         out: O::Unit,
         run: |a| {
@@ -180,7 +180,7 @@ pub const VERBS: &[Verb] = &[
     Verb {
         family: "users",
         verb: "activate",
-        about: "Activate user ID (API v1.2): its status becomes ACTIVE",
+        about: "Activate user ID: its status becomes ACTIVE",
         args: &[A::Id("id")],
         out: O::Unit,
         run: |a| {
@@ -193,7 +193,7 @@ pub const VERBS: &[Verb] = &[
     Verb {
         family: "users",
         verb: "suspend",
-        about: "Suspend user ID (API v1.2): its status becomes SUSPENDED",
+        about: "Suspend user ID: its status becomes SUSPENDED",
         args: &[A::Id("id")],
         out: O::Unit,
         run: |a| {
@@ -206,7 +206,7 @@ pub const VERBS: &[Verb] = &[
     Verb {
         family: "network-connectors",
         verb: "start-ipsec",
-        about: "Start the IPsec tunnel of IPsec network connector ID (a connector of a network whose tunnelling protocol is IPsec)",
+        about: "Start the IPsec tunnel of IPsec network connector ID",
         args: &[A::Id("id")],
         out: O::Unit,
         run: |a| {
@@ -260,7 +260,7 @@ pub const VERBS: &[Verb] = &[
         family: "access-groups",
         verb: "add-source",
         about: "Add a source to access group ID",
-        args: &[A::Id("id"), A::Json("json", false)],
+        args: &[A::Id("id"), A::Json("json", false, "json is a JSON access item ({\"type\": \"USER_GROUP\", \"allCovered\": false, \"parent\": …, \"children\": […]}; required: type)")],
         out: O::Json,
         run: |a| {
             let c = a.client()?;
@@ -274,7 +274,7 @@ pub const VERBS: &[Verb] = &[
         family: "access-groups",
         verb: "add-destination",
         about: "Add a destination to access group ID",
-        args: &[A::Id("id"), A::Json("json", false)],
+        args: &[A::Id("id"), A::Json("json", false, "json is a JSON access item ({\"type\": \"USER_GROUP\", \"allCovered\": false, \"parent\": …, \"children\": […]}; required: type)")],
         out: O::Json,
         run: |a| {
             let c = a.client()?;
@@ -287,8 +287,8 @@ pub const VERBS: &[Verb] = &[
     Verb {
         family: "access-groups",
         verb: "remove-source",
-        about: "Remove sources of access group ID: every source of type item_type, or only those under parent_id, or only the child child_id of parent_id (parent_id and child_id may be empty: none",
-        args: &[A::Id("id"), A::Str("item_type"), A::OptId("parent_id"), A::OptId("child_id")],
+        about: "Remove sources of access group ID: every source of type item_type, or only those under parent_id, or only the child child_id of parent_id",
+        args: &[A::Id("id"), A::Str("item_type", "item_type is the API spelling of the item type (USER_GROUP, NETWORK_SERVICE, HOST, HOST_SERVICE, PUBLISHED_SERVICE)"), A::OptId("parent_id"), A::OptId("child_id")],
         out: O::Json,
         run: |a| {
             let c = a.client()?;
@@ -303,7 +303,7 @@ pub const VERBS: &[Verb] = &[
         family: "access-groups",
         verb: "remove-destination",
         about: "Remove destinations of access group ID, chosen as by ccx_access_groups_remove_source",
-        args: &[A::Id("id"), A::Str("item_type"), A::OptId("parent_id"), A::OptId("child_id")],
+        args: &[A::Id("id"), A::Str("item_type", "item_type is the API spelling of the item type (USER_GROUP, NETWORK_SERVICE, HOST, HOST_SERVICE, PUBLISHED_SERVICE)"), A::OptId("parent_id"), A::OptId("child_id")],
         out: O::Json,
         run: |a| {
             let c = a.client()?;
@@ -328,7 +328,7 @@ pub const VERBS: &[Verb] = &[
         family: "settings",
         verb: "set",
         about: "Change one account setting",
-        args: &[A::Str("name"), A::Json("json_value", false)],
+        args: &[A::Str("name", "name is the setting's path under /api/v1/settings/, e.g"), A::Json("json_value", false, "json_value is the new value in the JSON shape the getter answers (\"CUSTOM\", true, 3, [\"a\"], {\"ipV4Address\": …})")],
         out: O::Json,
         run: |a| {
             let c = a.client()?;
@@ -341,7 +341,7 @@ pub const VERBS: &[Verb] = &[
     Verb {
         family: "dns-log",
         verb: "enabled",
-        about: "Whether DNS resolutions are recorded (API v1.2)",
+        about: "Whether DNS resolutions are recorded",
         args: &[],
         out: O::Bool,
         run: |a| {
@@ -364,7 +364,7 @@ pub const VERBS: &[Verb] = &[
     Verb {
         family: "dns-log",
         verb: "disable",
-        about: "Stop recording DNS resolutions (the log then reads empty)",
+        about: "Stop recording DNS resolutions",
         args: &[],
         out: O::Unit,
         run: |a| {
@@ -377,7 +377,7 @@ pub const VERBS: &[Verb] = &[
         family: "dns-log",
         verb: "page",
         about: "One page of the DNS log",
-        args: &[A::Json("query_json", false)],
+        args: &[A::Json("query_json", false, "query_json is a JSON object: startHour (required, RFC 3339, at most 30 days back), hoursBack (1 or 2, default 1), page (from 0, default 0), size (10..=10000, default 500)")],
         out: O::Json,
         run: |a| {
             let c = a.client()?;
@@ -389,8 +389,8 @@ pub const VERBS: &[Verb] = &[
     Verb {
         family: "dns-log",
         verb: "list-all",
-        about: "Every DNS log entry of the hours chosen by query_json (its page and size are ignored), all pages",
-        args: &[A::Json("query_json", false)],
+        about: "Every DNS log entry of the hours chosen by query_json, all pages",
+        args: &[A::Json("query_json", false, "query_json is a JSON object: startHour (required, RFC 3339, at most 30 days back), hoursBack (1 or 2, default 1), page (from 0, default 0), size (10..=10000, default 500)")],
         out: O::Json,
         run: |a| {
             let c = a.client()?;
@@ -402,7 +402,7 @@ pub const VERBS: &[Verb] = &[
     Verb {
         family: "access-visibility",
         verb: "enabled",
-        about: "Whether access visibility is on (API v1.2)",
+        about: "Whether access visibility is on",
         args: &[],
         out: O::Bool,
         run: |a| {
@@ -413,7 +413,7 @@ pub const VERBS: &[Verb] = &[
     Verb {
         family: "access-visibility",
         verb: "enable",
-        about: "Turn access visibility on (API v1.2)",
+        about: "Turn access visibility on",
         args: &[],
         out: O::Unit,
         run: |a| {
@@ -425,7 +425,7 @@ pub const VERBS: &[Verb] = &[
     Verb {
         family: "access-visibility",
         verb: "disable",
-        about: "Turn access visibility off (API v1.2)",
+        about: "Turn access visibility off",
         args: &[],
         out: O::Unit,
         run: |a| {
@@ -438,7 +438,7 @@ pub const VERBS: &[Verb] = &[
         family: "cybershield",
         verb: "block-list-add",
         about: "Add domains to the Cyber Shield block list",
-        args: &[A::Json("json", false)],
+        args: &[A::Json("json", false, "json is a JSON array of {\"domain\": \"ads.example\", \"comment\": \"why\"} (1 to 1000 items, each domain plus comment at most 150 characters)")],
         out: O::Unit,
         run: |a| {
             let c = a.client()?;
@@ -452,7 +452,7 @@ pub const VERBS: &[Verb] = &[
         family: "cybershield",
         verb: "block-list-remove",
         about: "Remove domains from the Cyber Shield block list",
-        args: &[A::Json("json", false)],
+        args: &[A::Json("json", false, "json is a JSON array of domain strings")],
         out: O::Unit,
         run: |a| {
             let c = a.client()?;
@@ -466,7 +466,7 @@ pub const VERBS: &[Verb] = &[
         family: "cybershield",
         verb: "allow-list-add",
         about: "Add domains to the Cyber Shield allow list",
-        args: &[A::Json("json", false)],
+        args: &[A::Json("json", false, "json is a JSON array of {\"domain\": \"ads.example\", \"comment\": \"why\"} (1 to 1000 items, each domain plus comment at most 150 characters)")],
         out: O::Unit,
         run: |a| {
             let c = a.client()?;
@@ -480,7 +480,7 @@ pub const VERBS: &[Verb] = &[
         family: "cybershield",
         verb: "allow-list-remove",
         about: "Remove domains from the Cyber Shield allow list",
-        args: &[A::Json("json", false)],
+        args: &[A::Json("json", false, "json is a JSON array of domain strings")],
         out: O::Unit,
         run: |a| {
             let c = a.client()?;
