@@ -303,7 +303,8 @@ const SESSION_QUERY: &[Arg] = &[Arg::Json {
     doc: "`query_json` is a JSON object, every field optional: `size` (1..=100, default 100), `startDate`, \
           `endDate` (RFC 3339), `status` (`ACTIVE`, `COMPLETED`, `FAILED`), `returnOnlyNew` (bool), `cursor` (a \
           previous page's `nextCursor`); `(NULL, 0)` means all defaults. Unknown fields and bad types are \
-          `CCX_CODE_INVALID_JSON` naming the field.",
+          `CCX_CODE_INVALID_JSON` naming the field; values out of range (a `size` of 0 or above 100, a \
+          date that is not RFC 3339) are `CCX_CODE_INVALID_PARAMETER`.",
 }];
 const DNS_LOG_QUERY: &[Arg] = &[Arg::Json {
     name: "query_json",
@@ -450,7 +451,7 @@ pub const OPS: &[Op] = &[
         offline: true,
         ..op(&[&SETTINGS], "names", &[], Out::Json,
             "The names `ccx_settings_get` and `ccx_settings_set` accept, as a JSON array of \
-             `{\"name\": \"wpc/topology\", \"writable\": true}`. Makes no request.")
+             `{\"name\": \"wpc/topology\", \"writable\": true}`.")
             .verb("names")
     },
     Op {

@@ -446,8 +446,8 @@ type Settings struct{ c *Client }
 func (c *Client) Settings() Settings { return Settings{c} }
 
 // Names calls ccx_settings_names: The names `ccx_settings_get` and `ccx_settings_set` accept, as a
-// JSON array of `{"name": "wpc/topology", "writable": true}`. Makes no request. Arguments and
-// errors: ccx_settings_names in cloudconnexa.h. The JSON answer comes back as []byte.
+// JSON array of `{"name": "wpc/topology", "writable": true}`. Arguments and errors:
+// ccx_settings_names in cloudconnexa.h. The JSON answer comes back as []byte.
 func (s Settings) Names() ([]byte, error) {
 	var out C.ccx_bytes
 	if rc := C.ccx_settings_names(&out); rc != 0 {

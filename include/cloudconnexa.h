@@ -3805,7 +3805,8 @@ ccx_code ccx_access_groups_remove_destination(const struct ccx_client *client,
  * `query_json` is a JSON object, every field optional: `size` (1..=100, default 100), `startDate`,
  * `endDate` (RFC 3339), `status` (`ACTIVE`, `COMPLETED`, `FAILED`), `returnOnlyNew` (bool),
  * `cursor` (a previous page's `nextCursor`); `(NULL, 0)` means all defaults. Unknown fields and
- * bad types are `CCX_CODE_INVALID_JSON` naming the field.
+ * bad types are `CCX_CODE_INVALID_JSON` naming the field; values out of range (a `size` of 0 or
+ * above 100, a date that is not RFC 3339) are `CCX_CODE_INVALID_PARAMETER`.
  *
  * NULL `client` or `json_out`, or a NULL `query_json` with a non-zero length:
  * `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body
@@ -3832,7 +3833,8 @@ ccx_code ccx_sessions_list(const struct ccx_client *client,
  * `query_json` is a JSON object, every field optional: `size` (1..=100, default 100), `startDate`,
  * `endDate` (RFC 3339), `status` (`ACTIVE`, `COMPLETED`, `FAILED`), `returnOnlyNew` (bool),
  * `cursor` (a previous page's `nextCursor`); `(NULL, 0)` means all defaults. Unknown fields and
- * bad types are `CCX_CODE_INVALID_JSON` naming the field.
+ * bad types are `CCX_CODE_INVALID_JSON` naming the field; values out of range (a `size` of 0 or
+ * above 100, a date that is not RFC 3339) are `CCX_CODE_INVALID_PARAMETER`.
  *
  * NULL `client` or `json_out`, or a NULL `query_json` with a non-zero length:
  * `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body
@@ -3854,7 +3856,7 @@ ccx_code ccx_sessions_list_all(const struct ccx_client *client,
 
 /**
  * The names `ccx_settings_get` and `ccx_settings_set` accept, as a JSON array of `{"name":
- * "wpc/topology", "writable": true}`. Makes no request.
+ * "wpc/topology", "writable": true}`.
  *
  * NULL `json_out`: `CCX_CODE_NULL_PARAMETER`. Makes no request.
  *

@@ -2589,7 +2589,8 @@ pub unsafe extern "C" fn ccx_access_groups_remove_destination(client: *const ccx
 /// `query_json` is a JSON object, every field optional: `size` (1..=100, default 100), `startDate`,
 /// `endDate` (RFC 3339), `status` (`ACTIVE`, `COMPLETED`, `FAILED`), `returnOnlyNew` (bool),
 /// `cursor` (a previous page's `nextCursor`); `(NULL, 0)` means all defaults. Unknown fields and
-/// bad types are `CCX_CODE_INVALID_JSON` naming the field.
+/// bad types are `CCX_CODE_INVALID_JSON` naming the field; values out of range (a `size` of 0 or
+/// above 100, a date that is not RFC 3339) are `CCX_CODE_INVALID_PARAMETER`.
 ///
 /// NULL `client` or `json_out`, or a NULL `query_json` with a non-zero length:
 /// `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body
@@ -2616,7 +2617,8 @@ pub unsafe extern "C" fn ccx_sessions_list(client: *const ccx_client, query_json
 /// `query_json` is a JSON object, every field optional: `size` (1..=100, default 100), `startDate`,
 /// `endDate` (RFC 3339), `status` (`ACTIVE`, `COMPLETED`, `FAILED`), `returnOnlyNew` (bool),
 /// `cursor` (a previous page's `nextCursor`); `(NULL, 0)` means all defaults. Unknown fields and
-/// bad types are `CCX_CODE_INVALID_JSON` naming the field.
+/// bad types are `CCX_CODE_INVALID_JSON` naming the field; values out of range (a `size` of 0 or
+/// above 100, a date that is not RFC 3339) are `CCX_CODE_INVALID_PARAMETER`.
 ///
 /// NULL `client` or `json_out`, or a NULL `query_json` with a non-zero length:
 /// `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body
@@ -2638,7 +2640,7 @@ pub unsafe extern "C" fn ccx_sessions_list_all(client: *const ccx_client, query_
 }
 
 /// The names `ccx_settings_get` and `ccx_settings_set` accept, as a JSON array of `{"name":
-/// "wpc/topology", "writable": true}`. Makes no request.
+/// "wpc/topology", "writable": true}`.
 ///
 /// NULL `json_out`: `CCX_CODE_NULL_PARAMETER`. Makes no request.
 ///
