@@ -17,7 +17,6 @@ use std::sync::OnceLock;
 
 use cloudconnexa::api;
 use cloudconnexa::ffi::code::ccx_code;
-use cloudconnexa::ffi::extras::*;
 use cloudconnexa::ffi::generated::*;
 use cloudconnexa::ffi::types::ccx_bytes_free;
 use common::{Call, Input, Offline, answer, bytes, unit};

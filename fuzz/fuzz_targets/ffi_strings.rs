@@ -10,7 +10,6 @@
 mod common;
 
 use cloudconnexa::ffi::code::ccx_code;
-use cloudconnexa::ffi::extras::*;
 use cloudconnexa::ffi::generated::*;
 use cloudconnexa::ffi::options::{ccx_call_options_free, ccx_call_options_new, ccx_call_options_set_traceparent};
 use common::{Call, Input, Offline, answer, unit};
