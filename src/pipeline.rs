@@ -18,6 +18,7 @@ use crate::config::Resilience;
 use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
 use crate::metrics::Metrics;
 use crate::request::{Call, Method, Payload};
+use crate::resilience::clock::Deadline;
 use crate::resilience::read_cache::{Lookup, WriteGuard};
 use crate::resilience::{
     BreakerState, Breakers, Bucket, Clock, Coalescer, RetryBudget, RetryPolicy, ServerLimits, Slot, StaleCache,
@@ -373,7 +374,7 @@ fn with_retries(client: &Client, call: &Call, url: &str, ctx: &CallCtx) -> Resul
     crate::cancel::check()?;
     let inner = client.inner();
     let s = &inner.stages;
-    let deadline = Instant::now() + inner.cfg.call_timeout;
+    let deadline = Deadline::after(&*s.clock, inner.cfg.call_timeout);
     s.stats.calls.fetch_add(1, Relaxed);
     if let Some(b) = &s.budget {
         b.record_request();
@@ -398,7 +399,7 @@ fn with_retries(client: &Client, call: &Call, url: &str, ctx: &CallCtx) -> Resul
             return Err(err);
         }
         let wait = s.retry.backoff(retries + 1, err.retry_after());
-        if Instant::now() + wait >= deadline {
+        if wait >= deadline.left(&*s.clock) {
             return Err(err.context("no time left in the call deadline for another attempt"));
         }
         if !throttled
@@ -421,7 +422,7 @@ fn attempt(
     client: &Client,
     call: &Call,
     url: &str,
-    deadline: Instant,
+    deadline: Deadline,
     ctx: &CallCtx,
     retry: bool,
 ) -> Result<HttpResponse> {
@@ -431,14 +432,10 @@ fn attempt(
     let bucket = s.bucket(call.method);
     if let (Some(b), true) = (bucket, s.adaptive) {
         // until the server's first answer tells what is left of the key's bucket
-        b.wait_for_first_answer(
-            deadline
-                .saturating_duration_since(Instant::now())
-                .min(FIRST_ANSWER_WAIT),
-        );
+        b.wait_for_first_answer(deadline.left(&*s.clock).min(FIRST_ANSWER_WAIT));
     }
     let reservation = loop {
-        let left = deadline.saturating_duration_since(Instant::now());
+        let left = deadline.left(&*s.clock);
         match s.reserve(call.method, left) {
             // not booked yet (the rate may change before the token is due): sleep, then
             // ask again; a cancelled sleep has nothing to give back
@@ -544,9 +541,10 @@ fn attempt(
 }
 
 /// Token, slot and transport, with the 401 refresh and the stale-connection retry.
-fn send(client: &Client, call: &Call, url: &str, deadline: Instant, ctx: &CallCtx) -> Result<HttpResponse> {
+fn send(client: &Client, call: &Call, url: &str, deadline: Deadline, ctx: &CallCtx) -> Result<HttpResponse> {
     let inner = client.inner();
     let cfg = &inner.cfg;
+    let clock = &*inner.stages.clock;
     let (body, ctype) = match &call.payload {
         Payload::None => (None, "application/json"),
         Payload::Json(b) => (Some(b.as_slice()), "application/json"),
@@ -555,12 +553,15 @@ fn send(client: &Client, call: &Call, url: &str, deadline: Instant, ctx: &CallCt
     let mut refreshed = false;
     let mut fresh_connection = false;
     loop {
-        if Instant::now() >= deadline {
+        if deadline.passed(clock) {
             return Err(Error::new(
                 ErrorKind::Timeout(TimeoutPhase::Call),
                 "call deadline passed",
             ));
         }
+        // the token request, the per-host slot and the exchange wait for real I/O: they
+        // get the time left on the clock as a real-time bound
+        let io_deadline = deadline.instant(clock);
         let observer = crate::auth::TokenObserver {
             metrics: &inner.stages.metrics,
             trace: &ctx.trace,
@@ -568,7 +569,7 @@ fn send(client: &Client, call: &Call, url: &str, deadline: Instant, ctx: &CallCt
         };
         let (token, generation) = inner
             .auth
-            .token(cfg, &inner.transport, &observer, deadline)
+            .token(cfg, &inner.transport, &observer, io_deadline)
             .map_err(Error::before_sending)?;
         let span = new_span_id();
         let req = HttpRequest {
@@ -586,14 +587,14 @@ fn send(client: &Client, call: &Call, url: &str, deadline: Instant, ctx: &CallCt
             ],
             body: body.map(|b| (b, ctype)),
             read_timeout: cfg.read_timeout,
-            deadline,
+            deadline: io_deadline,
             max_body: cfg.max_response_bytes,
             fresh_connection,
         };
         let opened_before = opened_by_this_thread();
         let sent = Instant::now();
         let result = {
-            let _slot = inner.transport.permit(&cfg.base.host, deadline)?;
+            let _slot = inner.transport.permit(&cfg.base.host, io_deadline)?;
             inner.transport.send(&req)
         };
         observe(inner, call, ctx, &span, &result, sent.elapsed());
@@ -623,7 +624,7 @@ fn send(client: &Client, call: &Call, url: &str, deadline: Instant, ctx: &CallCt
 /// Sleep on the stages' clock, or until the call is cancelled.
 fn pause(s: &Stages, d: std::time::Duration) -> Result<()> {
     match crate::cancel::current() {
-        Some(token) => token.sleep(d),
+        Some(token) => s.clock.sleep_cancellable(d, &token),
         None => {
             s.clock.sleep(d);
             Ok(())
