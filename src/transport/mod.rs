@@ -213,14 +213,16 @@ impl Transport {
     }
 
     /// A transport whose DNS lookups call `lookup(host, port)` instead of the system
-    /// resolver (`None` is "name not found"); the cache, its TTL and the stale answer
-    /// served when a re-resolve fails work as usual. For tests of DNS failures.
+    /// resolver (`None` is "name not found"); the cache, its TTL (on `clock`, e.g. a
+    /// [`ManualClock`](crate::resilience::ManualClock)) and the stale answer served when a
+    /// re-resolve fails work as usual. For tests of DNS failures.
     #[doc(hidden)]
     pub fn with_dns_lookup(
         opts: &TransportOptions,
+        clock: Arc<dyn crate::resilience::Clock>,
         lookup: impl Fn(&str, u16) -> Option<Vec<std::net::SocketAddr>> + Send + Sync + 'static,
     ) -> Result<Transport> {
-        Transport::build(opts, Some(Box::new(lookup)), crate::resilience::clock::system())
+        Transport::build(opts, Some(Box::new(lookup)), clock)
     }
 
     fn build(
