@@ -135,14 +135,15 @@ clean:
 c-test:
 	$(CARGO) test -p cloudconnexa --test ffi_c -- --ignored --nocapture
 
-# The committed header and generated CRUD functions are what the build writes. Run after a
+# The committed header and the files generated from codegen/table.rs are what the build writes. Run after a
 # build: CI works in a fresh clone, so any difference means they were not committed.
+header-drift: GENERATED = include/cloudconnexa.h src/ffi/generated.rs src/ffi/settings_gen.rs go/ops_gen.go go/families_gen.go cli/src/ops_gen.rs
 header-drift:
 	$(CARGO) build -p cloudconnexa --lib
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
-		git ls-files --error-unmatch include/cloudconnexa.h src/ffi/generated.rs >/dev/null && \
-		git diff --exit-code -- include/cloudconnexa.h src/ffi/generated.rs || \
-		{ echo "header-drift: include/cloudconnexa.h or src/ffi/generated.rs differ from the commit: build and commit them" >&2; exit 1; }; \
+		git ls-files --error-unmatch $(GENERATED) >/dev/null && \
+		git diff --exit-code -- $(GENERATED) || \
+		{ echo "header-drift: the header or a file generated from codegen/table.rs ($(GENERATED)) differs from the commit: build and commit them" >&2; exit 1; }; \
 	else \
 		echo "header-drift: not a git checkout, skipped"; \
 	fi

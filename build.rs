@@ -1,15 +1,18 @@
-//! Generates `include/cloudconnexa.h` from `src/ffi` with cbindgen, gives the shared
-//! library a soname carrying the major version, and writes `cloudconnexa.pc` next to
-//! the built libraries.
+//! Writes the files generated from the operation table (`codegen/`: the C functions,
+//! the settings table, the Go wrappers, the `ccx` verbs), generates
+//! `include/cloudconnexa.h` from `src/ffi` with cbindgen, gives the shared library a
+//! soname carrying the major version, and writes `cloudconnexa.pc` next to the built
+//! libraries.
 
 use std::path::PathBuf;
 
-#[path = "src/ffi/gen.rs"]
-mod ffi_gen;
+#[path = "codegen/mod.rs"]
+mod codegen;
 
 fn main() {
     let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     println!("cargo:rerun-if-changed=src/ffi");
+    println!("cargo:rerun-if-changed=codegen");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=build.rs");
 
@@ -19,12 +22,8 @@ fn main() {
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libcloudconnexa.so.{major}");
     }
 
-    // The CRUD functions of the C ABI, from the family table (before cbindgen reads them).
-    let generated = ffi_gen::generate();
-    let path = dir.join("src/ffi/generated.rs");
-    if std::fs::read_to_string(&path).ok().as_deref() != Some(generated.as_str()) {
-        std::fs::write(&path, generated).expect("write src/ffi/generated.rs");
-    }
+    // Everything generated from the operation table (before cbindgen reads the C functions).
+    codegen::write_all(&dir);
 
     // The header: from the ffi module only, as the C side sees it.
     let config = cbindgen::Config::from_file(dir.join("cbindgen.toml")).expect("cbindgen.toml is valid");

@@ -3,41 +3,6 @@ package cloudconnexa
 /*
 #include <stdint.h>
 #include "cloudconnexa.h"
-
-// cgo cannot call C function pointers, so each CRUD shape gets a tiny C trampoline.
-typedef ccx_code (*ccx_go_list_fn)(const ccx_client *, uint32_t, uint32_t, const ccx_call_options *, ccx_bytes *, ccx_error **);
-typedef ccx_code (*ccx_go_list_all_fn)(const ccx_client *, const ccx_call_options *, ccx_bytes *, ccx_error **);
-typedef ccx_code (*ccx_go_create_fn)(const ccx_client *, const uint8_t *, size_t, const ccx_call_options *, ccx_bytes *, ccx_error **);
-typedef ccx_code (*ccx_go_get_fn)(const ccx_client *, const char *, size_t, const ccx_call_options *, ccx_bytes *, ccx_error **);
-typedef ccx_code (*ccx_go_update_fn)(const ccx_client *, const char *, size_t, const uint8_t *, size_t, const ccx_call_options *, ccx_bytes *, ccx_error **);
-typedef ccx_code (*ccx_go_delete_fn)(const ccx_client *, const char *, size_t, const ccx_call_options *, ccx_error **);
-typedef ccx_code (*ccx_go_child_list_fn)(const ccx_client *, const char *, size_t, uint32_t, uint32_t, const ccx_call_options *, ccx_bytes *, ccx_error **);
-typedef ccx_code (*ccx_go_child_create_fn)(const ccx_client *, const char *, size_t, const uint8_t *, size_t, const ccx_call_options *, ccx_bytes *, ccx_error **);
-
-static ccx_code ccx_go_list(ccx_go_list_fn f, const ccx_client *c, uint32_t page, uint32_t size, const ccx_call_options *o, ccx_bytes *out, ccx_error **err) {
-	return f(c, page, size, o, out, err);
-}
-static ccx_code ccx_go_list_all(ccx_go_list_all_fn f, const ccx_client *c, const ccx_call_options *o, ccx_bytes *out, ccx_error **err) {
-	return f(c, o, out, err);
-}
-static ccx_code ccx_go_create(ccx_go_create_fn f, const ccx_client *c, const uint8_t *json, size_t json_len, const ccx_call_options *o, ccx_bytes *out, ccx_error **err) {
-	return f(c, json, json_len, o, out, err);
-}
-static ccx_code ccx_go_get(ccx_go_get_fn f, const ccx_client *c, const char *id, size_t id_len, const ccx_call_options *o, ccx_bytes *out, ccx_error **err) {
-	return f(c, id, id_len, o, out, err);
-}
-static ccx_code ccx_go_update(ccx_go_update_fn f, const ccx_client *c, const char *id, size_t id_len, const uint8_t *json, size_t json_len, const ccx_call_options *o, ccx_bytes *out, ccx_error **err) {
-	return f(c, id, id_len, json, json_len, o, out, err);
-}
-static ccx_code ccx_go_delete(ccx_go_delete_fn f, const ccx_client *c, const char *id, size_t id_len, const ccx_call_options *o, ccx_error **err) {
-	return f(c, id, id_len, o, err);
-}
-static ccx_code ccx_go_child_list(ccx_go_child_list_fn f, const ccx_client *c, const char *parent, size_t parent_len, uint32_t page, uint32_t size, const ccx_call_options *o, ccx_bytes *out, ccx_error **err) {
-	return f(c, parent, parent_len, page, size, o, out, err);
-}
-static ccx_code ccx_go_child_create(ccx_go_child_create_fn f, const ccx_client *c, const char *parent, size_t parent_len, const uint8_t *json, size_t json_len, const ccx_call_options *o, ccx_bytes *out, ccx_error **err) {
-	return f(c, parent, parent_len, json, json_len, o, out, err);
-}
 */
 import "C"
 
@@ -46,104 +11,39 @@ import (
 	"fmt"
 )
 
-// Family names a top-level CRUD family of the API.
-type Family int
-
-const (
-	FamilyNetworks Family = iota
-	FamilyHosts
-	FamilyUsers
-	FamilyUserGroups
-	FamilyDevicePostures
-	FamilyDNSRecords
-	FamilyAccessGroups
-	FamilyLocationContexts
-)
-
-// ChildFamily names a CRUD family under a network or a host.
-type ChildFamily int
-
-const (
-	FamilyNetworkRoutes ChildFamily = iota
-	FamilyNetworkConnectors
-	FamilyNetworkIPServices
-	FamilyNetworkApplications
-	FamilyHostConnectors
-	FamilyHostIPServices
-	FamilyHostApplications
+// The shapes of the CRUD functions of the C ABI; families_gen.go (generated from the
+// operation table, codegen/table.rs) fills one row per family with them.
+type (
+	listFn        func(cl *C.ccx_client, page, size C.uint32_t, o *C.ccx_call_options, out *C.ccx_bytes, e **C.ccx_error) C.ccx_code
+	listAllFn     func(cl *C.ccx_client, o *C.ccx_call_options, out *C.ccx_bytes, e **C.ccx_error) C.ccx_code
+	createFn      func(cl *C.ccx_client, body *C.uint8_t, bodyLen C.size_t, o *C.ccx_call_options, out *C.ccx_bytes, e **C.ccx_error) C.ccx_code
+	idFn          func(cl *C.ccx_client, id *C.char, idLen C.size_t, o *C.ccx_call_options, out *C.ccx_bytes, e **C.ccx_error) C.ccx_code
+	updateFn      func(cl *C.ccx_client, id *C.char, idLen C.size_t, body *C.uint8_t, bodyLen C.size_t, o *C.ccx_call_options, out *C.ccx_bytes, e **C.ccx_error) C.ccx_code
+	deleteFn      func(cl *C.ccx_client, id *C.char, idLen C.size_t, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code
+	childListFn   func(cl *C.ccx_client, parent *C.char, parentLen C.size_t, page, size C.uint32_t, o *C.ccx_call_options, out *C.ccx_bytes, e **C.ccx_error) C.ccx_code
+	childCreateFn func(cl *C.ccx_client, parent *C.char, parentLen C.size_t, body *C.uint8_t, bodyLen C.size_t, o *C.ccx_call_options, out *C.ccx_bytes, e **C.ccx_error) C.ccx_code
 )
 
 // family holds the C functions of a top-level CRUD family.
 type family struct {
 	name    string
-	list    C.ccx_go_list_fn
-	listAll C.ccx_go_list_all_fn
-	create  C.ccx_go_create_fn
-	get     C.ccx_go_get_fn
-	update  C.ccx_go_update_fn
-	delete  C.ccx_go_delete_fn
+	list    listFn
+	listAll listAllFn
+	create  createFn
+	get     idFn
+	update  updateFn
+	delete  deleteFn
 }
 
 // childFamily holds the C functions of a family under a network or host.
 type childFamily struct {
 	name    string
-	list    C.ccx_go_child_list_fn
-	listAll C.ccx_go_get_fn // (client, parent, parent_len, opts, out, err): the same shape as get
-	create  C.ccx_go_child_create_fn
-	get     C.ccx_go_get_fn
-	update  C.ccx_go_update_fn
-	delete  C.ccx_go_delete_fn
-}
-
-var families = [...]family{
-	FamilyNetworks: {"networks", C.ccx_go_list_fn(C.ccx_networks_list), C.ccx_go_list_all_fn(C.ccx_networks_list_all),
-		C.ccx_go_create_fn(C.ccx_networks_create), C.ccx_go_get_fn(C.ccx_networks_get),
-		C.ccx_go_update_fn(C.ccx_networks_update), C.ccx_go_delete_fn(C.ccx_networks_delete)},
-	FamilyHosts: {"hosts", C.ccx_go_list_fn(C.ccx_hosts_list), C.ccx_go_list_all_fn(C.ccx_hosts_list_all),
-		C.ccx_go_create_fn(C.ccx_hosts_create), C.ccx_go_get_fn(C.ccx_hosts_get),
-		C.ccx_go_update_fn(C.ccx_hosts_update), C.ccx_go_delete_fn(C.ccx_hosts_delete)},
-	FamilyUsers: {"users", C.ccx_go_list_fn(C.ccx_users_list), C.ccx_go_list_all_fn(C.ccx_users_list_all),
-		C.ccx_go_create_fn(C.ccx_users_create), C.ccx_go_get_fn(C.ccx_users_get),
-		C.ccx_go_update_fn(C.ccx_users_update), C.ccx_go_delete_fn(C.ccx_users_delete)},
-	FamilyUserGroups: {"user_groups", C.ccx_go_list_fn(C.ccx_user_groups_list), C.ccx_go_list_all_fn(C.ccx_user_groups_list_all),
-		C.ccx_go_create_fn(C.ccx_user_groups_create), C.ccx_go_get_fn(C.ccx_user_groups_get),
-		C.ccx_go_update_fn(C.ccx_user_groups_update), C.ccx_go_delete_fn(C.ccx_user_groups_delete)},
-	FamilyDevicePostures: {"device_postures", C.ccx_go_list_fn(C.ccx_device_postures_list), C.ccx_go_list_all_fn(C.ccx_device_postures_list_all),
-		C.ccx_go_create_fn(C.ccx_device_postures_create), C.ccx_go_get_fn(C.ccx_device_postures_get),
-		C.ccx_go_update_fn(C.ccx_device_postures_update), C.ccx_go_delete_fn(C.ccx_device_postures_delete)},
-	FamilyDNSRecords: {"dns_records", C.ccx_go_list_fn(C.ccx_dns_records_list), C.ccx_go_list_all_fn(C.ccx_dns_records_list_all),
-		C.ccx_go_create_fn(C.ccx_dns_records_create), C.ccx_go_get_fn(C.ccx_dns_records_get),
-		C.ccx_go_update_fn(C.ccx_dns_records_update), C.ccx_go_delete_fn(C.ccx_dns_records_delete)},
-	FamilyAccessGroups: {"access_groups", C.ccx_go_list_fn(C.ccx_access_groups_list), C.ccx_go_list_all_fn(C.ccx_access_groups_list_all),
-		C.ccx_go_create_fn(C.ccx_access_groups_create), C.ccx_go_get_fn(C.ccx_access_groups_get),
-		C.ccx_go_update_fn(C.ccx_access_groups_update), C.ccx_go_delete_fn(C.ccx_access_groups_delete)},
-	FamilyLocationContexts: {"location_contexts", C.ccx_go_list_fn(C.ccx_location_contexts_list), C.ccx_go_list_all_fn(C.ccx_location_contexts_list_all),
-		C.ccx_go_create_fn(C.ccx_location_contexts_create), C.ccx_go_get_fn(C.ccx_location_contexts_get),
-		C.ccx_go_update_fn(C.ccx_location_contexts_update), C.ccx_go_delete_fn(C.ccx_location_contexts_delete)},
-}
-
-var childFamilies = [...]childFamily{
-	FamilyNetworkRoutes: {"network_routes", C.ccx_go_child_list_fn(C.ccx_network_routes_list), C.ccx_go_get_fn(C.ccx_network_routes_list_all),
-		C.ccx_go_child_create_fn(C.ccx_network_routes_create), C.ccx_go_get_fn(C.ccx_network_routes_get),
-		C.ccx_go_update_fn(C.ccx_network_routes_update), C.ccx_go_delete_fn(C.ccx_network_routes_delete)},
-	FamilyNetworkConnectors: {"network_connectors", C.ccx_go_child_list_fn(C.ccx_network_connectors_list), C.ccx_go_get_fn(C.ccx_network_connectors_list_all),
-		C.ccx_go_child_create_fn(C.ccx_network_connectors_create), C.ccx_go_get_fn(C.ccx_network_connectors_get),
-		C.ccx_go_update_fn(C.ccx_network_connectors_update), C.ccx_go_delete_fn(C.ccx_network_connectors_delete)},
-	FamilyNetworkIPServices: {"network_ip_services", C.ccx_go_child_list_fn(C.ccx_network_ip_services_list), C.ccx_go_get_fn(C.ccx_network_ip_services_list_all),
-		C.ccx_go_child_create_fn(C.ccx_network_ip_services_create), C.ccx_go_get_fn(C.ccx_network_ip_services_get),
-		C.ccx_go_update_fn(C.ccx_network_ip_services_update), C.ccx_go_delete_fn(C.ccx_network_ip_services_delete)},
-	FamilyNetworkApplications: {"network_applications", C.ccx_go_child_list_fn(C.ccx_network_applications_list), C.ccx_go_get_fn(C.ccx_network_applications_list_all),
-		C.ccx_go_child_create_fn(C.ccx_network_applications_create), C.ccx_go_get_fn(C.ccx_network_applications_get),
-		C.ccx_go_update_fn(C.ccx_network_applications_update), C.ccx_go_delete_fn(C.ccx_network_applications_delete)},
-	FamilyHostConnectors: {"host_connectors", C.ccx_go_child_list_fn(C.ccx_host_connectors_list), C.ccx_go_get_fn(C.ccx_host_connectors_list_all),
-		C.ccx_go_child_create_fn(C.ccx_host_connectors_create), C.ccx_go_get_fn(C.ccx_host_connectors_get),
-		C.ccx_go_update_fn(C.ccx_host_connectors_update), C.ccx_go_delete_fn(C.ccx_host_connectors_delete)},
-	FamilyHostIPServices: {"host_ip_services", C.ccx_go_child_list_fn(C.ccx_host_ip_services_list), C.ccx_go_get_fn(C.ccx_host_ip_services_list_all),
-		C.ccx_go_child_create_fn(C.ccx_host_ip_services_create), C.ccx_go_get_fn(C.ccx_host_ip_services_get),
-		C.ccx_go_update_fn(C.ccx_host_ip_services_update), C.ccx_go_delete_fn(C.ccx_host_ip_services_delete)},
-	FamilyHostApplications: {"host_applications", C.ccx_go_child_list_fn(C.ccx_host_applications_list), C.ccx_go_get_fn(C.ccx_host_applications_list_all),
-		C.ccx_go_child_create_fn(C.ccx_host_applications_create), C.ccx_go_get_fn(C.ccx_host_applications_get),
-		C.ccx_go_update_fn(C.ccx_host_applications_update), C.ccx_go_delete_fn(C.ccx_host_applications_delete)},
+	list    childListFn
+	listAll idFn // (client, parent, parent_len, opts, out, err): the same shape as get
+	create  childCreateFn
+	get     idFn
+	update  updateFn
+	delete  deleteFn
 }
 
 // Collection is a top-level family with JSON in and out ([]byte, as the API's models).
@@ -165,7 +65,7 @@ func (c *Client) Collection(f Family) *Collection {
 func (col *Collection) List(ctx context.Context, page, size uint32) ([]byte, error) {
 	var out C.ccx_bytes
 	err := col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
-		return C.ccx_go_list(col.f.list, cl, C.uint32_t(page), C.uint32_t(size), o, &out, e)
+		return col.f.list(cl, C.uint32_t(page), C.uint32_t(size), o, &out, e)
 	})
 	return result(&out, err)
 }
@@ -174,7 +74,7 @@ func (col *Collection) List(ctx context.Context, page, size uint32) ([]byte, err
 func (col *Collection) ListAll(ctx context.Context) ([]byte, error) {
 	var out C.ccx_bytes
 	err := col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
-		return C.ccx_go_list_all(col.f.listAll, cl, o, &out, e)
+		return col.f.listAll(cl, o, &out, e)
 	})
 	return result(&out, err)
 }
@@ -184,7 +84,7 @@ func (col *Collection) Create(ctx context.Context, body []byte) ([]byte, error) 
 	var out C.ccx_bytes
 	err := col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		bp, bn := bytesArg(body)
-		return C.ccx_go_create(col.f.create, cl, bp, bn, o, &out, e)
+		return col.f.create(cl, bp, bn, o, &out, e)
 	})
 	return result(&out, err)
 }
@@ -194,7 +94,7 @@ func (col *Collection) Get(ctx context.Context, id string) ([]byte, error) {
 	var out C.ccx_bytes
 	err := col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		ip, in := strArg(id)
-		return C.ccx_go_get(col.f.get, cl, ip, in, o, &out, e)
+		return col.f.get(cl, ip, in, o, &out, e)
 	})
 	return result(&out, err)
 }
@@ -205,7 +105,7 @@ func (col *Collection) Update(ctx context.Context, id string, body []byte) ([]by
 	err := col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		ip, in := strArg(id)
 		bp, bn := bytesArg(body)
-		return C.ccx_go_update(col.f.update, cl, ip, in, bp, bn, o, &out, e)
+		return col.f.update(cl, ip, in, bp, bn, o, &out, e)
 	})
 	return result(&out, err)
 }
@@ -214,7 +114,7 @@ func (col *Collection) Update(ctx context.Context, id string, body []byte) ([]by
 func (col *Collection) Delete(ctx context.Context, id string) error {
 	return col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		ip, in := strArg(id)
-		return C.ccx_go_delete(col.f.delete, cl, ip, in, o, e)
+		return col.f.delete(cl, ip, in, o, e)
 	})
 }
 
@@ -238,7 +138,7 @@ func (col *ChildCollection) List(ctx context.Context, parentID string, page, siz
 	var out C.ccx_bytes
 	err := col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		pp, pn := strArg(parentID)
-		return C.ccx_go_child_list(col.f.list, cl, pp, pn, C.uint32_t(page), C.uint32_t(size), o, &out, e)
+		return col.f.list(cl, pp, pn, C.uint32_t(page), C.uint32_t(size), o, &out, e)
 	})
 	return result(&out, err)
 }
@@ -248,7 +148,7 @@ func (col *ChildCollection) ListAll(ctx context.Context, parentID string) ([]byt
 	var out C.ccx_bytes
 	err := col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		pp, pn := strArg(parentID)
-		return C.ccx_go_get(col.f.listAll, cl, pp, pn, o, &out, e)
+		return col.f.listAll(cl, pp, pn, o, &out, e)
 	})
 	return result(&out, err)
 }
@@ -259,7 +159,7 @@ func (col *ChildCollection) Create(ctx context.Context, parentID string, body []
 	err := col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		pp, pn := strArg(parentID)
 		bp, bn := bytesArg(body)
-		return C.ccx_go_child_create(col.f.create, cl, pp, pn, bp, bn, o, &out, e)
+		return col.f.create(cl, pp, pn, bp, bn, o, &out, e)
 	})
 	return result(&out, err)
 }
@@ -269,7 +169,7 @@ func (col *ChildCollection) Get(ctx context.Context, id string) ([]byte, error) 
 	var out C.ccx_bytes
 	err := col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		ip, in := strArg(id)
-		return C.ccx_go_get(col.f.get, cl, ip, in, o, &out, e)
+		return col.f.get(cl, ip, in, o, &out, e)
 	})
 	return result(&out, err)
 }
@@ -280,7 +180,7 @@ func (col *ChildCollection) Update(ctx context.Context, id string, body []byte) 
 	err := col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		ip, in := strArg(id)
 		bp, bn := bytesArg(body)
-		return C.ccx_go_update(col.f.update, cl, ip, in, bp, bn, o, &out, e)
+		return col.f.update(cl, ip, in, bp, bn, o, &out, e)
 	})
 	return result(&out, err)
 }
@@ -289,7 +189,7 @@ func (col *ChildCollection) Update(ctx context.Context, id string, body []byte) 
 func (col *ChildCollection) Delete(ctx context.Context, id string) error {
 	return col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		ip, in := strArg(id)
-		return C.ccx_go_delete(col.f.delete, cl, ip, in, o, e)
+		return col.f.delete(cl, ip, in, o, e)
 	})
 }
 

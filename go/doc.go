@@ -28,6 +28,14 @@
 // the shared request was cancelled by its first caller, the other callers are not
 // failed: this package runs their calls again.
 //
+// Client.Collection and Client.ChildCollection reach every CRUD family with JSON in and
+// out (Client.Networks is its typed view). Every other operation has a typed method on
+// its group, generated with the C functions from the operation table
+// (docs/OPERATIONS.md): Client.DNSLog(), CyberShield(), AccessVisibility(), Settings(),
+// Users(), Devices(), Regions(), Sessions(), AccessGroups(), NetworkConnectors() and
+// HostConnectors(), e.g. c.NetworkConnectors().StartIPsec(ctx, id) or
+// c.Settings().Set(ctx, "wpc/topology", []byte(`"CUSTOM"`)).
+//
 // Each call in flight holds an OS thread while it is inside C; Config.MaxConcurrentCalls
 // bounds them.
 package cloudconnexa

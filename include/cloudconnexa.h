@@ -981,12 +981,2159 @@ ccx_code ccx_error_retry_after_ms(const struct ccx_error *err, uint64_t *out);
 ccx_code ccx_error_body(const struct ccx_error *err, struct ccx_str *out);
 
 /**
- * Generate a new OpenVPN profile (the `.ovpn` text) of network connector `id`; it comes
- * back as a JSON string. Each call issues a new profile.
+ * One page of networks as the API's page envelope JSON.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `id` or `json_out`: `CCX_CODE_NULL_PARAMETER`; `opts`
- * and `err_out` may be NULL. Thread-safe: any thread, concurrently on one client.
+ * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
+ * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
+ * receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_networks_list(const struct ccx_client *client,
+                           uint32_t page,
+                           uint32_t size,
+                           const struct ccx_call_options *opts,
+                           struct ccx_bytes *json_out,
+                           struct ccx_error **err_out);
+
+/**
+ * Every network, all pages, as a JSON array.
+ *
+ * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
+ * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
+ * receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_networks_list_all(const struct ccx_client *client,
+                               const struct ccx_call_options *opts,
+                               struct ccx_bytes *json_out,
+                               struct ccx_error **err_out);
+
+/**
+ * Create a network; the created item comes back as JSON.
+ *
+ * `json` is the network as a JSON object (required: `name`); a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
+ * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_networks_create(const struct ccx_client *client,
+                             const uint8_t *json,
+                             size_t json_len,
+                             const struct ccx_call_options *opts,
+                             struct ccx_bytes *json_out,
+                             struct ccx_error **err_out);
+
+/**
+ * Get one network by id, as JSON.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_networks_get(const struct ccx_client *client,
+                          const char *id,
+                          size_t id_len,
+                          const struct ccx_call_options *opts,
+                          struct ccx_bytes *json_out,
+                          struct ccx_error **err_out);
+
+/**
+ * Update one network; the updated item comes back as JSON.
+ *
+ * `json` is the network as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
+ * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_networks_update(const struct ccx_client *client,
+                             const char *id,
+                             size_t id_len,
+                             const uint8_t *json,
+                             size_t json_len,
+                             const struct ccx_call_options *opts,
+                             struct ccx_bytes *json_out,
+                             struct ccx_error **err_out);
+
+/**
+ * Delete one network (and what it contains).
+ *
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_networks_delete(const struct ccx_client *client,
+                             const char *id,
+                             size_t id_len,
+                             const struct ccx_call_options *opts,
+                             struct ccx_error **err_out);
+
+/**
+ * One page of hosts as the API's page envelope JSON.
+ *
+ * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
+ * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
+ * receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_hosts_list(const struct ccx_client *client,
+                        uint32_t page,
+                        uint32_t size,
+                        const struct ccx_call_options *opts,
+                        struct ccx_bytes *json_out,
+                        struct ccx_error **err_out);
+
+/**
+ * Every host, all pages, as a JSON array.
+ *
+ * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
+ * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
+ * receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_hosts_list_all(const struct ccx_client *client,
+                            const struct ccx_call_options *opts,
+                            struct ccx_bytes *json_out,
+                            struct ccx_error **err_out);
+
+/**
+ * Create a host; the created item comes back as JSON.
+ *
+ * `json` is the host as a JSON object (required: `name`); a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
+ * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_hosts_create(const struct ccx_client *client,
+                          const uint8_t *json,
+                          size_t json_len,
+                          const struct ccx_call_options *opts,
+                          struct ccx_bytes *json_out,
+                          struct ccx_error **err_out);
+
+/**
+ * Get one host by id, as JSON.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_hosts_get(const struct ccx_client *client,
+                       const char *id,
+                       size_t id_len,
+                       const struct ccx_call_options *opts,
+                       struct ccx_bytes *json_out,
+                       struct ccx_error **err_out);
+
+/**
+ * Update one host; the updated item comes back as JSON.
+ *
+ * `json` is the host as a JSON object; a missing field or a wrong type is `CCX_CODE_INVALID_JSON`
+ * naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
+ * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_hosts_update(const struct ccx_client *client,
+                          const char *id,
+                          size_t id_len,
+                          const uint8_t *json,
+                          size_t json_len,
+                          const struct ccx_call_options *opts,
+                          struct ccx_bytes *json_out,
+                          struct ccx_error **err_out);
+
+/**
+ * Delete one host (and what it contains).
+ *
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_hosts_delete(const struct ccx_client *client,
+                          const char *id,
+                          size_t id_len,
+                          const struct ccx_call_options *opts,
+                          struct ccx_error **err_out);
+
+/**
+ * One page of users as the API's page envelope JSON.
+ *
+ * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
+ * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
+ * receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_users_list(const struct ccx_client *client,
+                        uint32_t page,
+                        uint32_t size,
+                        const struct ccx_call_options *opts,
+                        struct ccx_bytes *json_out,
+                        struct ccx_error **err_out);
+
+/**
+ * Every user, all pages, as a JSON array.
+ *
+ * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
+ * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
+ * receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_users_list_all(const struct ccx_client *client,
+                            const struct ccx_call_options *opts,
+                            struct ccx_bytes *json_out,
+                            struct ccx_error **err_out);
+
+/**
+ * Create a user; the created item comes back as JSON.
+ *
+ * `json` is the user as a JSON object (required: `username`, `email`); a missing field or a wrong
+ * type is `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
+ * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_users_create(const struct ccx_client *client,
+                          const uint8_t *json,
+                          size_t json_len,
+                          const struct ccx_call_options *opts,
+                          struct ccx_bytes *json_out,
+                          struct ccx_error **err_out);
+
+/**
+ * Get one user by id, as JSON.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_users_get(const struct ccx_client *client,
+                       const char *id,
+                       size_t id_len,
+                       const struct ccx_call_options *opts,
+                       struct ccx_bytes *json_out,
+                       struct ccx_error **err_out);
+
+/**
+ * Update one user; the updated item comes back as JSON.
+ *
+ * `json` is the user as a JSON object; a missing field or a wrong type is `CCX_CODE_INVALID_JSON`
+ * naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
+ * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_users_update(const struct ccx_client *client,
+                          const char *id,
+                          size_t id_len,
+                          const uint8_t *json,
+                          size_t json_len,
+                          const struct ccx_call_options *opts,
+                          struct ccx_bytes *json_out,
+                          struct ccx_error **err_out);
+
+/**
+ * Delete one user (and what it contains).
+ *
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_users_delete(const struct ccx_client *client,
+                          const char *id,
+                          size_t id_len,
+                          const struct ccx_call_options *opts,
+                          struct ccx_error **err_out);
+
+/**
+ * One page of user groups as the API's page envelope JSON.
+ *
+ * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
+ * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
+ * receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_user_groups_list(const struct ccx_client *client,
+                              uint32_t page,
+                              uint32_t size,
+                              const struct ccx_call_options *opts,
+                              struct ccx_bytes *json_out,
+                              struct ccx_error **err_out);
+
+/**
+ * Every user group, all pages, as a JSON array.
+ *
+ * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
+ * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
+ * receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_user_groups_list_all(const struct ccx_client *client,
+                                  const struct ccx_call_options *opts,
+                                  struct ccx_bytes *json_out,
+                                  struct ccx_error **err_out);
+
+/**
+ * Create a user group; the created item comes back as JSON.
+ *
+ * `json` is the user group as a JSON object (required: `name`); a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
+ * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_user_groups_create(const struct ccx_client *client,
+                                const uint8_t *json,
+                                size_t json_len,
+                                const struct ccx_call_options *opts,
+                                struct ccx_bytes *json_out,
+                                struct ccx_error **err_out);
+
+/**
+ * Get one user group by id, as JSON.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_user_groups_get(const struct ccx_client *client,
+                             const char *id,
+                             size_t id_len,
+                             const struct ccx_call_options *opts,
+                             struct ccx_bytes *json_out,
+                             struct ccx_error **err_out);
+
+/**
+ * Update one user group; the updated item comes back as JSON.
+ *
+ * `json` is the user group as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
+ * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_user_groups_update(const struct ccx_client *client,
+                                const char *id,
+                                size_t id_len,
+                                const uint8_t *json,
+                                size_t json_len,
+                                const struct ccx_call_options *opts,
+                                struct ccx_bytes *json_out,
+                                struct ccx_error **err_out);
+
+/**
+ * Delete one user group (and what it contains).
+ *
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_user_groups_delete(const struct ccx_client *client,
+                                const char *id,
+                                size_t id_len,
+                                const struct ccx_call_options *opts,
+                                struct ccx_error **err_out);
+
+/**
+ * One page of device postures as the API's page envelope JSON.
+ *
+ * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
+ * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
+ * receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_device_postures_list(const struct ccx_client *client,
+                                  uint32_t page,
+                                  uint32_t size,
+                                  const struct ccx_call_options *opts,
+                                  struct ccx_bytes *json_out,
+                                  struct ccx_error **err_out);
+
+/**
+ * Every device posture, all pages, as a JSON array.
+ *
+ * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
+ * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
+ * receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_device_postures_list_all(const struct ccx_client *client,
+                                      const struct ccx_call_options *opts,
+                                      struct ccx_bytes *json_out,
+                                      struct ccx_error **err_out);
+
+/**
+ * Create a device posture; the created item comes back as JSON.
+ *
+ * `json` is the device posture as a JSON object (required: `name`); a missing field or a wrong
+ * type is `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
+ * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_device_postures_create(const struct ccx_client *client,
+                                    const uint8_t *json,
+                                    size_t json_len,
+                                    const struct ccx_call_options *opts,
+                                    struct ccx_bytes *json_out,
+                                    struct ccx_error **err_out);
+
+/**
+ * Get one device posture by id, as JSON.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_device_postures_get(const struct ccx_client *client,
+                                 const char *id,
+                                 size_t id_len,
+                                 const struct ccx_call_options *opts,
+                                 struct ccx_bytes *json_out,
+                                 struct ccx_error **err_out);
+
+/**
+ * Update one device posture; the updated item comes back as JSON.
+ *
+ * `json` is the device posture as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
+ * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_device_postures_update(const struct ccx_client *client,
+                                    const char *id,
+                                    size_t id_len,
+                                    const uint8_t *json,
+                                    size_t json_len,
+                                    const struct ccx_call_options *opts,
+                                    struct ccx_bytes *json_out,
+                                    struct ccx_error **err_out);
+
+/**
+ * Delete one device posture (and what it contains).
+ *
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_device_postures_delete(const struct ccx_client *client,
+                                    const char *id,
+                                    size_t id_len,
+                                    const struct ccx_call_options *opts,
+                                    struct ccx_error **err_out);
+
+/**
+ * One page of DNS records as the API's page envelope JSON.
+ *
+ * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
+ * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
+ * receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_dns_records_list(const struct ccx_client *client,
+                              uint32_t page,
+                              uint32_t size,
+                              const struct ccx_call_options *opts,
+                              struct ccx_bytes *json_out,
+                              struct ccx_error **err_out);
+
+/**
+ * Every DNS record, all pages, as a JSON array.
+ *
+ * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
+ * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
+ * receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_dns_records_list_all(const struct ccx_client *client,
+                                  const struct ccx_call_options *opts,
+                                  struct ccx_bytes *json_out,
+                                  struct ccx_error **err_out);
+
+/**
+ * Create a DNS record; the created item comes back as JSON.
+ *
+ * `json` is the DNS record as a JSON object (required: `domain`); a missing field or a wrong type
+ * is `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
+ * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_dns_records_create(const struct ccx_client *client,
+                                const uint8_t *json,
+                                size_t json_len,
+                                const struct ccx_call_options *opts,
+                                struct ccx_bytes *json_out,
+                                struct ccx_error **err_out);
+
+/**
+ * Get one DNS record by id, as JSON.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_dns_records_get(const struct ccx_client *client,
+                             const char *id,
+                             size_t id_len,
+                             const struct ccx_call_options *opts,
+                             struct ccx_bytes *json_out,
+                             struct ccx_error **err_out);
+
+/**
+ * Update one DNS record; the updated item comes back as JSON.
+ *
+ * `json` is the DNS record as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
+ * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_dns_records_update(const struct ccx_client *client,
+                                const char *id,
+                                size_t id_len,
+                                const uint8_t *json,
+                                size_t json_len,
+                                const struct ccx_call_options *opts,
+                                struct ccx_bytes *json_out,
+                                struct ccx_error **err_out);
+
+/**
+ * Delete one DNS record (and what it contains).
+ *
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_dns_records_delete(const struct ccx_client *client,
+                                const char *id,
+                                size_t id_len,
+                                const struct ccx_call_options *opts,
+                                struct ccx_error **err_out);
+
+/**
+ * One page of access groups as the API's page envelope JSON.
+ *
+ * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
+ * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
+ * receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_access_groups_list(const struct ccx_client *client,
+                                uint32_t page,
+                                uint32_t size,
+                                const struct ccx_call_options *opts,
+                                struct ccx_bytes *json_out,
+                                struct ccx_error **err_out);
+
+/**
+ * Every access group, all pages, as a JSON array.
+ *
+ * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
+ * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
+ * receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_access_groups_list_all(const struct ccx_client *client,
+                                    const struct ccx_call_options *opts,
+                                    struct ccx_bytes *json_out,
+                                    struct ccx_error **err_out);
+
+/**
+ * Create a access group; the created item comes back as JSON.
+ *
+ * `json` is the access group as a JSON object (required: `name`); a missing field or a wrong type
+ * is `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
+ * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_access_groups_create(const struct ccx_client *client,
+                                  const uint8_t *json,
+                                  size_t json_len,
+                                  const struct ccx_call_options *opts,
+                                  struct ccx_bytes *json_out,
+                                  struct ccx_error **err_out);
+
+/**
+ * Get one access group by id, as JSON.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_access_groups_get(const struct ccx_client *client,
+                               const char *id,
+                               size_t id_len,
+                               const struct ccx_call_options *opts,
+                               struct ccx_bytes *json_out,
+                               struct ccx_error **err_out);
+
+/**
+ * Update one access group; the updated item comes back as JSON.
+ *
+ * `json` is the access group as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
+ * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_access_groups_update(const struct ccx_client *client,
+                                  const char *id,
+                                  size_t id_len,
+                                  const uint8_t *json,
+                                  size_t json_len,
+                                  const struct ccx_call_options *opts,
+                                  struct ccx_bytes *json_out,
+                                  struct ccx_error **err_out);
+
+/**
+ * Delete one access group (and what it contains).
+ *
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_access_groups_delete(const struct ccx_client *client,
+                                  const char *id,
+                                  size_t id_len,
+                                  const struct ccx_call_options *opts,
+                                  struct ccx_error **err_out);
+
+/**
+ * One page of location contexts as the API's page envelope JSON.
+ *
+ * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
+ * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
+ * receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_location_contexts_list(const struct ccx_client *client,
+                                    uint32_t page,
+                                    uint32_t size,
+                                    const struct ccx_call_options *opts,
+                                    struct ccx_bytes *json_out,
+                                    struct ccx_error **err_out);
+
+/**
+ * Every location context, all pages, as a JSON array.
+ *
+ * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
+ * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
+ * receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_location_contexts_list_all(const struct ccx_client *client,
+                                        const struct ccx_call_options *opts,
+                                        struct ccx_bytes *json_out,
+                                        struct ccx_error **err_out);
+
+/**
+ * Create a location context; the created item comes back as JSON.
+ *
+ * `json` is the location context as a JSON object (required: `name`); a missing field or a wrong
+ * type is `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
+ * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_location_contexts_create(const struct ccx_client *client,
+                                      const uint8_t *json,
+                                      size_t json_len,
+                                      const struct ccx_call_options *opts,
+                                      struct ccx_bytes *json_out,
+                                      struct ccx_error **err_out);
+
+/**
+ * Get one location context by id, as JSON.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_location_contexts_get(const struct ccx_client *client,
+                                   const char *id,
+                                   size_t id_len,
+                                   const struct ccx_call_options *opts,
+                                   struct ccx_bytes *json_out,
+                                   struct ccx_error **err_out);
+
+/**
+ * Update one location context; the updated item comes back as JSON.
+ *
+ * `json` is the location context as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
+ * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_location_contexts_update(const struct ccx_client *client,
+                                      const char *id,
+                                      size_t id_len,
+                                      const uint8_t *json,
+                                      size_t json_len,
+                                      const struct ccx_call_options *opts,
+                                      struct ccx_bytes *json_out,
+                                      struct ccx_error **err_out);
+
+/**
+ * Delete one location context (and what it contains).
+ *
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_location_contexts_delete(const struct ccx_client *client,
+                                      const char *id,
+                                      size_t id_len,
+                                      const struct ccx_call_options *opts,
+                                      struct ccx_error **err_out);
+
+/**
+ * One page of network routes as the API's page envelope JSON, only those of the network
+ * `parent_id` unless it is empty.
+ *
+ * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
+ * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error); transport, limiter and breaker failures have their own codes
+ * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
+ * with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_routes_list(const struct ccx_client *client,
+                                 const char *parent_id,
+                                 size_t parent_id_len,
+                                 uint32_t page,
+                                 uint32_t size,
+                                 const struct ccx_call_options *opts,
+                                 struct ccx_bytes *json_out,
+                                 struct ccx_error **err_out);
+
+/**
+ * Every network route (of the network `parent_id` unless it is empty), all pages, as a JSON array.
+ *
+ * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
+ * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error); transport, limiter and breaker failures have their own codes
+ * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
+ * with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_routes_list_all(const struct ccx_client *client,
+                                     const char *parent_id,
+                                     size_t parent_id_len,
+                                     const struct ccx_call_options *opts,
+                                     struct ccx_bytes *json_out,
+                                     struct ccx_error **err_out);
+
+/**
+ * Create a network route under the network `parent_id`; the created item comes back as JSON.
+ *
+ * `json` is the network route as a JSON object (required: `value`); a missing field or a wrong
+ * type is `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
+ * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_routes_create(const struct ccx_client *client,
+                                   const char *parent_id,
+                                   size_t parent_id_len,
+                                   const uint8_t *json,
+                                   size_t json_len,
+                                   const struct ccx_call_options *opts,
+                                   struct ccx_bytes *json_out,
+                                   struct ccx_error **err_out);
+
+/**
+ * Get one network route by id, as JSON.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_routes_get(const struct ccx_client *client,
+                                const char *id,
+                                size_t id_len,
+                                const struct ccx_call_options *opts,
+                                struct ccx_bytes *json_out,
+                                struct ccx_error **err_out);
+
+/**
+ * Update one network route; the updated item comes back as JSON.
+ *
+ * `json` is the network route as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
+ * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_routes_update(const struct ccx_client *client,
+                                   const char *id,
+                                   size_t id_len,
+                                   const uint8_t *json,
+                                   size_t json_len,
+                                   const struct ccx_call_options *opts,
+                                   struct ccx_bytes *json_out,
+                                   struct ccx_error **err_out);
+
+/**
+ * Delete one network route (and what it contains).
+ *
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_routes_delete(const struct ccx_client *client,
+                                   const char *id,
+                                   size_t id_len,
+                                   const struct ccx_call_options *opts,
+                                   struct ccx_error **err_out);
+
+/**
+ * One page of network connectors as the API's page envelope JSON, only those of the network
+ * `parent_id` unless it is empty.
+ *
+ * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
+ * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error); transport, limiter and breaker failures have their own codes
+ * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
+ * with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_connectors_list(const struct ccx_client *client,
+                                     const char *parent_id,
+                                     size_t parent_id_len,
+                                     uint32_t page,
+                                     uint32_t size,
+                                     const struct ccx_call_options *opts,
+                                     struct ccx_bytes *json_out,
+                                     struct ccx_error **err_out);
+
+/**
+ * Every network connector (of the network `parent_id` unless it is empty), all pages, as a JSON
+ * array.
+ *
+ * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
+ * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error); transport, limiter and breaker failures have their own codes
+ * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
+ * with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_connectors_list_all(const struct ccx_client *client,
+                                         const char *parent_id,
+                                         size_t parent_id_len,
+                                         const struct ccx_call_options *opts,
+                                         struct ccx_bytes *json_out,
+                                         struct ccx_error **err_out);
+
+/**
+ * Create a network connector under the network `parent_id`; the created item comes back as JSON.
+ *
+ * `json` is the network connector as a JSON object (required: `name`, `vpnRegionId`); a missing
+ * field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
+ * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_connectors_create(const struct ccx_client *client,
+                                       const char *parent_id,
+                                       size_t parent_id_len,
+                                       const uint8_t *json,
+                                       size_t json_len,
+                                       const struct ccx_call_options *opts,
+                                       struct ccx_bytes *json_out,
+                                       struct ccx_error **err_out);
+
+/**
+ * Get one network connector by id, as JSON.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_connectors_get(const struct ccx_client *client,
+                                    const char *id,
+                                    size_t id_len,
+                                    const struct ccx_call_options *opts,
+                                    struct ccx_bytes *json_out,
+                                    struct ccx_error **err_out);
+
+/**
+ * Update one network connector; the updated item comes back as JSON.
+ *
+ * `json` is the network connector as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
+ * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_connectors_update(const struct ccx_client *client,
+                                       const char *id,
+                                       size_t id_len,
+                                       const uint8_t *json,
+                                       size_t json_len,
+                                       const struct ccx_call_options *opts,
+                                       struct ccx_bytes *json_out,
+                                       struct ccx_error **err_out);
+
+/**
+ * Delete one network connector (and what it contains).
+ *
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_connectors_delete(const struct ccx_client *client,
+                                       const char *id,
+                                       size_t id_len,
+                                       const struct ccx_call_options *opts,
+                                       struct ccx_error **err_out);
+
+/**
+ * One page of network IP services as the API's page envelope JSON, only those of the network
+ * `parent_id` unless it is empty.
+ *
+ * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
+ * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error); transport, limiter and breaker failures have their own codes
+ * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
+ * with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_ip_services_list(const struct ccx_client *client,
+                                      const char *parent_id,
+                                      size_t parent_id_len,
+                                      uint32_t page,
+                                      uint32_t size,
+                                      const struct ccx_call_options *opts,
+                                      struct ccx_bytes *json_out,
+                                      struct ccx_error **err_out);
+
+/**
+ * Every network IP service (of the network `parent_id` unless it is empty), all pages, as a JSON
+ * array.
+ *
+ * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
+ * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error); transport, limiter and breaker failures have their own codes
+ * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
+ * with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_ip_services_list_all(const struct ccx_client *client,
+                                          const char *parent_id,
+                                          size_t parent_id_len,
+                                          const struct ccx_call_options *opts,
+                                          struct ccx_bytes *json_out,
+                                          struct ccx_error **err_out);
+
+/**
+ * Create a network IP service under the network `parent_id`; the created item comes back as JSON.
+ *
+ * `json` is the network IP service as a JSON object (required: `name`); a missing field or a wrong
+ * type is `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
+ * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_ip_services_create(const struct ccx_client *client,
+                                        const char *parent_id,
+                                        size_t parent_id_len,
+                                        const uint8_t *json,
+                                        size_t json_len,
+                                        const struct ccx_call_options *opts,
+                                        struct ccx_bytes *json_out,
+                                        struct ccx_error **err_out);
+
+/**
+ * Get one network IP service by id, as JSON.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_ip_services_get(const struct ccx_client *client,
+                                     const char *id,
+                                     size_t id_len,
+                                     const struct ccx_call_options *opts,
+                                     struct ccx_bytes *json_out,
+                                     struct ccx_error **err_out);
+
+/**
+ * Update one network IP service; the updated item comes back as JSON.
+ *
+ * `json` is the network IP service as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
+ * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_ip_services_update(const struct ccx_client *client,
+                                        const char *id,
+                                        size_t id_len,
+                                        const uint8_t *json,
+                                        size_t json_len,
+                                        const struct ccx_call_options *opts,
+                                        struct ccx_bytes *json_out,
+                                        struct ccx_error **err_out);
+
+/**
+ * Delete one network IP service (and what it contains).
+ *
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_ip_services_delete(const struct ccx_client *client,
+                                        const char *id,
+                                        size_t id_len,
+                                        const struct ccx_call_options *opts,
+                                        struct ccx_error **err_out);
+
+/**
+ * One page of network applications as the API's page envelope JSON, only those of the network
+ * `parent_id` unless it is empty.
+ *
+ * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
+ * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error); transport, limiter and breaker failures have their own codes
+ * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
+ * with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_applications_list(const struct ccx_client *client,
+                                       const char *parent_id,
+                                       size_t parent_id_len,
+                                       uint32_t page,
+                                       uint32_t size,
+                                       const struct ccx_call_options *opts,
+                                       struct ccx_bytes *json_out,
+                                       struct ccx_error **err_out);
+
+/**
+ * Every network application (of the network `parent_id` unless it is empty), all pages, as a JSON
+ * array.
+ *
+ * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
+ * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error); transport, limiter and breaker failures have their own codes
+ * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
+ * with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_applications_list_all(const struct ccx_client *client,
+                                           const char *parent_id,
+                                           size_t parent_id_len,
+                                           const struct ccx_call_options *opts,
+                                           struct ccx_bytes *json_out,
+                                           struct ccx_error **err_out);
+
+/**
+ * Create a network application under the network `parent_id`; the created item comes back as JSON.
+ *
+ * `json` is the network application as a JSON object (required: `name`); a missing field or a
+ * wrong type is `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
+ * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_applications_create(const struct ccx_client *client,
+                                         const char *parent_id,
+                                         size_t parent_id_len,
+                                         const uint8_t *json,
+                                         size_t json_len,
+                                         const struct ccx_call_options *opts,
+                                         struct ccx_bytes *json_out,
+                                         struct ccx_error **err_out);
+
+/**
+ * Get one network application by id, as JSON.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_applications_get(const struct ccx_client *client,
+                                      const char *id,
+                                      size_t id_len,
+                                      const struct ccx_call_options *opts,
+                                      struct ccx_bytes *json_out,
+                                      struct ccx_error **err_out);
+
+/**
+ * Update one network application; the updated item comes back as JSON.
+ *
+ * `json` is the network application as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
+ * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_applications_update(const struct ccx_client *client,
+                                         const char *id,
+                                         size_t id_len,
+                                         const uint8_t *json,
+                                         size_t json_len,
+                                         const struct ccx_call_options *opts,
+                                         struct ccx_bytes *json_out,
+                                         struct ccx_error **err_out);
+
+/**
+ * Delete one network application (and what it contains).
+ *
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_applications_delete(const struct ccx_client *client,
+                                         const char *id,
+                                         size_t id_len,
+                                         const struct ccx_call_options *opts,
+                                         struct ccx_error **err_out);
+
+/**
+ * One page of host connectors as the API's page envelope JSON, only those of the host `parent_id`
+ * unless it is empty.
+ *
+ * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
+ * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error); transport, limiter and breaker failures have their own codes
+ * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
+ * with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_host_connectors_list(const struct ccx_client *client,
+                                  const char *parent_id,
+                                  size_t parent_id_len,
+                                  uint32_t page,
+                                  uint32_t size,
+                                  const struct ccx_call_options *opts,
+                                  struct ccx_bytes *json_out,
+                                  struct ccx_error **err_out);
+
+/**
+ * Every host connector (of the host `parent_id` unless it is empty), all pages, as a JSON array.
+ *
+ * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
+ * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error); transport, limiter and breaker failures have their own codes
+ * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
+ * with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_host_connectors_list_all(const struct ccx_client *client,
+                                      const char *parent_id,
+                                      size_t parent_id_len,
+                                      const struct ccx_call_options *opts,
+                                      struct ccx_bytes *json_out,
+                                      struct ccx_error **err_out);
+
+/**
+ * Create a host connector under the host `parent_id`; the created item comes back as JSON.
+ *
+ * `json` is the host connector as a JSON object (required: `name`, `vpnRegionId`); a missing field
+ * or a wrong type is `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
+ * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_host_connectors_create(const struct ccx_client *client,
+                                    const char *parent_id,
+                                    size_t parent_id_len,
+                                    const uint8_t *json,
+                                    size_t json_len,
+                                    const struct ccx_call_options *opts,
+                                    struct ccx_bytes *json_out,
+                                    struct ccx_error **err_out);
+
+/**
+ * Get one host connector by id, as JSON.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_host_connectors_get(const struct ccx_client *client,
+                                 const char *id,
+                                 size_t id_len,
+                                 const struct ccx_call_options *opts,
+                                 struct ccx_bytes *json_out,
+                                 struct ccx_error **err_out);
+
+/**
+ * Update one host connector; the updated item comes back as JSON.
+ *
+ * `json` is the host connector as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
+ * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_host_connectors_update(const struct ccx_client *client,
+                                    const char *id,
+                                    size_t id_len,
+                                    const uint8_t *json,
+                                    size_t json_len,
+                                    const struct ccx_call_options *opts,
+                                    struct ccx_bytes *json_out,
+                                    struct ccx_error **err_out);
+
+/**
+ * Delete one host connector (and what it contains).
+ *
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_host_connectors_delete(const struct ccx_client *client,
+                                    const char *id,
+                                    size_t id_len,
+                                    const struct ccx_call_options *opts,
+                                    struct ccx_error **err_out);
+
+/**
+ * One page of host IP services as the API's page envelope JSON, only those of the host `parent_id`
+ * unless it is empty.
+ *
+ * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
+ * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error); transport, limiter and breaker failures have their own codes
+ * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
+ * with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_host_ip_services_list(const struct ccx_client *client,
+                                   const char *parent_id,
+                                   size_t parent_id_len,
+                                   uint32_t page,
+                                   uint32_t size,
+                                   const struct ccx_call_options *opts,
+                                   struct ccx_bytes *json_out,
+                                   struct ccx_error **err_out);
+
+/**
+ * Every host IP service (of the host `parent_id` unless it is empty), all pages, as a JSON array.
+ *
+ * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
+ * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error); transport, limiter and breaker failures have their own codes
+ * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
+ * with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_host_ip_services_list_all(const struct ccx_client *client,
+                                       const char *parent_id,
+                                       size_t parent_id_len,
+                                       const struct ccx_call_options *opts,
+                                       struct ccx_bytes *json_out,
+                                       struct ccx_error **err_out);
+
+/**
+ * Create a host IP service under the host `parent_id`; the created item comes back as JSON.
+ *
+ * `json` is the host IP service as a JSON object (required: `name`); a missing field or a wrong
+ * type is `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
+ * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_host_ip_services_create(const struct ccx_client *client,
+                                     const char *parent_id,
+                                     size_t parent_id_len,
+                                     const uint8_t *json,
+                                     size_t json_len,
+                                     const struct ccx_call_options *opts,
+                                     struct ccx_bytes *json_out,
+                                     struct ccx_error **err_out);
+
+/**
+ * Get one host IP service by id, as JSON.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_host_ip_services_get(const struct ccx_client *client,
+                                  const char *id,
+                                  size_t id_len,
+                                  const struct ccx_call_options *opts,
+                                  struct ccx_bytes *json_out,
+                                  struct ccx_error **err_out);
+
+/**
+ * Update one host IP service; the updated item comes back as JSON.
+ *
+ * `json` is the host IP service as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
+ * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_host_ip_services_update(const struct ccx_client *client,
+                                     const char *id,
+                                     size_t id_len,
+                                     const uint8_t *json,
+                                     size_t json_len,
+                                     const struct ccx_call_options *opts,
+                                     struct ccx_bytes *json_out,
+                                     struct ccx_error **err_out);
+
+/**
+ * Delete one host IP service (and what it contains).
+ *
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_host_ip_services_delete(const struct ccx_client *client,
+                                     const char *id,
+                                     size_t id_len,
+                                     const struct ccx_call_options *opts,
+                                     struct ccx_error **err_out);
+
+/**
+ * One page of host applications as the API's page envelope JSON, only those of the host
+ * `parent_id` unless it is empty.
+ *
+ * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
+ * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error); transport, limiter and breaker failures have their own codes
+ * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
+ * with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_host_applications_list(const struct ccx_client *client,
+                                    const char *parent_id,
+                                    size_t parent_id_len,
+                                    uint32_t page,
+                                    uint32_t size,
+                                    const struct ccx_call_options *opts,
+                                    struct ccx_bytes *json_out,
+                                    struct ccx_error **err_out);
+
+/**
+ * Every host application (of the host `parent_id` unless it is empty), all pages, as a JSON array.
+ *
+ * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
+ * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error); transport, limiter and breaker failures have their own codes
+ * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
+ * with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_host_applications_list_all(const struct ccx_client *client,
+                                        const char *parent_id,
+                                        size_t parent_id_len,
+                                        const struct ccx_call_options *opts,
+                                        struct ccx_bytes *json_out,
+                                        struct ccx_error **err_out);
+
+/**
+ * Create a host application under the host `parent_id`; the created item comes back as JSON.
+ *
+ * `json` is the host application as a JSON object (required: `name`); a missing field or a wrong
+ * type is `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
+ * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_host_applications_create(const struct ccx_client *client,
+                                      const char *parent_id,
+                                      size_t parent_id_len,
+                                      const uint8_t *json,
+                                      size_t json_len,
+                                      const struct ccx_call_options *opts,
+                                      struct ccx_bytes *json_out,
+                                      struct ccx_error **err_out);
+
+/**
+ * Get one host application by id, as JSON.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_host_applications_get(const struct ccx_client *client,
+                                   const char *id,
+                                   size_t id_len,
+                                   const struct ccx_call_options *opts,
+                                   struct ccx_bytes *json_out,
+                                   struct ccx_error **err_out);
+
+/**
+ * Update one host application; the updated item comes back as JSON.
+ *
+ * `json` is the host application as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
+ * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_host_applications_update(const struct ccx_client *client,
+                                      const char *id,
+                                      size_t id_len,
+                                      const uint8_t *json,
+                                      size_t json_len,
+                                      const struct ccx_call_options *opts,
+                                      struct ccx_bytes *json_out,
+                                      struct ccx_error **err_out);
+
+/**
+ * Delete one host application (and what it contains).
+ *
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_host_applications_delete(const struct ccx_client *client,
+                                      const char *id,
+                                      size_t id_len,
+                                      const struct ccx_call_options *opts,
+                                      struct ccx_error **err_out);
+
+/**
+ * Generate a new OpenVPN profile (the `.ovpn` text) of network connector `id`; it comes back as a
+ * JSON string. Each call issues a new profile.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -999,11 +3146,39 @@ ccx_code ccx_network_connectors_profile(const struct ccx_client *client,
                                         struct ccx_error **err_out);
 
 /**
+ * Generate a new OpenVPN profile (the `.ovpn` text) of host connector `id`; it comes back as a
+ * JSON string. Each call issues a new profile.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_host_connectors_profile(const struct ccx_client *client,
+                                     const char *id,
+                                     size_t id_len,
+                                     const struct ccx_call_options *opts,
+                                     struct ccx_bytes *json_out,
+                                     struct ccx_error **err_out);
+
+/**
  * Revoke the profile of network connector `id`; the answer is JSON `true` when revoked.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `id` or `json_out`: `CCX_CODE_NULL_PARAMETER`; `opts`
- * and `err_out` may be NULL. Thread-safe: any thread, concurrently on one client.
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1016,12 +3191,39 @@ ccx_code ccx_network_connectors_revoke_profile(const struct ccx_client *client,
                                                struct ccx_error **err_out);
 
 /**
+ * Revoke the profile of host connector `id`; the answer is JSON `true` when revoked.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_host_connectors_revoke_profile(const struct ccx_client *client,
+                                            const char *id,
+                                            size_t id_len,
+                                            const struct ccx_call_options *opts,
+                                            struct ccx_bytes *json_out,
+                                            struct ccx_error **err_out);
+
+/**
  * Generate an encrypted profile token of network connector `id` (the value pasted into
  * `openvpn-connector-setup`), as a JSON string.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `id` or `json_out`: `CCX_CODE_NULL_PARAMETER`; `opts`
- * and `err_out` may be NULL. Thread-safe: any thread, concurrently on one client.
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1034,13 +3236,42 @@ ccx_code ccx_network_connectors_encrypted_profile(const struct ccx_client *clien
                                                   struct ccx_error **err_out);
 
 /**
- * The URL of an installer bundling network connector `id` with its profile, as a JSON
- * string. `bundle_type`: 0 = DMG (macOS), 1 = MSI (Windows); other values are
+ * Generate an encrypted profile token of host connector `id` (the value pasted into
+ * `openvpn-connector-setup`), as a JSON string.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_host_connectors_encrypted_profile(const struct ccx_client *client,
+                                               const char *id,
+                                               size_t id_len,
+                                               const struct ccx_call_options *opts,
+                                               struct ccx_bytes *json_out,
+                                               struct ccx_error **err_out);
+
+/**
+ * The URL of an installer bundling network connector `id` with its profile, as a JSON string.
+ *
+ * `bundle_type`: 0 = DMG (macOS), 1 = MSI (Windows); other values are
  * `CCX_CODE_INVALID_PARAMETER`.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `id` or `json_out`: `CCX_CODE_NULL_PARAMETER`; `opts`
- * and `err_out` may be NULL. Thread-safe: any thread, concurrently on one client.
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1054,125 +3285,19 @@ ccx_code ccx_network_connectors_bundle(const struct ccx_client *client,
                                        struct ccx_error **err_out);
 
 /**
- * Activate network connector `id` (API v1.2).
+ * The URL of an installer bundling host connector `id` with its profile, as a JSON string.
  *
- * NULL `client` or `id`: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL.
- * Thread-safe: any thread, concurrently on one client.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_connectors_activate(const struct ccx_client *client,
-                                         const char *id,
-                                         size_t id_len,
-                                         const struct ccx_call_options *opts,
-                                         struct ccx_error **err_out);
-
-/**
- * Suspend network connector `id` (API v1.2).
- *
- * NULL `client` or `id`: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL.
- * Thread-safe: any thread, concurrently on one client.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_connectors_suspend(const struct ccx_client *client,
-                                        const char *id,
-                                        size_t id_len,
-                                        const struct ccx_call_options *opts,
-                                        struct ccx_error **err_out);
-
-/**
- * Start the IPsec tunnel of IPsec network connector `id`.
- *
- * NULL `client` or `id`: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL.
- * Thread-safe: any thread, concurrently on one client.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_connectors_start_ipsec(const struct ccx_client *client,
-                                            const char *id,
-                                            size_t id_len,
-                                            const struct ccx_call_options *opts,
-                                            struct ccx_error **err_out);
-
-/**
- * Stop the IPsec tunnel of IPsec network connector `id`.
- *
- * NULL `client` or `id`: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL.
- * Thread-safe: any thread, concurrently on one client.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_connectors_stop_ipsec(const struct ccx_client *client,
-                                           const char *id,
-                                           size_t id_len,
-                                           const struct ccx_call_options *opts,
-                                           struct ccx_error **err_out);
-
-/**
- * Generate a new OpenVPN profile (the `.ovpn` text) of host connector `id`; it comes back
- * as a JSON string. Each call issues a new profile.
- *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `id` or `json_out`: `CCX_CODE_NULL_PARAMETER`; `opts`
- * and `err_out` may be NULL. Thread-safe: any thread, concurrently on one client.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_host_connectors_profile(const struct ccx_client *client,
-                                     const char *id,
-                                     size_t id_len,
-                                     const struct ccx_call_options *opts,
-                                     struct ccx_bytes *json_out,
-                                     struct ccx_error **err_out);
-
-/**
- * Revoke the profile of host connector `id`; the answer is JSON `true` when revoked.
- *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `id` or `json_out`: `CCX_CODE_NULL_PARAMETER`; `opts`
- * and `err_out` may be NULL. Thread-safe: any thread, concurrently on one client.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_host_connectors_revoke_profile(const struct ccx_client *client,
-                                            const char *id,
-                                            size_t id_len,
-                                            const struct ccx_call_options *opts,
-                                            struct ccx_bytes *json_out,
-                                            struct ccx_error **err_out);
-
-/**
- * Generate an encrypted profile token of host connector `id`, as a JSON string.
- *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `id` or `json_out`: `CCX_CODE_NULL_PARAMETER`; `opts`
- * and `err_out` may be NULL. Thread-safe: any thread, concurrently on one client.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_host_connectors_encrypted_profile(const struct ccx_client *client,
-                                               const char *id,
-                                               size_t id_len,
-                                               const struct ccx_call_options *opts,
-                                               struct ccx_bytes *json_out,
-                                               struct ccx_error **err_out);
-
-/**
- * The URL of an installer bundling host connector `id` with its profile, as a JSON
- * string. `bundle_type`: 0 = DMG (macOS), 1 = MSI (Windows); other values are
+ * `bundle_type`: 0 = DMG (macOS), 1 = MSI (Windows); other values are
  * `CCX_CODE_INVALID_PARAMETER`.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `id` or `json_out`: `CCX_CODE_NULL_PARAMETER`; `opts`
- * and `err_out` may be NULL. Thread-safe: any thread, concurrently on one client.
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1186,9 +3311,34 @@ ccx_code ccx_host_connectors_bundle(const struct ccx_client *client,
                                     struct ccx_error **err_out);
 
 /**
- * Activate host connector `id` (API v1.2).
+ * Activate network connector `id` (API v1.2), suspended by `suspend`.
  *
- * NULL `client` or `id`: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL.
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_connectors_activate(const struct ccx_client *client,
+                                         const char *id,
+                                         size_t id_len,
+                                         const struct ccx_call_options *opts,
+                                         struct ccx_error **err_out);
+
+/**
+ * Activate host connector `id` (API v1.2), suspended by `suspend`.
+ *
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
  * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
@@ -1201,9 +3351,34 @@ ccx_code ccx_host_connectors_activate(const struct ccx_client *client,
                                       struct ccx_error **err_out);
 
 /**
- * Suspend host connector `id` (API v1.2).
+ * Suspend network connector `id` (API v1.2) until `activate`.
  *
- * NULL `client` or `id`: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL.
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_connectors_suspend(const struct ccx_client *client,
+                                        const char *id,
+                                        size_t id_len,
+                                        const struct ccx_call_options *opts,
+                                        struct ccx_error **err_out);
+
+/**
+ * Suspend host connector `id` (API v1.2) until `activate`.
+ *
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
  * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
@@ -1216,9 +3391,14 @@ ccx_code ccx_host_connectors_suspend(const struct ccx_client *client,
                                      struct ccx_error **err_out);
 
 /**
- * Activate user `id` (API v1.2); its status becomes `ACTIVE`.
+ * Activate user `id` (API v1.2): its status becomes `ACTIVE`.
  *
- * NULL `client` or `id`: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL.
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
  * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
@@ -1231,9 +3411,14 @@ ccx_code ccx_users_activate(const struct ccx_client *client,
                             struct ccx_error **err_out);
 
 /**
- * Suspend user `id` (API v1.2); its status becomes `SUSPENDED`.
+ * Suspend user `id` (API v1.2): its status becomes `SUSPENDED`.
  *
- * NULL `client` or `id`: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL.
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
  * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
@@ -1246,13 +3431,62 @@ ccx_code ccx_users_suspend(const struct ccx_client *client,
                            struct ccx_error **err_out);
 
 /**
- * One page of devices as the API's page envelope JSON, only those of user `user_id`
- * unless it is empty (`(NULL, 0)` is empty); `page` from 0, `size` 1..=1000.
+ * Start the IPsec tunnel of IPsec network connector `id` (a connector of a network whose
+ * tunnelling protocol is IPsec).
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client` or `json_out`, or a NULL `user_id` with a non-zero
- * length: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL. Thread-safe: any
- * thread, concurrently on one client.
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_connectors_start_ipsec(const struct ccx_client *client,
+                                            const char *id,
+                                            size_t id_len,
+                                            const struct ccx_call_options *opts,
+                                            struct ccx_error **err_out);
+
+/**
+ * Stop the IPsec tunnel of IPsec network connector `id`; the connector reads `SUSPENDED` until
+ * started again.
+ *
+ * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
+ * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * Thread-safe: any thread, concurrently on one client.
+ *
+ * # Safety
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
+ */
+ccx_code ccx_network_connectors_stop_ipsec(const struct ccx_client *client,
+                                           const char *id,
+                                           size_t id_len,
+                                           const struct ccx_call_options *opts,
+                                           struct ccx_error **err_out);
+
+/**
+ * One page of devices as the API's page envelope JSON, only those of user `user_id` unless it is
+ * empty.
+ *
+ * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`, or a NULL `user_id` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `user_id` (`(NULL, 0)` included) means none. `user_id` not
+ * UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
+ * body on the error); transport, limiter and breaker failures have their own codes (`ccx_code`).
+ * `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed with
+ * `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1269,10 +3503,15 @@ ccx_code ccx_devices_list(const struct ccx_client *client,
 /**
  * Every device (of user `user_id` unless it is empty), all pages, as a JSON array.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client` or `json_out`, or a NULL `user_id` with a non-zero
- * length: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL. Thread-safe: any
- * thread, concurrently on one client.
+ * NULL `client` or `json_out`, or a NULL `user_id` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `user_id` (`(NULL, 0)` included) means none. `user_id` not
+ * UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
+ * body on the error); transport, limiter and breaker failures have their own codes (`ccx_code`).
+ * `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed with
+ * `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1287,10 +3526,15 @@ ccx_code ccx_devices_list_all(const struct ccx_client *client,
 /**
  * Device `id` of user `user_id`, as JSON (a device of another user is an HTTP 404).
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `user_id`, `id` or `json_out`:
- * `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL. Thread-safe: any thread,
- * concurrently on one client.
+ * NULL `client` or `json_out`, or a NULL `user_id` or `id` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `user_id` or `id`: `CCX_CODE_INVALID_PARAMETER`. `user_id`
+ * or `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
+ * (status and body on the error); transport, limiter and breaker failures have their own codes
+ * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
+ * with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1305,13 +3549,20 @@ ccx_code ccx_devices_get(const struct ccx_client *client,
                          struct ccx_error **err_out);
 
 /**
- * Create a device of user `user_id` from a JSON body (required: "name"); the created
- * device comes back as JSON.
+ * Create a device of user `user_id`; the created device comes back as JSON.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `user_id`, `json` or `json_out`:
- * `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL. Thread-safe: any thread,
- * concurrently on one client.
+ * `json` is the device as a JSON object (required: `name`); a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `user_id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `user_id`: `CCX_CODE_INVALID_PARAMETER`. `user_id` not
+ * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1326,13 +3577,20 @@ ccx_code ccx_devices_create(const struct ccx_client *client,
                             struct ccx_error **err_out);
 
 /**
- * Update device `id` of user `user_id` from a JSON body; the updated device comes back
- * as JSON.
+ * Update device `id` of user `user_id`; the updated device comes back as JSON.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `user_id`, `id`, `json` or `json_out`:
- * `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL. Thread-safe: any thread,
- * concurrently on one client.
+ * `json` is the device as a JSON object; a wrong type is `CCX_CODE_INVALID_JSON` naming the field.
+ *
+ * NULL `client` or `json_out`, or a NULL `user_id`, `id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `user_id` or `id`: `CCX_CODE_INVALID_PARAMETER`. `user_id`
+ * or `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed
+ * JSON: `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
+ * body on the error); transport, limiter and breaker failures have their own codes (`ccx_code`).
+ * `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed with
+ * `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1351,8 +3609,13 @@ ccx_code ccx_devices_update(const struct ccx_client *client,
 /**
  * Delete device `id` of user `user_id`.
  *
- * NULL `client`, `user_id` or `id`: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may
- * be NULL. Thread-safe: any thread, concurrently on one client.
+ * NULL `client`, or a NULL `user_id` or `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An
+ * empty `user_id` or `id`: `CCX_CODE_INVALID_PARAMETER`. `user_id` or `id` not UTF-8:
+ * `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1366,13 +3629,18 @@ ccx_code ccx_devices_delete(const struct ccx_client *client,
                             struct ccx_error **err_out);
 
 /**
- * Generate an OpenVPN profile of device `id` of user `user_id` in region `region_id`;
- * the `.ovpn` text comes back as a JSON string. An unknown region is an HTTP 400.
+ * Generate an OpenVPN profile of device `id` of user `user_id` in region `region_id`; the `.ovpn`
+ * text comes back as a JSON string. An unknown region is an HTTP 400.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `user_id`, `id`, `region_id` or `json_out`:
- * `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL. Thread-safe: any thread,
- * concurrently on one client.
+ * NULL `client` or `json_out`, or a NULL `user_id`, `id` or `region_id` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `user_id`, `id` or `region_id`:
+ * `CCX_CODE_INVALID_PARAMETER`. `user_id`, `id` or `region_id` not UTF-8: `CCX_CODE_INVALID_UTF8`.
+ * A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport,
+ * limiter and breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be
+ * NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1389,13 +3657,18 @@ ccx_code ccx_devices_generate_profile(const struct ccx_client *client,
                                       struct ccx_error **err_out);
 
 /**
- * Revoke the profiles of device `id` of user `user_id`; the service's confirmation text
- * comes back as a JSON string.
+ * Revoke the profiles of device `id` of user `user_id`; the service's confirmation text comes back
+ * as a JSON string.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `user_id`, `id` or `json_out`:
- * `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL. Thread-safe: any thread,
- * concurrently on one client.
+ * NULL `client` or `json_out`, or a NULL `user_id` or `id` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `user_id` or `id`: `CCX_CODE_INVALID_PARAMETER`. `user_id`
+ * or `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
+ * (status and body on the error); transport, limiter and breaker failures have their own codes
+ * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
+ * with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1412,12 +3685,16 @@ ccx_code ccx_devices_revoke_profile(const struct ccx_client *client,
 /**
  * Every VPN region, as a JSON array (one call, not paged).
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`; `opts` and
- * `err_out` may be NULL. Thread-safe: any thread, concurrently on one client.
+ * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
+ * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
+ * receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
- * Pointers are NULL or valid; `opts` and `err_out` may be NULL.
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
  */
 ccx_code ccx_regions_list(const struct ccx_client *client,
                           const struct ccx_call_options *opts,
@@ -1428,9 +3705,14 @@ ccx_code ccx_regions_list(const struct ccx_client *client,
  * The VPN region with id `id` as JSON, or JSON `null` when there is none (the API has no
  * single-region call: this fetches the list and scans it).
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `id` or `json_out`: `CCX_CODE_NULL_PARAMETER`; `opts`
- * and `err_out` may be NULL. Thread-safe: any thread, concurrently on one client.
+ * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1443,13 +3725,20 @@ ccx_code ccx_regions_get(const struct ccx_client *client,
                          struct ccx_error **err_out);
 
 /**
- * Add a source to access group `id` from a JSON access item (`{"type": "USER_GROUP",
- * "allCovered": false, "parent": …, "children": […]}`; required: "type"); an item with
- * the same type and parent is merged. The group as stored comes back as JSON.
+ * Add a source to access group `id`; the group as stored comes back as JSON.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `id`, `json` or `json_out`: `CCX_CODE_NULL_PARAMETER`;
- * `opts` and `err_out` may be NULL. Thread-safe: any thread, concurrently on one client.
+ * `json` is a JSON access item (`{"type": "USER_GROUP", "allCovered": false, "parent": …,
+ * "children": […]}`; required: `type`); an item with the same type and parent is merged.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
+ * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1464,12 +3753,20 @@ ccx_code ccx_access_groups_add_source(const struct ccx_client *client,
                                       struct ccx_error **err_out);
 
 /**
- * Add a destination to access group `id` from a JSON access item (required: "type").
- * The group as stored comes back as JSON.
+ * Add a destination to access group `id`; the group as stored comes back as JSON.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `id`, `json` or `json_out`: `CCX_CODE_NULL_PARAMETER`;
- * `opts` and `err_out` may be NULL. Thread-safe: any thread, concurrently on one client.
+ * `json` is a JSON access item (`{"type": "USER_GROUP", "allCovered": false, "parent": …,
+ * "children": […]}`; required: `type`); an item with the same type and parent is merged.
+ *
+ * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
+ * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1484,15 +3781,23 @@ ccx_code ccx_access_groups_add_destination(const struct ccx_client *client,
                                            struct ccx_error **err_out);
 
 /**
- * Remove sources of access group `id`: every source of type `item_type` (the API
- * spelling, e.g. `USER_GROUP`, `NETWORK_SERVICE`, `HOST`), or only those under
- * `parent_id`, or only the child `child_id` of `parent_id`. `parent_id` and `child_id`
- * are optional (`(NULL, 0)` or empty: none); a child without a parent or an unknown type
- * is `CCX_CODE_INVALID_PARAMETER`. The group as stored comes back as JSON.
+ * Remove sources of access group `id`: every source of type `item_type`, or only those under
+ * `parent_id`, or only the child `child_id` of `parent_id` (`parent_id` and `child_id` may be
+ * empty: none; a child without a parent is `CCX_CODE_INVALID_PARAMETER`). The group as stored
+ * comes back as JSON.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `id`, `item_type` or `json_out`, or a NULL optional
- * id with a non-zero length: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL.
+ * `item_type` is the API spelling of the item type (`USER_GROUP`, `NETWORK_SERVICE`, `HOST`,
+ * `HOST_SERVICE`, `PUBLISHED_SERVICE`); an unknown type is `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`, or a NULL `id`, `item_type`, `parent_id` or `child_id` with a
+ * non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id` or `item_type`:
+ * `CCX_CODE_INVALID_PARAMETER`. An empty `parent_id` or `child_id` (`(NULL, 0)` included) means
+ * none. `id`, `item_type`, `parent_id` or `child_id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
  * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
@@ -1512,13 +3817,21 @@ ccx_code ccx_access_groups_remove_source(const struct ccx_client *client,
                                          struct ccx_error **err_out);
 
 /**
- * Remove destinations of access group `id`; arguments as `ccx_access_groups_remove_source`
- * (types `USER_GROUP`, `NETWORK_SERVICE`, `HOST_SERVICE`, `PUBLISHED_SERVICE`). The group
- * as stored comes back as JSON.
+ * Remove destinations of access group `id`, chosen as by `ccx_access_groups_remove_source`. The
+ * group as stored comes back as JSON.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `id`, `item_type` or `json_out`, or a NULL optional
- * id with a non-zero length: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL.
+ * `item_type` is the API spelling of the item type (`USER_GROUP`, `NETWORK_SERVICE`, `HOST`,
+ * `HOST_SERVICE`, `PUBLISHED_SERVICE`); an unknown type is `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`, or a NULL `id`, `item_type`, `parent_id` or `child_id` with a
+ * non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id` or `item_type`:
+ * `CCX_CODE_INVALID_PARAMETER`. An empty `parent_id` or `child_id` (`(NULL, 0)` included) means
+ * none. `id`, `item_type`, `parent_id` or `child_id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
+ * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
+ * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
  * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
@@ -1538,16 +3851,21 @@ ccx_code ccx_access_groups_remove_destination(const struct ccx_client *client,
                                               struct ccx_error **err_out);
 
 /**
- * One page of VPN sessions as JSON `{"sessions": […], "nextCursor": …}`. `query_json` is
- * a JSON object, every field optional: `size` (1..=100, default 100), `startDate`,
- * `endDate` (RFC 3339), `status` (`ACTIVE`, `COMPLETED`, `FAILED`), `returnOnlyNew`
- * (bool), `cursor` (a previous page's `nextCursor`); `(NULL, 0)` means all defaults.
- * Unknown fields and bad types are `CCX_CODE_INVALID_JSON` naming the field.
+ * One page of VPN sessions as JSON `{"sessions": […], "nextCursor": …}`.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client` or `json_out`, or a NULL `query_json` with a non-zero
- * length: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL. Thread-safe: any
- * thread, concurrently on one client.
+ * `query_json` is a JSON object, every field optional: `size` (1..=100, default 100), `startDate`,
+ * `endDate` (RFC 3339), `status` (`ACTIVE`, `COMPLETED`, `FAILED`), `returnOnlyNew` (bool),
+ * `cursor` (a previous page's `nextCursor`); `(NULL, 0)` means all defaults. Unknown fields and
+ * bad types are `CCX_CODE_INVALID_JSON` naming the field; values out of range (a `size` of 0 or
+ * above 100, a date that is not RFC 3339) are `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`, or a NULL `query_json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body
+ * on the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1560,13 +3878,22 @@ ccx_code ccx_sessions_list(const struct ccx_client *client,
                            struct ccx_error **err_out);
 
 /**
- * Every VPN session matching `query_json` (as `ccx_sessions_list`), following the
- * cursors from `cursor` on, as a JSON array.
+ * Every VPN session matching `query_json`, following the cursors from `cursor` on, as a JSON
+ * array.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client` or `json_out`, or a NULL `query_json` with a non-zero
- * length: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL. Thread-safe: any
- * thread, concurrently on one client.
+ * `query_json` is a JSON object, every field optional: `size` (1..=100, default 100), `startDate`,
+ * `endDate` (RFC 3339), `status` (`ACTIVE`, `COMPLETED`, `FAILED`), `returnOnlyNew` (bool),
+ * `cursor` (a previous page's `nextCursor`); `(NULL, 0)` means all defaults. Unknown fields and
+ * bad types are `CCX_CODE_INVALID_JSON` naming the field; values out of range (a `size` of 0 or
+ * above 100, a date that is not RFC 3339) are `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`, or a NULL `query_json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body
+ * on the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1579,11 +3906,13 @@ ccx_code ccx_sessions_list_all(const struct ccx_client *client,
                                struct ccx_error **err_out);
 
 /**
- * The names `ccx_settings_get` and `ccx_settings_set` accept, as a JSON array of
- * `{"name": "wpc/topology", "writable": true}`. Makes no request.
+ * The names `ccx_settings_get` and `ccx_settings_set` accept, as a JSON array of `{"name":
+ * "wpc/topology", "writable": true}`.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `json_out`: `CCX_CODE_NULL_PARAMETER`. Thread-safe.
+ * NULL `json_out`: `CCX_CODE_NULL_PARAMETER`. Makes no request.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe.
  *
  * # Safety
  * `json_out` is NULL or writable.
@@ -1591,16 +3920,22 @@ ccx_code ccx_sessions_list_all(const struct ccx_client *client,
 ccx_code ccx_settings_names(struct ccx_bytes *json_out);
 
 /**
- * Read one account setting as JSON. `name` is its path under `/api/v1/settings/`, e.g.
- * `wpc/topology` (a JSON string such as `"FULL_MESH"`), `wpc/snat` (`true`/`false`),
- * `user/device-allowance` (a number), `dns/zones` (an array), `wpc/subnet` (an object),
- * `dns/custom-servers` (an object, or `null` when none), `auth/saml/group-mappings`;
- * `ccx_settings_names` lists them all. An unknown name is `CCX_CODE_INVALID_PARAMETER`,
- * the message listing the valid names.
+ * Read one account setting as JSON: a JSON string for text and enum settings (`wpc/topology`:
+ * `"FULL_MESH"`), `true`/`false`, a number (`user/device-allowance`), an array (`dns/zones`), an
+ * object (`wpc/subnet`; `dns/custom-servers` is `null` when none).
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `name` or `json_out`: `CCX_CODE_NULL_PARAMETER`;
- * `opts` and `err_out` may be NULL. Thread-safe: any thread, concurrently on one client.
+ * `name` is the setting's path under `/api/v1/settings/`, e.g. `wpc/topology`;
+ * `ccx_settings_names` lists them. An unknown name is `CCX_CODE_INVALID_PARAMETER`, the message
+ * listing the valid names.
+ *
+ * NULL `client` or `json_out`, or a NULL `name` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
+ * An empty `name`: `CCX_CODE_INVALID_PARAMETER`. `name` not UTF-8: `CCX_CODE_INVALID_UTF8`. A
+ * refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport,
+ * limiter and breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be
+ * NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1613,18 +3948,25 @@ ccx_code ccx_settings_get(const struct ccx_client *client,
                           struct ccx_error **err_out);
 
 /**
- * Change one account setting. `name` as in `ccx_settings_get`; `json_value` is the new
- * value in the same JSON shape the getter answers (`"CUSTOM"`, `true`, `3`, `["a"]`,
- * `{"ipV4Address": …}`). The stored value comes back as JSON; for the text settings
- * (`dns/default-suffix`, `wpc/default-region` and the enum ones), whose API answer has
- * no value, it is the value sent. An unknown name or a read-only setting (the SAML and
- * LDAP group mappings) is `CCX_CODE_INVALID_PARAMETER`; a value of the wrong type or an
- * unknown enum value is `CCX_CODE_INVALID_JSON`.
+ * Change one account setting. The stored value comes back as JSON; for the text and enum settings,
+ * whose API answer has no value, it is the value sent.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `name`, `json_value` or `json_out`:
- * `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL. Thread-safe: any thread,
- * concurrently on one client.
+ * `name` is the setting's path under `/api/v1/settings/`, e.g. `wpc/topology`;
+ * `ccx_settings_names` lists them. An unknown name is `CCX_CODE_INVALID_PARAMETER`, the message
+ * listing the valid names. `json_value` is the new value in the JSON shape the getter answers
+ * (`"CUSTOM"`, `true`, `3`, `["a"]`, `{"ipV4Address": …}`); a value of the wrong type or an
+ * unknown enum value is `CCX_CODE_INVALID_JSON`, a read-only setting (the SAML and LDAP group
+ * mappings) `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`, or a NULL `name` or `json_value` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `name`: `CCX_CODE_INVALID_PARAMETER`. `name` not UTF-8:
+ * `CCX_CODE_INVALID_UTF8`. An empty `json_value` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1641,12 +3983,16 @@ ccx_code ccx_settings_set(const struct ccx_client *client,
 /**
  * Whether DNS resolutions are recorded (API v1.2), as JSON `true`/`false`.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`; `opts` and
- * `err_out` may be NULL. Thread-safe: any thread, concurrently on one client.
+ * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
+ * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
+ * receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
- * Pointers are NULL or valid; `opts` and `err_out` may be NULL.
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
  */
 ccx_code ccx_dns_log_enabled(const struct ccx_client *client,
                              const struct ccx_call_options *opts,
@@ -1656,11 +4002,15 @@ ccx_code ccx_dns_log_enabled(const struct ccx_client *client,
 /**
  * Start recording DNS resolutions.
  *
- * NULL `client`: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL.
+ * NULL `client`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
+ * (status and body on the error); transport, limiter and breaker failures have their own codes
+ * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
+ * with `ccx_error_free`.
+ *
  * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
- * Pointers are NULL or valid; `opts` and `err_out` may be NULL.
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
  */
 ccx_code ccx_dns_log_enable(const struct ccx_client *client,
                             const struct ccx_call_options *opts,
@@ -1669,26 +4019,36 @@ ccx_code ccx_dns_log_enable(const struct ccx_client *client,
 /**
  * Stop recording DNS resolutions (the log then reads empty).
  *
- * NULL `client`: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL.
+ * NULL `client`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
+ * (status and body on the error); transport, limiter and breaker failures have their own codes
+ * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
+ * with `ccx_error_free`.
+ *
  * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
- * Pointers are NULL or valid; `opts` and `err_out` may be NULL.
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
  */
 ccx_code ccx_dns_log_disable(const struct ccx_client *client,
                              const struct ccx_call_options *opts,
                              struct ccx_error **err_out);
 
 /**
- * One page of the DNS log as the API's page envelope JSON. `query_json` is a JSON object:
- * `startHour` (required, RFC 3339, at most 30 days back), `hoursBack` (1 or 2, default
- * 1), `page` (from 0, default 0), `size` (10..=10000, default 500). A missing `startHour`,
- * unknown fields and bad types are `CCX_CODE_INVALID_JSON` naming the field; values out
- * of range are `CCX_CODE_INVALID_PARAMETER`.
+ * One page of the DNS log as the API's page envelope JSON.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `query_json` or `json_out`: `CCX_CODE_NULL_PARAMETER`;
- * `opts` and `err_out` may be NULL. Thread-safe: any thread, concurrently on one client.
+ * `query_json` is a JSON object: `startHour` (required, RFC 3339, at most 30 days back),
+ * `hoursBack` (1 or 2, default 1), `page` (from 0, default 0), `size` (10..=10000, default 500). A
+ * missing `startHour`, unknown fields and bad types are `CCX_CODE_INVALID_JSON` naming the field;
+ * values out of range are `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`, or a NULL `query_json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `query_json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1701,12 +4061,22 @@ ccx_code ccx_dns_log_page(const struct ccx_client *client,
                           struct ccx_error **err_out);
 
 /**
- * Every DNS log entry of the hours chosen by `query_json` (as `ccx_dns_log_page`; its
- * `page` and `size` are ignored), all pages, as a JSON array.
+ * Every DNS log entry of the hours chosen by `query_json` (its `page` and `size` are ignored), all
+ * pages, as a JSON array.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client`, `query_json` or `json_out`: `CCX_CODE_NULL_PARAMETER`;
- * `opts` and `err_out` may be NULL. Thread-safe: any thread, concurrently on one client.
+ * `query_json` is a JSON object: `startHour` (required, RFC 3339, at most 30 days back),
+ * `hoursBack` (1 or 2, default 1), `page` (from 0, default 0), `size` (10..=10000, default 500). A
+ * missing `startHour`, unknown fields and bad types are `CCX_CODE_INVALID_JSON` naming the field;
+ * values out of range are `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client` or `json_out`, or a NULL `query_json` with a non-zero length:
+ * `CCX_CODE_NULL_PARAMETER`. An empty `query_json` (`(NULL, 0)` included) or malformed JSON:
+ * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
+ * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1721,12 +4091,16 @@ ccx_code ccx_dns_log_list_all(const struct ccx_client *client,
 /**
  * Whether access visibility is on (API v1.2), as JSON `true`/`false`.
  *
- * `json_out` is written only on success and owned by the caller (free it with
- * `ccx_bytes_free`). NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`; `opts` and
- * `err_out` may be NULL. Thread-safe: any thread, concurrently on one client.
+ * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
+ * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
+ * receives an error freed with `ccx_error_free`.
+ *
+ * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
+ * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
- * Pointers are NULL or valid; `opts` and `err_out` may be NULL.
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
  */
 ccx_code ccx_access_visibility_enabled(const struct ccx_client *client,
                                        const struct ccx_call_options *opts,
@@ -1736,11 +4110,15 @@ ccx_code ccx_access_visibility_enabled(const struct ccx_client *client,
 /**
  * Turn access visibility on (API v1.2).
  *
- * NULL `client`: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL.
+ * NULL `client`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
+ * (status and body on the error); transport, limiter and breaker failures have their own codes
+ * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
+ * with `ccx_error_free`.
+ *
  * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
- * Pointers are NULL or valid; `opts` and `err_out` may be NULL.
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
  */
 ccx_code ccx_access_visibility_enable(const struct ccx_client *client,
                                       const struct ccx_call_options *opts,
@@ -1749,23 +4127,33 @@ ccx_code ccx_access_visibility_enable(const struct ccx_client *client,
 /**
  * Turn access visibility off (API v1.2).
  *
- * NULL `client`: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL.
+ * NULL `client`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
+ * (status and body on the error); transport, limiter and breaker failures have their own codes
+ * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
+ * with `ccx_error_free`.
+ *
  * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
- * Pointers are NULL or valid; `opts` and `err_out` may be NULL.
+ * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
  */
 ccx_code ccx_access_visibility_disable(const struct ccx_client *client,
                                        const struct ccx_call_options *opts,
                                        struct ccx_error **err_out);
 
 /**
- * Add domains to the Cyber Shield block list. `json` is a JSON array of
- * `{"domain": "ads.example", "comment": "why"}` (1 to 1000 items, each domain plus comment
- * at most 150 characters); an item without a non-blank `domain` is
+ * Add domains to the Cyber Shield block list.
+ *
+ * `json` is a JSON array of `{"domain": "ads.example", "comment": "why"}` (1 to 1000 items, each
+ * domain plus comment at most 150 characters); an item without a non-blank `domain` is
  * `CCX_CODE_INVALID_JSON` naming it, the limits are `CCX_CODE_INVALID_PARAMETER`.
  *
- * NULL `client` or `json`: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL.
+ * NULL `client`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty
+ * `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of the
+ * service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
  * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
@@ -1778,10 +4166,16 @@ ccx_code ccx_cybershield_block_list_add(const struct ccx_client *client,
                                         struct ccx_error **err_out);
 
 /**
- * Remove domains from the Cyber Shield block list. `json` is a JSON array of domain
- * strings; an empty array is `CCX_CODE_INVALID_PARAMETER`.
+ * Remove domains from the Cyber Shield block list.
  *
- * NULL `client` or `json`: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL.
+ * `json` is a JSON array of domain strings; an empty array is `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty
+ * `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of the
+ * service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
  * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
@@ -1794,10 +4188,18 @@ ccx_code ccx_cybershield_block_list_remove(const struct ccx_client *client,
                                            struct ccx_error **err_out);
 
 /**
- * Add domains to the Cyber Shield allow list; `json` and limits as
- * `ccx_cybershield_block_list_add`.
+ * Add domains to the Cyber Shield allow list.
  *
- * NULL `client` or `json`: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL.
+ * `json` is a JSON array of `{"domain": "ads.example", "comment": "why"}` (1 to 1000 items, each
+ * domain plus comment at most 150 characters); an item without a non-blank `domain` is
+ * `CCX_CODE_INVALID_JSON` naming it, the limits are `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty
+ * `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of the
+ * service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
  * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
@@ -1810,10 +4212,16 @@ ccx_code ccx_cybershield_allow_list_add(const struct ccx_client *client,
                                         struct ccx_error **err_out);
 
 /**
- * Remove domains from the Cyber Shield allow list; `json` as
- * `ccx_cybershield_block_list_remove`.
+ * Remove domains from the Cyber Shield allow list.
  *
- * NULL `client` or `json`: `CCX_CODE_NULL_PARAMETER`; `opts` and `err_out` may be NULL.
+ * `json` is a JSON array of domain strings; an empty array is `CCX_CODE_INVALID_PARAMETER`.
+ *
+ * NULL `client`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty
+ * `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of the
+ * service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
+ * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
+ * `*err_out` receives an error freed with `ccx_error_free`.
+ *
  * Thread-safe: any thread, concurrently on one client.
  *
  * # Safety
@@ -1824,1203 +4232,6 @@ ccx_code ccx_cybershield_allow_list_remove(const struct ccx_client *client,
                                            size_t json_len,
                                            const struct ccx_call_options *opts,
                                            struct ccx_error **err_out);
-
-/**
- * One page of networks (`page` from 0, `size` 1..=1000) as the API's page envelope JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_networks_list(const struct ccx_client *client,
-                           uint32_t page,
-                           uint32_t size,
-                           const struct ccx_call_options *opts,
-                           struct ccx_bytes *json_out,
-                           struct ccx_error **err_out);
-
-/**
- * Every network, all pages, as a JSON array.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_networks_list_all(const struct ccx_client *client,
-                               const struct ccx_call_options *opts,
-                               struct ccx_bytes *json_out,
-                               struct ccx_error **err_out);
-
-/**
- * Create a network from a JSON body (required: "name"); the created item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_networks_create(const struct ccx_client *client,
-                             const uint8_t *json,
-                             size_t json_len,
-                             const struct ccx_call_options *opts,
-                             struct ccx_bytes *json_out,
-                             struct ccx_error **err_out);
-
-/**
- * Get one network by id, as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_networks_get(const struct ccx_client *client,
-                          const char *id,
-                          size_t id_len,
-                          const struct ccx_call_options *opts,
-                          struct ccx_bytes *json_out,
-                          struct ccx_error **err_out);
-
-/**
- * Update one network from a JSON body; the updated item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_networks_update(const struct ccx_client *client,
-                             const char *id,
-                             size_t id_len,
-                             const uint8_t *json,
-                             size_t json_len,
-                             const struct ccx_call_options *opts,
-                             struct ccx_bytes *json_out,
-                             struct ccx_error **err_out);
-
-/**
- * Delete one network (and what it contains).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_networks_delete(const struct ccx_client *client,
-                             const char *id,
-                             size_t id_len,
-                             const struct ccx_call_options *opts,
-                             struct ccx_error **err_out);
-
-/**
- * One page of hosts (`page` from 0, `size` 1..=1000) as the API's page envelope JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_hosts_list(const struct ccx_client *client,
-                        uint32_t page,
-                        uint32_t size,
-                        const struct ccx_call_options *opts,
-                        struct ccx_bytes *json_out,
-                        struct ccx_error **err_out);
-
-/**
- * Every host, all pages, as a JSON array.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_hosts_list_all(const struct ccx_client *client,
-                            const struct ccx_call_options *opts,
-                            struct ccx_bytes *json_out,
-                            struct ccx_error **err_out);
-
-/**
- * Create a host from a JSON body (required: "name"); the created item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_hosts_create(const struct ccx_client *client,
-                          const uint8_t *json,
-                          size_t json_len,
-                          const struct ccx_call_options *opts,
-                          struct ccx_bytes *json_out,
-                          struct ccx_error **err_out);
-
-/**
- * Get one host by id, as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_hosts_get(const struct ccx_client *client,
-                       const char *id,
-                       size_t id_len,
-                       const struct ccx_call_options *opts,
-                       struct ccx_bytes *json_out,
-                       struct ccx_error **err_out);
-
-/**
- * Update one host from a JSON body; the updated item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_hosts_update(const struct ccx_client *client,
-                          const char *id,
-                          size_t id_len,
-                          const uint8_t *json,
-                          size_t json_len,
-                          const struct ccx_call_options *opts,
-                          struct ccx_bytes *json_out,
-                          struct ccx_error **err_out);
-
-/**
- * Delete one host (and what it contains).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_hosts_delete(const struct ccx_client *client,
-                          const char *id,
-                          size_t id_len,
-                          const struct ccx_call_options *opts,
-                          struct ccx_error **err_out);
-
-/**
- * One page of users (`page` from 0, `size` 1..=1000) as the API's page envelope JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_users_list(const struct ccx_client *client,
-                        uint32_t page,
-                        uint32_t size,
-                        const struct ccx_call_options *opts,
-                        struct ccx_bytes *json_out,
-                        struct ccx_error **err_out);
-
-/**
- * Every user, all pages, as a JSON array.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_users_list_all(const struct ccx_client *client,
-                            const struct ccx_call_options *opts,
-                            struct ccx_bytes *json_out,
-                            struct ccx_error **err_out);
-
-/**
- * Create a user from a JSON body (required: "username", "email"); the created item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_users_create(const struct ccx_client *client,
-                          const uint8_t *json,
-                          size_t json_len,
-                          const struct ccx_call_options *opts,
-                          struct ccx_bytes *json_out,
-                          struct ccx_error **err_out);
-
-/**
- * Get one user by id, as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_users_get(const struct ccx_client *client,
-                       const char *id,
-                       size_t id_len,
-                       const struct ccx_call_options *opts,
-                       struct ccx_bytes *json_out,
-                       struct ccx_error **err_out);
-
-/**
- * Update one user from a JSON body; the updated item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_users_update(const struct ccx_client *client,
-                          const char *id,
-                          size_t id_len,
-                          const uint8_t *json,
-                          size_t json_len,
-                          const struct ccx_call_options *opts,
-                          struct ccx_bytes *json_out,
-                          struct ccx_error **err_out);
-
-/**
- * Delete one user (and what it contains).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_users_delete(const struct ccx_client *client,
-                          const char *id,
-                          size_t id_len,
-                          const struct ccx_call_options *opts,
-                          struct ccx_error **err_out);
-
-/**
- * One page of user groups (`page` from 0, `size` 1..=1000) as the API's page envelope JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_user_groups_list(const struct ccx_client *client,
-                              uint32_t page,
-                              uint32_t size,
-                              const struct ccx_call_options *opts,
-                              struct ccx_bytes *json_out,
-                              struct ccx_error **err_out);
-
-/**
- * Every user group, all pages, as a JSON array.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_user_groups_list_all(const struct ccx_client *client,
-                                  const struct ccx_call_options *opts,
-                                  struct ccx_bytes *json_out,
-                                  struct ccx_error **err_out);
-
-/**
- * Create a user group from a JSON body (required: "name"); the created item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_user_groups_create(const struct ccx_client *client,
-                                const uint8_t *json,
-                                size_t json_len,
-                                const struct ccx_call_options *opts,
-                                struct ccx_bytes *json_out,
-                                struct ccx_error **err_out);
-
-/**
- * Get one user group by id, as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_user_groups_get(const struct ccx_client *client,
-                             const char *id,
-                             size_t id_len,
-                             const struct ccx_call_options *opts,
-                             struct ccx_bytes *json_out,
-                             struct ccx_error **err_out);
-
-/**
- * Update one user group from a JSON body; the updated item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_user_groups_update(const struct ccx_client *client,
-                                const char *id,
-                                size_t id_len,
-                                const uint8_t *json,
-                                size_t json_len,
-                                const struct ccx_call_options *opts,
-                                struct ccx_bytes *json_out,
-                                struct ccx_error **err_out);
-
-/**
- * Delete one user group (and what it contains).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_user_groups_delete(const struct ccx_client *client,
-                                const char *id,
-                                size_t id_len,
-                                const struct ccx_call_options *opts,
-                                struct ccx_error **err_out);
-
-/**
- * One page of device postures (`page` from 0, `size` 1..=1000) as the API's page envelope JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_device_postures_list(const struct ccx_client *client,
-                                  uint32_t page,
-                                  uint32_t size,
-                                  const struct ccx_call_options *opts,
-                                  struct ccx_bytes *json_out,
-                                  struct ccx_error **err_out);
-
-/**
- * Every device posture, all pages, as a JSON array.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_device_postures_list_all(const struct ccx_client *client,
-                                      const struct ccx_call_options *opts,
-                                      struct ccx_bytes *json_out,
-                                      struct ccx_error **err_out);
-
-/**
- * Create a device posture from a JSON body (required: "name"); the created item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_device_postures_create(const struct ccx_client *client,
-                                    const uint8_t *json,
-                                    size_t json_len,
-                                    const struct ccx_call_options *opts,
-                                    struct ccx_bytes *json_out,
-                                    struct ccx_error **err_out);
-
-/**
- * Get one device posture by id, as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_device_postures_get(const struct ccx_client *client,
-                                 const char *id,
-                                 size_t id_len,
-                                 const struct ccx_call_options *opts,
-                                 struct ccx_bytes *json_out,
-                                 struct ccx_error **err_out);
-
-/**
- * Update one device posture from a JSON body; the updated item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_device_postures_update(const struct ccx_client *client,
-                                    const char *id,
-                                    size_t id_len,
-                                    const uint8_t *json,
-                                    size_t json_len,
-                                    const struct ccx_call_options *opts,
-                                    struct ccx_bytes *json_out,
-                                    struct ccx_error **err_out);
-
-/**
- * Delete one device posture (and what it contains).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_device_postures_delete(const struct ccx_client *client,
-                                    const char *id,
-                                    size_t id_len,
-                                    const struct ccx_call_options *opts,
-                                    struct ccx_error **err_out);
-
-/**
- * One page of DNS records (`page` from 0, `size` 1..=1000) as the API's page envelope JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_dns_records_list(const struct ccx_client *client,
-                              uint32_t page,
-                              uint32_t size,
-                              const struct ccx_call_options *opts,
-                              struct ccx_bytes *json_out,
-                              struct ccx_error **err_out);
-
-/**
- * Every DNS record, all pages, as a JSON array.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_dns_records_list_all(const struct ccx_client *client,
-                                  const struct ccx_call_options *opts,
-                                  struct ccx_bytes *json_out,
-                                  struct ccx_error **err_out);
-
-/**
- * Create a DNS record from a JSON body (required: "domain"); the created item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_dns_records_create(const struct ccx_client *client,
-                                const uint8_t *json,
-                                size_t json_len,
-                                const struct ccx_call_options *opts,
-                                struct ccx_bytes *json_out,
-                                struct ccx_error **err_out);
-
-/**
- * Get one DNS record by id, as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_dns_records_get(const struct ccx_client *client,
-                             const char *id,
-                             size_t id_len,
-                             const struct ccx_call_options *opts,
-                             struct ccx_bytes *json_out,
-                             struct ccx_error **err_out);
-
-/**
- * Update one DNS record from a JSON body; the updated item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_dns_records_update(const struct ccx_client *client,
-                                const char *id,
-                                size_t id_len,
-                                const uint8_t *json,
-                                size_t json_len,
-                                const struct ccx_call_options *opts,
-                                struct ccx_bytes *json_out,
-                                struct ccx_error **err_out);
-
-/**
- * Delete one DNS record (and what it contains).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_dns_records_delete(const struct ccx_client *client,
-                                const char *id,
-                                size_t id_len,
-                                const struct ccx_call_options *opts,
-                                struct ccx_error **err_out);
-
-/**
- * One page of access groups (`page` from 0, `size` 1..=1000) as the API's page envelope JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_access_groups_list(const struct ccx_client *client,
-                                uint32_t page,
-                                uint32_t size,
-                                const struct ccx_call_options *opts,
-                                struct ccx_bytes *json_out,
-                                struct ccx_error **err_out);
-
-/**
- * Every access group, all pages, as a JSON array.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_access_groups_list_all(const struct ccx_client *client,
-                                    const struct ccx_call_options *opts,
-                                    struct ccx_bytes *json_out,
-                                    struct ccx_error **err_out);
-
-/**
- * Create a access group from a JSON body (required: "name"); the created item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_access_groups_create(const struct ccx_client *client,
-                                  const uint8_t *json,
-                                  size_t json_len,
-                                  const struct ccx_call_options *opts,
-                                  struct ccx_bytes *json_out,
-                                  struct ccx_error **err_out);
-
-/**
- * Get one access group by id, as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_access_groups_get(const struct ccx_client *client,
-                               const char *id,
-                               size_t id_len,
-                               const struct ccx_call_options *opts,
-                               struct ccx_bytes *json_out,
-                               struct ccx_error **err_out);
-
-/**
- * Update one access group from a JSON body; the updated item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_access_groups_update(const struct ccx_client *client,
-                                  const char *id,
-                                  size_t id_len,
-                                  const uint8_t *json,
-                                  size_t json_len,
-                                  const struct ccx_call_options *opts,
-                                  struct ccx_bytes *json_out,
-                                  struct ccx_error **err_out);
-
-/**
- * Delete one access group (and what it contains).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_access_groups_delete(const struct ccx_client *client,
-                                  const char *id,
-                                  size_t id_len,
-                                  const struct ccx_call_options *opts,
-                                  struct ccx_error **err_out);
-
-/**
- * One page of location contexts (`page` from 0, `size` 1..=1000) as the API's page envelope JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_location_contexts_list(const struct ccx_client *client,
-                                    uint32_t page,
-                                    uint32_t size,
-                                    const struct ccx_call_options *opts,
-                                    struct ccx_bytes *json_out,
-                                    struct ccx_error **err_out);
-
-/**
- * Every location context, all pages, as a JSON array.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_location_contexts_list_all(const struct ccx_client *client,
-                                        const struct ccx_call_options *opts,
-                                        struct ccx_bytes *json_out,
-                                        struct ccx_error **err_out);
-
-/**
- * Create a location context from a JSON body (required: "name"); the created item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_location_contexts_create(const struct ccx_client *client,
-                                      const uint8_t *json,
-                                      size_t json_len,
-                                      const struct ccx_call_options *opts,
-                                      struct ccx_bytes *json_out,
-                                      struct ccx_error **err_out);
-
-/**
- * Get one location context by id, as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_location_contexts_get(const struct ccx_client *client,
-                                   const char *id,
-                                   size_t id_len,
-                                   const struct ccx_call_options *opts,
-                                   struct ccx_bytes *json_out,
-                                   struct ccx_error **err_out);
-
-/**
- * Update one location context from a JSON body; the updated item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_location_contexts_update(const struct ccx_client *client,
-                                      const char *id,
-                                      size_t id_len,
-                                      const uint8_t *json,
-                                      size_t json_len,
-                                      const struct ccx_call_options *opts,
-                                      struct ccx_bytes *json_out,
-                                      struct ccx_error **err_out);
-
-/**
- * Delete one location context (and what it contains).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_location_contexts_delete(const struct ccx_client *client,
-                                      const char *id,
-                                      size_t id_len,
-                                      const struct ccx_call_options *opts,
-                                      struct ccx_error **err_out);
-
-/**
- * One page of network routes, only those of the network `parent_id` unless it is empty (`page` from 0, `size` 1..=1000).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_routes_list(const struct ccx_client *client,
-                                 const char *parent_id,
-                                 size_t parent_id_len,
-                                 uint32_t page,
-                                 uint32_t size,
-                                 const struct ccx_call_options *opts,
-                                 struct ccx_bytes *json_out,
-                                 struct ccx_error **err_out);
-
-/**
- * Every network route (of the network `parent_id` unless it is empty), all pages, as a JSON array.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_routes_list_all(const struct ccx_client *client,
-                                     const char *parent_id,
-                                     size_t parent_id_len,
-                                     const struct ccx_call_options *opts,
-                                     struct ccx_bytes *json_out,
-                                     struct ccx_error **err_out);
-
-/**
- * Create a network route under the network `parent_id` from a JSON body (required: "value"); the created item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_routes_create(const struct ccx_client *client,
-                                   const char *parent_id,
-                                   size_t parent_id_len,
-                                   const uint8_t *json,
-                                   size_t json_len,
-                                   const struct ccx_call_options *opts,
-                                   struct ccx_bytes *json_out,
-                                   struct ccx_error **err_out);
-
-/**
- * Get one network route by id, as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_routes_get(const struct ccx_client *client,
-                                const char *id,
-                                size_t id_len,
-                                const struct ccx_call_options *opts,
-                                struct ccx_bytes *json_out,
-                                struct ccx_error **err_out);
-
-/**
- * Update one network route from a JSON body; the updated item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_routes_update(const struct ccx_client *client,
-                                   const char *id,
-                                   size_t id_len,
-                                   const uint8_t *json,
-                                   size_t json_len,
-                                   const struct ccx_call_options *opts,
-                                   struct ccx_bytes *json_out,
-                                   struct ccx_error **err_out);
-
-/**
- * Delete one network route (and what it contains).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_routes_delete(const struct ccx_client *client,
-                                   const char *id,
-                                   size_t id_len,
-                                   const struct ccx_call_options *opts,
-                                   struct ccx_error **err_out);
-
-/**
- * One page of network connectors, only those of the network `parent_id` unless it is empty (`page` from 0, `size` 1..=1000).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_connectors_list(const struct ccx_client *client,
-                                     const char *parent_id,
-                                     size_t parent_id_len,
-                                     uint32_t page,
-                                     uint32_t size,
-                                     const struct ccx_call_options *opts,
-                                     struct ccx_bytes *json_out,
-                                     struct ccx_error **err_out);
-
-/**
- * Every network connector (of the network `parent_id` unless it is empty), all pages, as a JSON array.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_connectors_list_all(const struct ccx_client *client,
-                                         const char *parent_id,
-                                         size_t parent_id_len,
-                                         const struct ccx_call_options *opts,
-                                         struct ccx_bytes *json_out,
-                                         struct ccx_error **err_out);
-
-/**
- * Create a network connector under the network `parent_id` from a JSON body (required: "name", "vpnRegionId"); the created item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_connectors_create(const struct ccx_client *client,
-                                       const char *parent_id,
-                                       size_t parent_id_len,
-                                       const uint8_t *json,
-                                       size_t json_len,
-                                       const struct ccx_call_options *opts,
-                                       struct ccx_bytes *json_out,
-                                       struct ccx_error **err_out);
-
-/**
- * Get one network connector by id, as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_connectors_get(const struct ccx_client *client,
-                                    const char *id,
-                                    size_t id_len,
-                                    const struct ccx_call_options *opts,
-                                    struct ccx_bytes *json_out,
-                                    struct ccx_error **err_out);
-
-/**
- * Update one network connector from a JSON body; the updated item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_connectors_update(const struct ccx_client *client,
-                                       const char *id,
-                                       size_t id_len,
-                                       const uint8_t *json,
-                                       size_t json_len,
-                                       const struct ccx_call_options *opts,
-                                       struct ccx_bytes *json_out,
-                                       struct ccx_error **err_out);
-
-/**
- * Delete one network connector (and what it contains).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_connectors_delete(const struct ccx_client *client,
-                                       const char *id,
-                                       size_t id_len,
-                                       const struct ccx_call_options *opts,
-                                       struct ccx_error **err_out);
-
-/**
- * One page of network IP services, only those of the network `parent_id` unless it is empty (`page` from 0, `size` 1..=1000).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_ip_services_list(const struct ccx_client *client,
-                                      const char *parent_id,
-                                      size_t parent_id_len,
-                                      uint32_t page,
-                                      uint32_t size,
-                                      const struct ccx_call_options *opts,
-                                      struct ccx_bytes *json_out,
-                                      struct ccx_error **err_out);
-
-/**
- * Every network IP service (of the network `parent_id` unless it is empty), all pages, as a JSON array.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_ip_services_list_all(const struct ccx_client *client,
-                                          const char *parent_id,
-                                          size_t parent_id_len,
-                                          const struct ccx_call_options *opts,
-                                          struct ccx_bytes *json_out,
-                                          struct ccx_error **err_out);
-
-/**
- * Create a network IP service under the network `parent_id` from a JSON body (required: "name"); the created item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_ip_services_create(const struct ccx_client *client,
-                                        const char *parent_id,
-                                        size_t parent_id_len,
-                                        const uint8_t *json,
-                                        size_t json_len,
-                                        const struct ccx_call_options *opts,
-                                        struct ccx_bytes *json_out,
-                                        struct ccx_error **err_out);
-
-/**
- * Get one network IP service by id, as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_ip_services_get(const struct ccx_client *client,
-                                     const char *id,
-                                     size_t id_len,
-                                     const struct ccx_call_options *opts,
-                                     struct ccx_bytes *json_out,
-                                     struct ccx_error **err_out);
-
-/**
- * Update one network IP service from a JSON body; the updated item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_ip_services_update(const struct ccx_client *client,
-                                        const char *id,
-                                        size_t id_len,
-                                        const uint8_t *json,
-                                        size_t json_len,
-                                        const struct ccx_call_options *opts,
-                                        struct ccx_bytes *json_out,
-                                        struct ccx_error **err_out);
-
-/**
- * Delete one network IP service (and what it contains).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_ip_services_delete(const struct ccx_client *client,
-                                        const char *id,
-                                        size_t id_len,
-                                        const struct ccx_call_options *opts,
-                                        struct ccx_error **err_out);
-
-/**
- * One page of network applications, only those of the network `parent_id` unless it is empty (`page` from 0, `size` 1..=1000).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_applications_list(const struct ccx_client *client,
-                                       const char *parent_id,
-                                       size_t parent_id_len,
-                                       uint32_t page,
-                                       uint32_t size,
-                                       const struct ccx_call_options *opts,
-                                       struct ccx_bytes *json_out,
-                                       struct ccx_error **err_out);
-
-/**
- * Every network application (of the network `parent_id` unless it is empty), all pages, as a JSON array.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_applications_list_all(const struct ccx_client *client,
-                                           const char *parent_id,
-                                           size_t parent_id_len,
-                                           const struct ccx_call_options *opts,
-                                           struct ccx_bytes *json_out,
-                                           struct ccx_error **err_out);
-
-/**
- * Create a network application under the network `parent_id` from a JSON body (required: "name"); the created item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_applications_create(const struct ccx_client *client,
-                                         const char *parent_id,
-                                         size_t parent_id_len,
-                                         const uint8_t *json,
-                                         size_t json_len,
-                                         const struct ccx_call_options *opts,
-                                         struct ccx_bytes *json_out,
-                                         struct ccx_error **err_out);
-
-/**
- * Get one network application by id, as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_applications_get(const struct ccx_client *client,
-                                      const char *id,
-                                      size_t id_len,
-                                      const struct ccx_call_options *opts,
-                                      struct ccx_bytes *json_out,
-                                      struct ccx_error **err_out);
-
-/**
- * Update one network application from a JSON body; the updated item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_applications_update(const struct ccx_client *client,
-                                         const char *id,
-                                         size_t id_len,
-                                         const uint8_t *json,
-                                         size_t json_len,
-                                         const struct ccx_call_options *opts,
-                                         struct ccx_bytes *json_out,
-                                         struct ccx_error **err_out);
-
-/**
- * Delete one network application (and what it contains).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_network_applications_delete(const struct ccx_client *client,
-                                         const char *id,
-                                         size_t id_len,
-                                         const struct ccx_call_options *opts,
-                                         struct ccx_error **err_out);
-
-/**
- * One page of host connectors, only those of the host `parent_id` unless it is empty (`page` from 0, `size` 1..=1000).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_host_connectors_list(const struct ccx_client *client,
-                                  const char *parent_id,
-                                  size_t parent_id_len,
-                                  uint32_t page,
-                                  uint32_t size,
-                                  const struct ccx_call_options *opts,
-                                  struct ccx_bytes *json_out,
-                                  struct ccx_error **err_out);
-
-/**
- * Every host connector (of the host `parent_id` unless it is empty), all pages, as a JSON array.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_host_connectors_list_all(const struct ccx_client *client,
-                                      const char *parent_id,
-                                      size_t parent_id_len,
-                                      const struct ccx_call_options *opts,
-                                      struct ccx_bytes *json_out,
-                                      struct ccx_error **err_out);
-
-/**
- * Create a host connector under the host `parent_id` from a JSON body (required: "name", "vpnRegionId"); the created item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_host_connectors_create(const struct ccx_client *client,
-                                    const char *parent_id,
-                                    size_t parent_id_len,
-                                    const uint8_t *json,
-                                    size_t json_len,
-                                    const struct ccx_call_options *opts,
-                                    struct ccx_bytes *json_out,
-                                    struct ccx_error **err_out);
-
-/**
- * Get one host connector by id, as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_host_connectors_get(const struct ccx_client *client,
-                                 const char *id,
-                                 size_t id_len,
-                                 const struct ccx_call_options *opts,
-                                 struct ccx_bytes *json_out,
-                                 struct ccx_error **err_out);
-
-/**
- * Update one host connector from a JSON body; the updated item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_host_connectors_update(const struct ccx_client *client,
-                                    const char *id,
-                                    size_t id_len,
-                                    const uint8_t *json,
-                                    size_t json_len,
-                                    const struct ccx_call_options *opts,
-                                    struct ccx_bytes *json_out,
-                                    struct ccx_error **err_out);
-
-/**
- * Delete one host connector (and what it contains).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_host_connectors_delete(const struct ccx_client *client,
-                                    const char *id,
-                                    size_t id_len,
-                                    const struct ccx_call_options *opts,
-                                    struct ccx_error **err_out);
-
-/**
- * One page of host IP services, only those of the host `parent_id` unless it is empty (`page` from 0, `size` 1..=1000).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_host_ip_services_list(const struct ccx_client *client,
-                                   const char *parent_id,
-                                   size_t parent_id_len,
-                                   uint32_t page,
-                                   uint32_t size,
-                                   const struct ccx_call_options *opts,
-                                   struct ccx_bytes *json_out,
-                                   struct ccx_error **err_out);
-
-/**
- * Every host IP service (of the host `parent_id` unless it is empty), all pages, as a JSON array.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_host_ip_services_list_all(const struct ccx_client *client,
-                                       const char *parent_id,
-                                       size_t parent_id_len,
-                                       const struct ccx_call_options *opts,
-                                       struct ccx_bytes *json_out,
-                                       struct ccx_error **err_out);
-
-/**
- * Create a host IP service under the host `parent_id` from a JSON body (required: "name"); the created item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_host_ip_services_create(const struct ccx_client *client,
-                                     const char *parent_id,
-                                     size_t parent_id_len,
-                                     const uint8_t *json,
-                                     size_t json_len,
-                                     const struct ccx_call_options *opts,
-                                     struct ccx_bytes *json_out,
-                                     struct ccx_error **err_out);
-
-/**
- * Get one host IP service by id, as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_host_ip_services_get(const struct ccx_client *client,
-                                  const char *id,
-                                  size_t id_len,
-                                  const struct ccx_call_options *opts,
-                                  struct ccx_bytes *json_out,
-                                  struct ccx_error **err_out);
-
-/**
- * Update one host IP service from a JSON body; the updated item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_host_ip_services_update(const struct ccx_client *client,
-                                     const char *id,
-                                     size_t id_len,
-                                     const uint8_t *json,
-                                     size_t json_len,
-                                     const struct ccx_call_options *opts,
-                                     struct ccx_bytes *json_out,
-                                     struct ccx_error **err_out);
-
-/**
- * Delete one host IP service (and what it contains).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_host_ip_services_delete(const struct ccx_client *client,
-                                     const char *id,
-                                     size_t id_len,
-                                     const struct ccx_call_options *opts,
-                                     struct ccx_error **err_out);
-
-/**
- * One page of host applications, only those of the host `parent_id` unless it is empty (`page` from 0, `size` 1..=1000).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_host_applications_list(const struct ccx_client *client,
-                                    const char *parent_id,
-                                    size_t parent_id_len,
-                                    uint32_t page,
-                                    uint32_t size,
-                                    const struct ccx_call_options *opts,
-                                    struct ccx_bytes *json_out,
-                                    struct ccx_error **err_out);
-
-/**
- * Every host application (of the host `parent_id` unless it is empty), all pages, as a JSON array.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_host_applications_list_all(const struct ccx_client *client,
-                                        const char *parent_id,
-                                        size_t parent_id_len,
-                                        const struct ccx_call_options *opts,
-                                        struct ccx_bytes *json_out,
-                                        struct ccx_error **err_out);
-
-/**
- * Create a host application under the host `parent_id` from a JSON body (required: "name"); the created item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_host_applications_create(const struct ccx_client *client,
-                                      const char *parent_id,
-                                      size_t parent_id_len,
-                                      const uint8_t *json,
-                                      size_t json_len,
-                                      const struct ccx_call_options *opts,
-                                      struct ccx_bytes *json_out,
-                                      struct ccx_error **err_out);
-
-/**
- * Get one host application by id, as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_host_applications_get(const struct ccx_client *client,
-                                   const char *id,
-                                   size_t id_len,
-                                   const struct ccx_call_options *opts,
-                                   struct ccx_bytes *json_out,
-                                   struct ccx_error **err_out);
-
-/**
- * Update one host application from a JSON body; the updated item comes back as JSON.
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_host_applications_update(const struct ccx_client *client,
-                                      const char *id,
-                                      size_t id_len,
-                                      const uint8_t *json,
-                                      size_t json_len,
-                                      const struct ccx_call_options *opts,
-                                      struct ccx_bytes *json_out,
-                                      struct ccx_error **err_out);
-
-/**
- * Delete one host application (and what it contains).
- *
- * # Safety
- * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
- */
-ccx_code ccx_host_applications_delete(const struct ccx_client *client,
-                                      const char *id,
-                                      size_t id_len,
-                                      const struct ccx_call_options *opts,
-                                      struct ccx_error **err_out);
 
 /**
  * Send the library's log lines at `max_level` (a `ccx_log_level`, 1..=5) and above to

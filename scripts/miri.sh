@@ -35,4 +35,4 @@ fi
 
 # The retry tests read the real-time clock for jitter seeds: let them.
 export MIRIFLAGS="${MIRIFLAGS:--Zmiri-disable-isolation}"
-cargo "+$TOOLCHAIN" miri test -p cloudconnexa --lib -- ffi::boundary_tests ffi::extras resilience:: secret:: url::
+cargo "+$TOOLCHAIN" miri test -p cloudconnexa --lib -- ffi::boundary_tests ffi::convert resilience:: secret:: url::

@@ -14,6 +14,10 @@ use crate::error::{Error, ErrorKind, Result};
 struct State {
     cancelled: Mutex<bool>,
     wake: Condvar,
+    /// Threads inside `sleep` (set under the lock before waiting: a test that sees it
+    /// and then takes the lock knows the sleeper waits on the condition variable).
+    #[cfg(test)]
+    sleeping: std::sync::atomic::AtomicUsize,
 }
 
 /// A flag that, once set, cancels the calls running under it. `Clone` shares the flag.
@@ -40,10 +44,20 @@ impl CancelToken {
         *self.state.cancelled.lock()
     }
 
-    /// Sleep `d`, or less if cancelled (then `Err(Cancelled)`).
+    /// `Err(Cancelled)` once cancelled.
+    pub(crate) fn check(&self) -> Result<()> {
+        if self.is_cancelled() { Err(cancelled()) } else { Ok(()) }
+    }
+
+    /// Sleep `d` of real time, or less if cancelled (then `Err(Cancelled)`). The
+    /// pipeline sleeps through its clock instead
+    /// ([`Clock::sleep_cancellable`](crate::resilience::Clock::sleep_cancellable)),
+    /// which on the system clock comes here.
     pub fn sleep(&self, d: Duration) -> Result<()> {
         let until = Instant::now() + d;
         let mut c = self.state.cancelled.lock();
+        #[cfg(test)]
+        self.state.sleeping.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         while !*c {
             if self.state.wake.wait_until(&mut c, until).timed_out() {
                 return if *c { Err(cancelled()) } else { Ok(()) };
@@ -81,8 +95,8 @@ pub(crate) fn current() -> Option<CancelToken> {
 /// Fail if the call in scope was cancelled.
 pub(crate) fn check() -> Result<()> {
     match current() {
-        Some(t) if t.is_cancelled() => Err(cancelled()),
-        _ => Ok(()),
+        Some(t) => t.check(),
+        None => Ok(()),
     }
 }
 
@@ -94,15 +108,16 @@ mod tests {
     fn cancel_wakes_a_sleeper() {
         let t = CancelToken::new();
         let t2 = t.clone();
-        let h = std::thread::spawn(move || {
-            let start = Instant::now();
-            (t2.sleep(Duration::from_secs(30)), start.elapsed())
-        });
-        std::thread::sleep(Duration::from_millis(50));
+        // an hour: only the cancel can end this sleep before the test times out
+        let h = std::thread::spawn(move || t2.sleep(Duration::from_secs(3600)));
+        // rendezvous: the sleeper counted itself under the lock, so once the count shows
+        // it, `cancel` (which takes the lock) finds it waiting on the condition variable
+        while t.state.sleeping.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            std::thread::yield_now();
+        }
         t.cancel();
-        let (r, took) = h.join().unwrap();
+        let r = h.join().unwrap();
         assert_eq!(r.unwrap_err().kind(), &ErrorKind::Cancelled);
-        assert!(took < Duration::from_secs(10));
         assert!(t.sleep(Duration::from_secs(1)).is_err(), "stays cancelled");
     }
 

@@ -59,12 +59,12 @@ impl Client {
                 clock.clone(),
             )
         });
-        let stages = Stages::new(&cfg.resilience, cfg.hook.as_ref().map(|h| h.0.clone()), clock)?;
+        let stages = Stages::new(&cfg.resilience, cfg.hook.as_ref().map(|h| h.0.clone()), clock.clone())?;
         Ok(Client {
             inner: Arc::new(Inner {
                 cfg,
                 transport,
-                auth: TokenManager::default(),
+                auth: TokenManager::new(clock),
                 stages,
                 read_cache,
             }),

@@ -527,7 +527,11 @@ impl ClientBuilder {
         self
     }
 
-    /// Time source of the resilience stages (tests). Default: the system clock.
+    /// The client's time source (tests): the limiter, breaker, retry budget and caches,
+    /// token expiry, the DNS cache TTL of a transport this builder creates, call
+    /// deadlines, retry backoff and cancellable sleeps all read it. Real I/O (connect,
+    /// reads) is still bounded in real time, by the time left on this clock.
+    /// Default: the system clock.
     #[doc(hidden)]
     pub fn clock(mut self, c: std::sync::Arc<dyn crate::resilience::Clock>) -> Self {
         self.clock = Some(c);
@@ -656,12 +660,17 @@ impl ClientBuilder {
     /// [`build`](Self::build) (in `client.rs`) makes the client of them.
     pub(crate) fn into_parts(self) -> Result<(ClientConfig, Transport, Arc<dyn Clock>)> {
         let cfg = self.config()?;
+        let clock = self.clock_or_system();
         let transport = match self.shared_transport {
             Some(t) => t,
-            None => Transport::new(&self.transport)?,
+            None => Transport::with_clock(&self.transport, clock.clone())?,
         };
-        let clock = self.clock.unwrap_or_else(crate::resilience::clock::system);
         Ok((cfg, transport, clock))
+    }
+
+    /// The clock set with [`clock`](Self::clock), else the system clock.
+    pub(crate) fn clock_or_system(&self) -> std::sync::Arc<dyn crate::resilience::Clock> {
+        self.clock.clone().unwrap_or_else(crate::resilience::clock::system)
     }
 }
 

@@ -45,7 +45,7 @@ impl ClientFactory {
     /// Fails if `base` does not validate.
     pub fn new(base: ClientBuilder) -> Result<ClientFactory> {
         base.clone().build()?;
-        let transport = Transport::new(base.transport_options())?;
+        let transport = Transport::with_clock(base.transport_options(), base.clock_or_system())?;
         Ok(ClientFactory {
             base,
             transport,

@@ -22,6 +22,7 @@ use crate::hooks::{RequestEvent, RequestHook};
 use crate::http::HttpResponse;
 use crate::metrics::{Metrics, StageStats};
 use crate::request::{Call, Method, Payload, QUERY};
+use crate::resilience::clock::Deadline;
 use crate::resilience::read_cache::{Lookup, ReadCache, WriteGuard};
 use crate::resilience::retry::throttle_pause;
 use crate::resilience::{
@@ -322,7 +323,7 @@ fn execute_traced(inner: &Inner, call: &Call, ctx: &CallCtx) -> Result<HttpRespo
 fn with_retries(inner: &Inner, call: &Call, url: &str, ctx: &CallCtx) -> Result<HttpResponse> {
     crate::cancel::check()?;
     let s = &inner.stages;
-    let deadline = Instant::now() + inner.cfg.call_timeout;
+    let deadline = Deadline::after(&*s.clock, inner.cfg.call_timeout);
     s.stats.calls.fetch_add(1, Relaxed);
     if let Some(b) = &s.budget {
         b.record_request();
@@ -347,7 +348,7 @@ fn with_retries(inner: &Inner, call: &Call, url: &str, ctx: &CallCtx) -> Result<
             return Err(err);
         }
         let wait = s.retry.backoff(retries + 1, err.retry_after());
-        if Instant::now() + wait >= deadline {
+        if wait >= deadline.left(&*s.clock) {
             return Err(err.context("no time left in the call deadline for another attempt"));
         }
         if !throttled
@@ -370,7 +371,7 @@ fn attempt(
     inner: &Inner,
     call: &Call,
     url: &str,
-    deadline: Instant,
+    deadline: Deadline,
     ctx: &CallCtx,
     retry: bool,
 ) -> Result<HttpResponse> {
@@ -379,14 +380,10 @@ fn attempt(
     let bucket = s.bucket(call.method);
     if let (Some(b), true) = (bucket, s.adaptive) {
         // until the server's first answer tells what is left of the key's bucket
-        b.wait_for_first_answer(
-            deadline
-                .saturating_duration_since(Instant::now())
-                .min(FIRST_ANSWER_WAIT),
-        );
+        b.wait_for_first_answer(deadline.left(&*s.clock).min(FIRST_ANSWER_WAIT));
     }
     let reservation = loop {
-        let left = deadline.saturating_duration_since(Instant::now());
+        let left = deadline.left(&*s.clock);
         match s.reserve(call.method, left) {
             // not booked yet (the rate may change before the token is due): sleep, then
             // ask again; a cancelled sleep has nothing to give back
@@ -492,8 +489,9 @@ fn attempt(
 }
 
 /// Token, slot and transport, with the 401 refresh and the stale-connection retry.
-fn send(inner: &Inner, call: &Call, url: &str, deadline: Instant, ctx: &CallCtx) -> Result<HttpResponse> {
+fn send(inner: &Inner, call: &Call, url: &str, deadline: Deadline, ctx: &CallCtx) -> Result<HttpResponse> {
     let cfg = &inner.cfg;
+    let clock = &*inner.stages.clock;
     let (body, ctype) = match &call.payload {
         Payload::None => (None, "application/json"),
         Payload::Json(b) => (Some(b.as_slice()), "application/json"),
@@ -502,12 +500,15 @@ fn send(inner: &Inner, call: &Call, url: &str, deadline: Instant, ctx: &CallCtx)
     let mut refreshed = false;
     let mut fresh_connection = false;
     loop {
-        if Instant::now() >= deadline {
+        if deadline.passed(clock) {
             return Err(Error::new(
                 ErrorKind::Timeout(TimeoutPhase::Call),
                 "call deadline passed",
             ));
         }
+        // the token request, the per-host slot and the exchange wait for real I/O: they
+        // get the time left on the clock as a real-time bound
+        let io_deadline = deadline.instant(clock);
         let observer = crate::auth::TokenObserver {
             metrics: &inner.stages.metrics,
             trace: &ctx.trace,
@@ -515,7 +516,7 @@ fn send(inner: &Inner, call: &Call, url: &str, deadline: Instant, ctx: &CallCtx)
         };
         let (token, generation) = inner
             .auth
-            .token(cfg, &inner.transport, &observer, deadline)
+            .token(cfg, &inner.transport, &observer, io_deadline)
             .map_err(Error::before_sending)?;
         let span = new_span_id();
         let req = HttpRequest {
@@ -533,14 +534,14 @@ fn send(inner: &Inner, call: &Call, url: &str, deadline: Instant, ctx: &CallCtx)
             ],
             body: body.map(|b| (b, ctype)),
             read_timeout: cfg.read_timeout,
-            deadline,
+            deadline: io_deadline,
             max_body: cfg.max_response_bytes,
             fresh_connection,
         };
         let opened_before = opened_by_this_thread();
         let sent = Instant::now();
         let result = {
-            let _slot = inner.transport.permit(&cfg.base.host, deadline)?;
+            let _slot = inner.transport.permit(&cfg.base.host, io_deadline)?;
             inner.transport.send(&req)
         };
         observe(inner, call, ctx, &span, &result, sent.elapsed());
@@ -570,7 +571,7 @@ fn send(inner: &Inner, call: &Call, url: &str, deadline: Instant, ctx: &CallCtx)
 /// Sleep on the stages' clock, or until the call is cancelled.
 fn pause(s: &Stages, d: std::time::Duration) -> Result<()> {
     match crate::cancel::current() {
-        Some(token) => token.sleep(d),
+        Some(token) => s.clock.sleep_cancellable(d, &token),
         None => {
             s.clock.sleep(d);
             Ok(())

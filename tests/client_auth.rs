@@ -7,12 +7,12 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Barrier};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
+use cloudconnexa::resilience::ManualClock;
 use cloudconnexa::{Client, ClientFactory, Error, ErrorKind, Method};
 use common::*;
 
@@ -52,28 +52,30 @@ fn token_is_fetched_once_and_cached() {
 
 #[test]
 fn token_is_refreshed_before_it_expires() {
+    // the client's clock is manual: expiry and refresh happen when the test says so
     let mut o = opts();
-    o.token_lifetime = Duration::from_secs(2);
+    o.token_lifetime = Duration::from_secs(3600);
     let server = start(o);
+    let clock = ManualClock::new();
     let client = builder(&server)
-        .token_refresh_margin(Duration::from_secs(1))
+        .token_refresh_margin(Duration::from_secs(60))
+        .clock(clock.clone())
         .build()
         .unwrap();
     get_networks(&client).unwrap();
-    let left = client
-        .metrics()
-        .auth
-        .seconds_to_refresh
-        .map(Duration::from_secs_f64)
-        .unwrap();
-    assert!(
-        left <= Duration::from_secs(1),
-        "2 s token, 1 s margin: refresh due within 1 s, got {left:?}"
+    assert_eq!(
+        client.metrics().auth.seconds_to_refresh,
+        Some(3540.0),
+        "1 h token, 60 s margin"
     );
     assert_eq!(stat(&server, "tokens_issued"), 1);
 
-    // past the refresh point, before the server's expiry
-    thread::sleep(Duration::from_millis(1500));
+    // just before the refresh point: the cached token
+    clock.advance(Duration::from_secs(3540) - Duration::from_nanos(1));
+    get_networks(&client).unwrap();
+    assert_eq!(stat(&server, "tokens_issued"), 1);
+    // at the refresh point, a margin before the server's expiry
+    clock.advance(Duration::from_nanos(1));
     get_networks(&client).unwrap();
     assert_eq!(
         stat(&server, "tokens_issued"),
@@ -273,8 +275,9 @@ fn errors_from_the_emulator(seen: &mut Seen) -> Vec<String> {
 /// Errors from a raw server that issues a known token: 401, decode, timeout, truncated body.
 fn errors_from_a_raw_server(seen: &mut Seen) {
     // the slow answer waits until the client has given up, however loaded the machine is
-    let release = Arc::new(AtomicBool::new(false));
-    let held = release.clone();
+    // (a rendezvous: the test releases it after the client's error)
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    let held = std::sync::Mutex::new(held);
     let server = RawServer::start(move |r| {
         if is_token_request(r) {
             return Reply::Send(token_response(RAW_TOKEN));
@@ -283,10 +286,8 @@ fn errors_from_a_raw_server(seen: &mut Seen) {
             "/api/v1/unauthorized" => Reply::Send(response(401, "text/plain", b"")),
             "/api/v1/html" => Reply::Send(response(200, "text/html", b"<html>hello</html>")),
             "/api/v1/slow" => {
-                let until = Instant::now() + Duration::from_secs(10);
-                while !held.load(Relaxed) && Instant::now() < until {
-                    thread::sleep(Duration::from_millis(10));
-                }
+                // bounded, so a broken client cannot hang the server thread for ever
+                let _ = held.lock().unwrap().recv_timeout(Duration::from_secs(60));
                 Reply::Send(json_response(200, "{}"))
             }
             _ => Reply::SendThenClose(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789".to_vec()),
@@ -300,7 +301,7 @@ fn errors_from_a_raw_server(seen: &mut Seen) {
     let html = client.request(Method::Get, "/html").send().unwrap();
     seen.err("raw decode", html.json::<serde_json::Value>());
     seen.err("raw slow", client.request(Method::Get, "/slow").send());
-    release.store(true, Relaxed);
+    release.send(()).unwrap();
     seen.err("raw truncated", client.request(Method::Get, "/truncated").send());
     // the bearer token really went over the wire, so its absence below means something
     let bearer = format!("Bearer {RAW_TOKEN}");

@@ -190,19 +190,26 @@ fn dns_is_resolved_once_for_many_calls() {
 
 #[test]
 fn dns_cache_entry_expires_after_its_ttl() {
+    // the TTL runs on the client's clock, here a manual one: however slow the machine,
+    // the entry expires exactly when the test moves the clock past it
     let server = start(opts());
+    let clock = cloudconnexa::resilience::ManualClock::new();
+    let ttl = Duration::from_secs(300);
     let client = builder(&server)
         .api_url(localhost_url(&server))
-        .dns_cache_ttl(Some(Duration::from_millis(200)))
+        .dns_cache_ttl(Some(ttl))
+        .clock(clock.clone())
         .build()
         .unwrap();
     get_networks(&client).unwrap(); // token + call: one lookup
-    let dns = client.metrics().dns;
-    assert_eq!(dns.lookups, 1, "{dns:?}");
-    thread::sleep(Duration::from_millis(400));
-    get_networks(&client).unwrap(); // one resolution, past the TTL
-    let dns = client.metrics().dns;
-    assert_eq!(dns.lookups, 2, "exactly one more lookup after the TTL: {dns:?}");
+    let lookups = || client.metrics().dns.lookups;
+    assert_eq!(lookups(), 1);
+    clock.advance(ttl - Duration::from_nanos(1));
+    get_networks(&client).unwrap(); // still fresh
+    assert_eq!(lookups(), 1);
+    clock.advance(Duration::from_nanos(1));
+    get_networks(&client).unwrap(); // one resolution, at the TTL
+    assert_eq!(lookups(), 2, "exactly one more lookup after the TTL");
 }
 
 #[test]

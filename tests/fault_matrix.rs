@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::Duration;
 
 use cloudconnexa::models::{NetworkCreate, PageRequest};
+use cloudconnexa::resilience::ManualClock;
 use cloudconnexa::{Client, ErrorKind, Method, TlsRoots, Transport, TransportOptions};
 use fault_matrix_support::*;
 
@@ -212,6 +213,18 @@ fn reset_in_the_middle_of_the_body() {
     assert_eq!(processed, 1, "handled, answered 201, cut; never sent twice");
 }
 
+/// Wait until the emulator has closed every idle connection (its counter, not a sleep).
+fn closed_while_idle(server: &MockServer) {
+    let give_up = std::time::Instant::now() + Duration::from_secs(30);
+    while stat(server, "connections_open") != 0 {
+        assert!(
+            std::time::Instant::now() < give_up,
+            "the idle connection was never closed"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 #[test]
 fn keep_alive_connection_closed_by_the_server_while_idle() {
     // the emulator closes connections idle for 200 ms; the pool notices the FIN before reuse
@@ -221,7 +234,7 @@ fn keep_alive_connection_closed_by_the_server_while_idle() {
     let client = builder(&server).build().unwrap();
     list(&client).expect("first call");
     let budget = Duration::from_secs(1);
-    std::thread::sleep(Duration::from_millis(600));
+    closed_while_idle(&server);
     let (_, o) = measure(&client, || list(&client));
     check(
         "keep-alive closed by the server while idle (FIN seen before reuse)",
@@ -233,7 +246,7 @@ fn keep_alive_connection_closed_by_the_server_while_idle() {
         "a new connection",
     );
     assert_eq!(o.stale_retries, 0, "the closed connection was never written to");
-    std::thread::sleep(Duration::from_millis(600));
+    closed_while_idle(&server);
     let (_, o) = measure(&client, || create(&client, "after-idle"));
     check(
         "keep-alive closed by the server while idle (FIN seen before reuse)",
@@ -502,9 +515,12 @@ fn dns_name_that_does_not_exist() {
 struct FakeDns {
     up: Arc<AtomicBool>,
     transport: Transport,
+    /// The clock of the DNS cache's TTL: entries expire when the test advances it.
+    clock: Arc<ManualClock>,
 }
 
 fn fake_dns(target: SocketAddr, ttl: Duration) -> FakeDns {
+    let clock = ManualClock::new();
     let up = Arc::new(AtomicBool::new(true));
     let flag = up.clone();
     let opts = TransportOptions {
@@ -512,11 +528,11 @@ fn fake_dns(target: SocketAddr, ttl: Duration) -> FakeDns {
         dns_ttl: Some(ttl),
         ..TransportOptions::default()
     };
-    let transport = Transport::with_dns_lookup(&opts, move |host, port| {
+    let transport = Transport::with_dns_lookup(&opts, clock.clone(), move |host, port| {
         (flag.load(Relaxed) && host == "localhost").then(|| vec![SocketAddr::new(target.ip(), port)])
     })
     .unwrap();
-    FakeDns { up, transport }
+    FakeDns { up, transport, clock }
 }
 
 #[test]
@@ -524,7 +540,7 @@ fn dns_failure_and_recovery_with_the_cache() {
     let server = start(opts());
     // plain http needs a loopback name, and `localhost` is the only one: the fake DNS answers it
     let url = format!("http://localhost:{}", server.port());
-    let ttl = Duration::from_millis(200);
+    let ttl = Duration::from_secs(300); // on the fake DNS's manual clock
     let dns = fake_dns(server.addr(), ttl);
     let client = builder(&server)
         .api_url(&url)
@@ -536,10 +552,10 @@ fn dns_failure_and_recovery_with_the_cache() {
 
     // DNS goes down; once the answer is past its TTL, the last good one is served
     dns.up.store(false, Relaxed);
-    std::thread::sleep(ttl * 2);
+    dns.clock.advance(ttl);
     let (_, o) = measure(&client, || list(&client));
     check(
-        "DNS down after a good answer (cache TTL 0.2 s expired)",
+        "DNS down after a good answer (cache TTL expired)",
         "GET",
         &o,
         "ok",
@@ -553,7 +569,7 @@ fn dns_failure_and_recovery_with_the_cache() {
 
     // DNS comes back: the next lookup after the TTL refreshes the entry
     dns.up.store(true, Relaxed);
-    std::thread::sleep(ttl * 2);
+    dns.clock.advance(ttl);
     let (stale_before, lookups_before) = (d.stale_served, d.lookups);
     let (_, o) = measure(&client, || list(&client));
     check(
@@ -1178,6 +1194,7 @@ fn tls_certificate_for_another_host() {
             extra_ca_pem: vec![server.ca_pem().unwrap().as_bytes().to_vec()],
             ..TransportOptions::default()
         },
+        ManualClock::new(),
         |_, port| Some(vec![SocketAddr::from(([127, 0, 0, 1], port))]),
     )
     .unwrap();

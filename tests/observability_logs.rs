@@ -279,8 +279,11 @@ fn breaker_transitions_are_warnings_and_leak_nothing() {
             response(200, PAGE)
         }
     });
-    let recovery = Duration::from_millis(150);
+    // on a manual clock: the breaker recovers when the test says, not when the machine is slow
+    let recovery = Duration::from_secs(30);
+    let clock = cloudconnexa::resilience::ManualClock::new();
     let c = builder(&server.url(), SECRET)
+        .clock(clock.clone())
         .retry_policy(RetryPolicy {
             max_retries: 0,
             ..RetryPolicy::default()
@@ -301,7 +304,7 @@ fn breaker_transitions_are_warnings_and_leak_nothing() {
     let e = list(&c).expect_err("open");
     assert!(matches!(e.kind(), ErrorKind::CircuitOpen), "{:?}", e.kind());
     failing.store(false, SeqCst);
-    std::thread::sleep(recovery + Duration::from_millis(50));
+    clock.advance(recovery);
     list(&c).expect("the probe succeeds");
     assert_eq!(c.breaker_state(OP), BreakerState::Closed);
     assert_eq!(c.metrics().breaker.transitions, 3);

@@ -10,11 +10,12 @@
 //! Prometheus text must be well formed (checked line by line and with `prometheus-parse`).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use cloudconnexa::metrics::{MetricsSnapshot, PRECISION};
 use cloudconnexa::models::PageRequest;
-use cloudconnexa::resilience::{BreakerConfig, BreakerState, RetryPolicy};
+use cloudconnexa::resilience::{BreakerConfig, BreakerState, ManualClock, RetryPolicy};
 use cloudconnexa::{Client, ErrorKind};
 use cloudconnexa_mock::{FaultRule, MockOptions, MockServer};
 use serde_json::Value;
@@ -35,7 +36,9 @@ const TOKEN: &str = "requestToken";
 
 const MAX_RETRIES: u32 = 3;
 const BREAKER_THRESHOLD: u32 = 5;
-const RECOVERY: Duration = Duration::from_millis(200);
+/// On the client's manual clock, which only the retries' backoff (35 ms a call at most)
+/// and the test move: the breaker stays open until the test advances the clock.
+const RECOVERY: Duration = Duration::from_secs(60);
 const UNKNOWN_ID: &str = "00000000-0000-4000-8000-000000000000";
 
 fn start() -> MockServer {
@@ -49,9 +52,11 @@ fn rule(json: &str) -> FaultRule {
 }
 
 /// Retries without jitter (5, 10, 20 ms), no retry budget, one breaker per operation that
-/// opens after 5 consecutive failures for 200 ms.
-fn client_for(server: &MockServer) -> Client {
-    Client::builder()
+/// opens after 5 consecutive failures for 60 s, on a manual clock (returned). Latencies
+/// are still measured in real time.
+fn client_for(server: &MockServer) -> (Client, Arc<ManualClock>) {
+    let clock = ManualClock::new();
+    let client = Client::builder()
         .api_url(server.base_url())
         .allow_insecure_http(true)
         .client_id(server.client_id())
@@ -72,8 +77,10 @@ fn client_for(server: &MockServer) -> Client {
             per_operation: true,
             ..BreakerConfig::default()
         }))
+        .clock(clock.clone())
         .build()
-        .expect("build")
+        .expect("build");
+    (client, clock)
 }
 
 /// What a call of the mixed run should return.
@@ -164,7 +171,7 @@ fn groups(c: &Client) -> cloudconnexa::Result<usize> {
 }
 
 /// The mixed run. Every fault is installed alone (`set_faults`), so what fires is exact.
-fn drive_mix(server: &MockServer, c: &Client) -> Ledger {
+fn drive_mix(server: &MockServer, c: &Client, clock: &ManualClock) -> Ledger {
     let mut l = Ledger::default();
     // the first call fetches the token
     for _ in 0..3 {
@@ -214,7 +221,7 @@ fn drive_mix(server: &MockServer, c: &Client) -> Ledger {
     l.record(USERS, users(c), Want::CircuitOpen);
     l.rejections += 1;
     server.clear_faults();
-    std::thread::sleep(RECOVERY + Duration::from_millis(60));
+    clock.advance(RECOVERY);
     l.record(USERS, users(c), Want::Ok); // open → half-open, a good probe → closed
     l.transitions += 2;
     l.state(c, USERS, BreakerState::Closed, "after a good probe");
@@ -287,8 +294,8 @@ fn breaker_state_of<'a>(s: &'a MetricsSnapshot, op: &str) -> Option<&'a str> {
 #[test]
 fn a_mixed_run_adds_up_against_the_emulator() {
     let server = start();
-    let c = client_for(&server);
-    let l = drive_mix(&server, &c);
+    let (c, clock) = client_for(&server);
+    let l = drive_mix(&server, &c, &clock);
     let s = c.metrics();
     let stats = server.stats();
 
@@ -497,7 +504,7 @@ const SCHEDULE: [(u64, usize); 4] = [(12, 20), (30, 10), (60, 8), (120, 2)];
 #[test]
 fn latency_quantiles_match_the_injected_delays() {
     let server = start();
-    let c = client_for(&server);
+    let (c, _clock) = client_for(&server);
     // token and connection first, on another operation, so getHostsPage sees only the schedule
     list(&c).expect("warm-up");
     // what the server waited (a lower bound of each call's latency) and what this thread
@@ -838,8 +845,8 @@ fn prom_value(v: &prometheus_parse::Value) -> f64 {
 #[test]
 fn prometheus_text_is_well_formed_and_matches_the_snapshot() {
     let server = start();
-    let c = client_for(&server);
-    let l = drive_mix(&server, &c);
+    let (c, clock) = client_for(&server);
+    let l = drive_mix(&server, &c, &clock);
     server.set_faults(vec![rule(
         r#"{"kind":"latency","ms":30,"method":"GET","path":"/api/v1/hosts"}"#,
     )]);
@@ -1072,7 +1079,7 @@ fn a_retry_refused_by_the_breaker_is_not_counted_as_sent() {
 fn coalesced_calls_are_counted_as_calls_but_send_nothing() {
     // six identical GETs at once against a slow answer: followers share the leader's request
     let server = start();
-    let c = client_for(&server);
+    let (c, _clock) = client_for(&server);
     list(&c).expect("warm-up");
     server.set_faults(vec![rule(
         r#"{"kind":"latency","ms":150,"method":"GET","path":"/api/v1/networks"}"#,

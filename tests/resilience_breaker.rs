@@ -2,21 +2,35 @@
 //! failures, then fails fast with `CircuitOpen` and a `retry_after` without sending
 //! anything, lets one probe through after the recovery timeout, and closes on a good
 //! probe (or opens again on a bad one). Client errors never open it.
+//!
+//! The clients run on a manual clock: the recovery timeout passes when a test advances
+//! the clock, never while a slow machine runs the test.
 
 mod resilience_support;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use cloudconnexa::models::PageRequest;
-use cloudconnexa::resilience::{BreakerConfig, BreakerState};
+use cloudconnexa::resilience::{BreakerConfig, BreakerState, ManualClock};
 use cloudconnexa::{Client, ErrorKind};
 use resilience_support::*;
 
 const LIST: &str = "getNetworksPage";
-const RECOVERY: Duration = Duration::from_millis(300);
+const RECOVERY: Duration = Duration::from_secs(30);
 
-/// A client with retries off and a breaker that opens after 3 failures for 300 ms.
+/// A client with retries off and a breaker that opens after 3 failures for 30 s of a
+/// manual clock that nobody advances.
 fn breaker_client(server: &MockServer, tune: impl FnOnce(BreakerConfig) -> BreakerConfig) -> Client {
+    breaker_client_on(server, ManualClock::new(), tune)
+}
+
+/// [`breaker_client`] on `clock`.
+fn breaker_client_on(
+    server: &MockServer,
+    clock: Arc<ManualClock>,
+    tune: impl FnOnce(BreakerConfig) -> BreakerConfig,
+) -> Client {
     let cfg = tune(BreakerConfig {
         failure_threshold: 3,
         recovery_timeout: RECOVERY,
@@ -28,6 +42,7 @@ fn breaker_client(server: &MockServer, tune: impl FnOnce(BreakerConfig) -> Break
         .retry_policy(quick_retries(0))
         .rate_limit(None)
         .circuit_breaker(Some(cfg))
+        .clock(clock)
         .build()
         .unwrap()
 }
@@ -39,7 +54,8 @@ fn list(client: &Client) -> cloudconnexa::Result<usize> {
 #[test]
 fn opens_after_the_threshold_fails_fast_then_half_opens_and_closes() {
     let server = start(opts());
-    let client = breaker_client(&server, |c| c);
+    let clock = ManualClock::new();
+    let client = breaker_client_on(&server, clock.clone(), |c| c);
     list(&client).expect("warm-up: token");
     server.add_fault(rule(
         r#"{"kind":"status","status":503,"method":"GET","path":"/api/v1/networks"}"#,
@@ -65,10 +81,7 @@ fn opens_after_the_threshold_fails_fast_then_half_opens_and_closes() {
     for _ in 0..5 {
         let e = expect_err(list(&client), "open circuit", |k| matches!(k, ErrorKind::CircuitOpen));
         let ra = e.retry_after().expect("CircuitOpen says when to come back");
-        assert!(
-            ra > Duration::ZERO && ra <= RECOVERY,
-            "retry_after {ra:?} within the 300 ms recovery timeout"
-        );
+        assert_eq!(ra, RECOVERY, "no time passed on the clock since it opened");
         assert!(e.is_retryable());
     }
     let after = server.stats();
@@ -78,6 +91,7 @@ fn opens_after_the_threshold_fails_fast_then_half_opens_and_closes() {
     );
     assert_eq!(after["operations"], before["operations"]);
     assert_eq!(client.metrics().breaker.rejections, 5);
+    let rejections_while_open = 5 + 1 + 1; // and the hosts call and the early one below
     // a different operation on the same host is refused too (one breaker per host by default)
     expect_err(client.hosts().list(PageRequest::default()), "per-host breaker", |k| {
         matches!(k, ErrorKind::CircuitOpen)
@@ -85,7 +99,11 @@ fn opens_after_the_threshold_fails_fast_then_half_opens_and_closes() {
 
     // after the recovery timeout one probe goes through; the server is fine again
     server.clear_faults();
-    std::thread::sleep(RECOVERY + Duration::from_millis(50));
+    clock.advance(RECOVERY - Duration::from_nanos(1));
+    expect_err(list(&client), "open until the recovery timeout", |k| {
+        matches!(k, ErrorKind::CircuitOpen)
+    });
+    clock.advance(Duration::from_nanos(1));
     assert_eq!(list(&client).expect("the probe succeeds"), 10);
     assert_eq!(
         client.breaker_state(LIST),
@@ -95,13 +113,15 @@ fn opens_after_the_threshold_fails_fast_then_half_opens_and_closes() {
     // Closed -> Open -> HalfOpen -> Closed
     assert_eq!(client.metrics().breaker.transitions, 3);
     assert_eq!(op_count(&server, LIST, 200), 2, "warm-up and probe");
+    assert_eq!(client.metrics().breaker.rejections, rejections_while_open);
     list(&client).expect("closed again");
 }
 
 #[test]
 fn a_failed_probe_opens_the_circuit_again() {
     let server = start(opts());
-    let client = breaker_client(&server, |c| c);
+    let clock = ManualClock::new();
+    let client = breaker_client_on(&server, clock.clone(), |c| c);
     server.add_fault(rule(
         r#"{"kind":"status","status":502,"method":"GET","path":"/api/v1/networks"}"#,
     ));
@@ -109,7 +129,7 @@ fn a_failed_probe_opens_the_circuit_again() {
         expect_err(list(&client), "502", is_http(502));
     }
     assert_eq!(client.breaker_state(LIST), BreakerState::Open);
-    std::thread::sleep(RECOVERY + Duration::from_millis(50));
+    clock.advance(RECOVERY);
     expect_err(list(&client), "failed probe", is_http(502));
     assert_eq!(
         client.breaker_state(LIST),
@@ -118,7 +138,7 @@ fn a_failed_probe_opens_the_circuit_again() {
     );
     assert_eq!(op_count(&server, LIST, 502), 4, "exactly one probe was sent");
     let e = expect_err(list(&client), "open again", |k| matches!(k, ErrorKind::CircuitOpen));
-    assert!(e.retry_after().is_some_and(|ra| ra > Duration::ZERO && ra <= RECOVERY));
+    assert_eq!(e.retry_after(), Some(RECOVERY), "a full recovery timeout again");
     // Closed -> Open -> HalfOpen -> Open
     assert_eq!(client.metrics().breaker.transitions, 3);
     assert_eq!(op_count(&server, LIST, 502), 4);

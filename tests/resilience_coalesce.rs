@@ -1,11 +1,15 @@
 //! GET coalescing and stale-if-error against the emulator: identical GETs in flight
 //! together share one upstream request, and a GET that fails with server trouble can
 //! be answered with the last good answer.
+//!
+//! "In flight together" is a rendezvous, not a time window: the emulator holds the
+//! requests (a `stall` rule) until the test has seen every caller either send one or
+//! join another's flight, and then releases them by changing the rules.
 
 mod resilience_support;
 
 use std::sync::Barrier;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cloudconnexa::models::{Network, Page, PageRequest};
 use cloudconnexa::resilience::BreakerConfig;
@@ -14,26 +18,38 @@ use resilience_support::*;
 
 const LIST: &str = "getNetworksPage";
 const CALLERS: usize = 20;
+const STALL: &str = r#"{"kind":"stall","method":"GET","path":"/api/v1/networks"}"#;
 
-/// 20 threads released together by a barrier, each making the same GET, while the
-/// emulator holds every answer of that route for 300 ms.
+/// Wait until `cond` holds: a condition polled, not a time assumed (fails after 60 s).
+fn until(what: &str, cond: impl Fn() -> bool) {
+    let give_up = Instant::now() + Duration::from_secs(60);
+    while !cond() {
+        assert!(Instant::now() < give_up, "never happened: {what}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Requests the emulator holds (or held) with the stall rule.
+fn stalled(server: &MockServer) -> u64 {
+    server.stats()["faults"]["stall"].as_u64().unwrap_or(0)
+}
+
+/// 20 threads, each making the same GET, which the emulator holds until all 20 are in
+/// flight: `requests` of them sent (the others joined a flight), then released.
 fn twenty_at_once(coalesce: bool) -> (MockServer, Client, Vec<cloudconnexa::Result<Page<Network>>>) {
     let server = start(opts());
     let client = builder(&server).coalesce_gets(coalesce).build().unwrap();
     client.hosts().list(PageRequest::default()).expect("warm-up: token");
-    server.add_fault(rule(
-        r#"{"kind":"latency","ms":300,"method":"GET","path":"/api/v1/networks"}"#,
-    ));
-    let barrier = Barrier::new(CALLERS);
+    server.add_fault(rule(STALL));
+    let requests = if coalesce { 1 } else { CALLERS as u64 };
     let results = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..CALLERS)
-            .map(|_| {
-                scope.spawn(|| {
-                    barrier.wait();
-                    client.networks().list(PageRequest::new(0, 7))
-                })
-            })
+            .map(|_| scope.spawn(|| client.networks().list(PageRequest::new(0, 7))))
             .collect();
+        until("every caller sent its GET or joined a flight", || {
+            stalled(&server) == requests && stalled(&server) + client.metrics().coalesced == CALLERS as u64
+        });
+        server.clear_faults();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     (server, client, results)
@@ -89,13 +105,9 @@ fn different_gets_are_not_merged_and_errors_are_shared() {
         .build()
         .unwrap();
     client.hosts().list(PageRequest::default()).expect("warm-up: token");
-    server.add_fault(rule(
-        r#"{"kind":"latency","ms":300,"method":"GET","path":"/api/v1/networks"}"#,
-    ));
-    server.add_fault(rule(
-        r#"{"kind":"status","status":503,"method":"GET","path":"/api/v1/networks","count":1}"#,
-    ));
-    // 10 callers want page 0 (one of them leads and gets the 503), 10 want page 1
+    server.add_fault(rule(STALL));
+    // 10 callers want page 0, 10 want page 1; the emulator holds the two leaders'
+    // requests until all 20 are in flight, then one of them gets a 503
     let barrier = Barrier::new(CALLERS);
     let results: Vec<(u32, cloudconnexa::Result<Page<Network>>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..CALLERS as u32)
@@ -107,6 +119,13 @@ fn different_gets_are_not_merged_and_errors_are_shared() {
                 })
             })
             .collect();
+        until("two leaders sent, 18 callers joined them", || {
+            stalled(&server) == 2 && client.metrics().coalesced == (CALLERS - 2) as u64
+        });
+        // the held requests are decided again by the new rule: the first gets the 503
+        server.set_faults(vec![rule(
+            r#"{"kind":"status","status":503,"method":"GET","path":"/api/v1/networks","count":1}"#,
+        )]);
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     assert_eq!(

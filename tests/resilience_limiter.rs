@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use cloudconnexa::models::{NetworkCreate, PageRequest};
-use cloudconnexa::resilience::{LimitMode, RateLimit};
+use cloudconnexa::resilience::{LimitMode, ManualClock, RateLimit};
 use cloudconnexa::{Client, ClientBuilder, ErrorKind, Method};
 use cloudconnexa_mock::RateLimitOptions;
 use resilience_support::*;
@@ -166,7 +166,10 @@ fn the_same_storm_without_client_side_limiting() {
 #[test]
 fn fail_fast_mode_refuses_with_retry_after_and_sends_nothing() {
     let server = start(opts());
+    // the bucket refills only when the test moves the clock
+    let clock = ManualClock::new();
     let client = builder(&server)
+        .clock(clock.clone())
         .rate_limit(Some(RateLimit {
             rate_per_sec: 1.0,
             burst: 2,
@@ -198,7 +201,13 @@ fn fail_fast_mode_refuses_with_retry_after_and_sends_nothing() {
         0,
         "a local refusal is not retried in fail-fast mode"
     );
-    std::thread::sleep(ra + Duration::from_millis(20));
+    clock.advance(ra - Duration::from_nanos(1));
+    expect_err(
+        client.networks().list(PageRequest::default()),
+        "before retry_after",
+        |k| matches!(k, ErrorKind::RateLimited),
+    );
+    clock.advance(Duration::from_nanos(1));
     client
         .networks()
         .list(PageRequest::default())

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use cloudconnexa::ErrorKind;
 use cloudconnexa::models::{NetworkCreate, PageRequest};
-use cloudconnexa::resilience::{BreakerState, RetryBudgetConfig, RetryPolicy};
+use cloudconnexa::resilience::{BreakerState, Clock as _, RetryBudgetConfig, RetryPolicy};
 use resilience_support::*;
 use serde_json::json;
 
@@ -375,4 +375,104 @@ fn a_post_is_never_sent_twice_after_a_reset_mid_response() {
         .list(PageRequest::default())
         .expect("a GET is sent again");
     assert_eq!(op_count(&server, LIST, 200), before + 2);
+}
+
+// ---------------------------------------------------------------------------
+// Backoff and deadline on the client's clock; cancelling a backoff
+// ---------------------------------------------------------------------------
+
+/// A client that retries once after a jitter-free `backoff`, within `call`, on `clock`
+/// (the system clock when `None`), with its token already fetched.
+fn one_slow_retry(
+    server: &MockServer,
+    backoff: Duration,
+    call: Duration,
+    clock: Option<std::sync::Arc<cloudconnexa::resilience::ManualClock>>,
+) -> cloudconnexa::Client {
+    let mut b = builder(server)
+        .retry_policy(RetryPolicy {
+            max_retries: 1,
+            backoff_factor: backoff,
+            backoff_max: backoff,
+            jitter: false,
+            ..RetryPolicy::default()
+        })
+        .retry_budget(None)
+        .call_timeout(call);
+    if let Some(c) = clock {
+        b = b.clock(c);
+    }
+    let client = b.build().unwrap();
+    client.networks().list(PageRequest::default()).expect("warm-up: token");
+    client
+}
+
+const ONE_503: &str = r#"{"kind":"status","status":503,"method":"GET","path":"/api/v1/networks","count":1}"#;
+
+#[test]
+fn backoff_sleeps_on_the_clients_clock() {
+    // ten minutes of backoff on a manual clock pass at once and move that clock
+    let server = start(opts());
+    let clock = cloudconnexa::resilience::ManualClock::new();
+    let backoff = Duration::from_secs(600);
+    let client = one_slow_retry(&server, backoff, Duration::from_secs(3600), Some(clock.clone()));
+    let before = clock.now_nanos();
+    server.add_fault(rule(ONE_503));
+    client
+        .networks()
+        .list(PageRequest::default())
+        .expect("the retry succeeds");
+    assert_eq!(
+        clock.now_nanos() - before,
+        backoff.as_nanos() as u64,
+        "slept exactly the backoff"
+    );
+    assert_eq!(op_count(&server, "getNetworksPage", 503), 1);
+    assert_eq!(client.metrics().retries, 1);
+}
+
+#[test]
+fn the_call_deadline_is_read_on_the_clients_clock() {
+    // a 20 s backoff does not fit in a 10 s call on the client's clock: no retry, and
+    // no real time is spent finding that out
+    let server = start(opts());
+    let client = one_slow_retry(
+        &server,
+        Duration::from_secs(20),
+        Duration::from_secs(10),
+        Some(cloudconnexa::resilience::ManualClock::new()),
+    );
+    server.add_fault(rule(ONE_503));
+    let e = expect_err(client.networks().list(PageRequest::default()), "503", is_http(503));
+    assert!(e.to_string().contains("deadline"), "{e}");
+    assert_eq!(op_count(&server, "getNetworksPage", 503), 1);
+    assert_eq!(client.metrics().retries, 0);
+}
+
+#[test]
+fn a_cancel_ends_a_backoff_at_once() {
+    // system clock, a ten-minute backoff: only the cancel can end this call in time
+    let server = start(opts());
+    let client = one_slow_retry(&server, Duration::from_secs(600), Duration::from_secs(3600), None);
+    server.add_fault(rule(ONE_503));
+    let token = cloudconnexa::CancelToken::new();
+    let call = {
+        let (client, token) = (client.clone(), token.clone());
+        std::thread::spawn(move || cloudconnexa::with_cancel(&token, || client.networks().list(PageRequest::default())))
+    };
+    // rendezvous: the first attempt got its 503, so the call is in (or entering) its
+    // backoff; a cancel before the sleep starts ends it just as well
+    let give_up = Instant::now() + Duration::from_secs(60);
+    while op_count(&server, "getNetworksPage", 503) == 0 {
+        assert!(Instant::now() < give_up, "the first attempt never arrived");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    token.cancel();
+    let e = call.join().unwrap().expect_err("cancelled");
+    assert_eq!(e.kind(), &ErrorKind::Cancelled, "{e}");
+    assert_eq!(
+        op_total(&server, "getNetworksPage"),
+        2,
+        "warm-up and the one attempt: no retry was sent"
+    );
 }

@@ -438,10 +438,36 @@ impl Shown {
 }
 
 /// Every error kind the client can produce, with the secret and known tokens in play.
+/// A rendezvous for server handlers: they hold (while `closed`) until the test opens it,
+/// 60 s at the most so a broken test cannot hang a server thread for ever.
+#[derive(Default)]
+struct Gate {
+    open: Mutex<bool>,
+    opened: std::sync::Condvar,
+}
+
+impl Gate {
+    fn wait(&self) {
+        let o = self.open.lock().unwrap();
+        let _ = self
+            .opened
+            .wait_timeout_while(o, Duration::from_secs(60), |open| !*open)
+            .unwrap();
+    }
+
+    fn set(&self, open: bool) {
+        *self.open.lock().unwrap() = open;
+        self.opened.notify_all();
+    }
+}
+
 fn produce_errors(shown: &mut Shown) {
     // a server with a mode per path: the token endpoint issues TOKEN, then TOKEN2 after a 401
     let tokens = Arc::new(AtomicUsize::new(0));
     let t2 = tokens.clone();
+    // the stalled answer is held until the client has given up on it
+    let stall = Arc::new(Gate::default());
+    let stalled = stall.clone();
     let srv = Raw::start(move |r, s| {
         let bytes = if r.is_token() {
             let i = t2.fetch_add(1, SeqCst);
@@ -460,7 +486,7 @@ fn produce_errors(shown: &mut Shown) {
                     return false;
                 }
                 "/api/v1/networks/stall" => {
-                    std::thread::sleep(Duration::from_millis(1500));
+                    stalled.wait();
                     return false;
                 }
                 _ => response(200, &[], PAGE),
@@ -483,6 +509,7 @@ fn produce_errors(shown: &mut Shown) {
     shown.err("body too large", get("big"));
     shown.err("reset", get("reset"));
     shown.err("read timeout", get("stall"));
+    stall.set(true);
     shown.err("invalid id", get(".."));
     let token = CancelToken::new();
     token.cancel();
@@ -536,8 +563,12 @@ fn produce_errors(shown: &mut Shown) {
         .unwrap();
     let _ = list(&broken);
     shown.err("circuit open", list(&broken));
-    let slow = server(|_| {
-        std::thread::sleep(Duration::from_millis(800));
+    // the busy call's answer is held while the second call finds the only slot taken
+    let hold = Arc::new(Gate::default());
+    hold.set(true);
+    let held = hold.clone();
+    let slow = server(move |_| {
+        held.wait();
         response(200, &[], PAGE)
     });
     let capped = builder(&slow.url())
@@ -547,10 +578,16 @@ fn produce_errors(shown: &mut Shown) {
         .build()
         .unwrap();
     list(&capped).expect("token and a first call");
+    hold.set(false);
     std::thread::scope(|s| {
         let busy = s.spawn(|| list(&capped));
-        std::thread::sleep(Duration::from_millis(200));
+        let give_up = Instant::now() + Duration::from_secs(60);
+        while capped.metrics().pool.in_use == 0 {
+            assert!(Instant::now() < give_up, "the busy call never took the slot");
+            std::thread::sleep(Duration::from_millis(1));
+        }
         shown.err("pool exhausted", list(&capped));
+        hold.set(true);
         busy.join().unwrap().expect("the call holding the slot");
     });
 

@@ -1,14 +1,13 @@
 //! The families that are not plain CRUD: devices (under a user), regions (one
 //! unpaged list), sessions (cursor-paged, read only) and settings (one value each).
 
-use cloudconnexa::api::Settings;
+use cloudconnexa::Client;
 use cloudconnexa::models::{DeviceRequest, SessionQuery};
-use cloudconnexa::{Client, Result};
-use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::failure::{CmdResult, Failure};
 use crate::family::{Family, Paging, from_json, items, required, to_json};
+use crate::ops::convert;
 
 /// Devices: `--user` filters the list and is required for everything else.
 pub struct Devices;
@@ -82,54 +81,21 @@ impl Family for Sessions {
     }
 }
 
-fn v<T: Serialize>(r: Result<T>) -> CmdResult<Value> {
-    to_json(r?)
-}
-
-type Getter = fn(&Settings<'_>) -> CmdResult<Value>;
-
-/// The table of settings from the names of their getters: `dns_zones` is `dns-zones`.
-macro_rules! settings {
-    ($($getter:ident)*) => {
-        const SETTINGS: &[(&str, Getter)] = &[$((stringify!($getter), |s| v(s.$getter())),)*];
-    };
-}
-
-// every readable setting
-settings! {
-    trusted_devices_allowed two_factor_auth_enabled dns_servers default_dns_suffix dns_proxy_enabled dns_zones
-    default_connect_auth device_allowance_per_user force_update_device_allowance device_enforcement
-    profile_distribution connection_timeout client_options default_region domain_routing_subnet snat_enabled subnet
-    topology routes_advanced_configuration_enabled ip_allocation_mode saml_group_mappings ldap_group_mappings
-}
-
-/// A setting's name on the command line.
-fn setting_name(getter: &str) -> String {
-    getter.replace('_', "-")
-}
-
-/// Account settings, read only: `list` shows each `{name, value}`, `get NAME` one value.
+/// Account settings by name (the path, `wpc/topology`, or the getter's dashed name,
+/// `topology`): `list` shows each `{name, value}`, `get NAME` one value; `ccx settings
+/// set` is one of the generated verbs.
 pub struct SettingsFamily;
 
 impl Family for SettingsFamily {
     fn list(&self, c: &Client, _: Option<&str>, _: Paging) -> CmdResult<Vec<Value>> {
         let s = c.settings();
-        SETTINGS
+        convert::settings()
             .iter()
-            .map(|(name, get)| Ok(json!({ "name": setting_name(name), "value": get(&s)? })))
+            .map(|set| Ok(json!({ "name": set.name, "value": set.read(&s)? })))
             .collect()
     }
 
     fn get(&self, c: &Client, _: Option<&str>, name: &str) -> CmdResult<Value> {
-        match SETTINGS.iter().find(|(n, _)| setting_name(n) == name) {
-            Some((_, get)) => get(&c.settings()),
-            None => {
-                let names: Vec<String> = SETTINGS.iter().map(|(n, _)| setting_name(n)).collect();
-                Err(Failure::new(format!(
-                    "no setting {name:?}; settings: {}",
-                    names.join(", ")
-                )))
-            }
-        }
+        Ok(convert::setting(name)?.read(&c.settings())?)
     }
 }

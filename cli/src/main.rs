@@ -2,7 +2,9 @@
 //!
 //! * `ccx bench`: the reference design's load test, reported from the client's metrics;
 //! * `ccx mock`: the API emulator in the foreground;
-//! * `ccx <resource> list|get|create|update|delete`: every resource family of the API.
+//! * `ccx <resource> list|get|create|update|delete`: every resource family of the API;
+//! * `ccx <group> <verb>`: the other operations (`ccx dns-log enable`, `ccx users suspend ID`,
+//!   `ccx settings set NAME VALUE`), generated from the operation table.
 //!
 //! Every failure prints one line, `ccx: <message>`, on stderr and exits non-zero
 //! (1: a failed call or bad input, 2: bad command line, 3: bench error rate too high).
@@ -17,6 +19,7 @@ mod failure;
 mod family;
 mod family_other;
 mod mock_cmd;
+mod ops;
 mod output;
 mod progress;
 mod resources;
@@ -57,6 +60,7 @@ fn dispatch(m: &clap::ArgMatches) -> CmdResult {
         Some(("bench", sub)) => bench::run(&parsed::<BenchArgs>(sub)?),
         Some(("mock", sub)) => mock_cmd::run(&parsed::<MockArgs>(sub)?),
         Some((name, sub)) if resources::is_family(name) => resources::run(name, sub),
+        Some((name, sub)) if ops::is_group(name) => ops::run_group(name, sub),
         Some((name, _)) => Err(Failure::new(format!("unknown command {name}"))),
         None => Err(Failure::new("a command is required; see ccx --help")),
     }

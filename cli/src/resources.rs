@@ -1,29 +1,22 @@
 //! `ccx <resource> <verb>`: one table row per resource family (name, parent flag,
 //! verbs, table columns, service), one command-line builder and one dispatcher for all.
+//! The verbs beyond CRUD (`ccx users suspend`, `ccx network-connectors start-ipsec`)
+//! and the groups without CRUD (`ccx dns-log`) come from `ops`.
 
 use std::io::Read;
 
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
-use cloudconnexa::Client;
-use cloudconnexa::api::{
-    access_groups::AccessGroupResource, applications::HostApplicationResource,
-    applications::NetworkApplicationResource, connectors::HostConnectorResource, connectors::NetworkConnectorResource,
-    dns_records::DnsRecordResource, hosts::HostResource, location_contexts::LocationContextResource,
-    networks::NetworkResource, postures::DevicePostureResource, routes::NetworkRouteResource,
-    services::HostIpServiceResource, services::NetworkIpServiceResource, user_groups::UserGroupResource,
-    users::UserResource,
-};
 use cloudconnexa::models::PageRequest;
 use serde_json::Value;
 
 use crate::conn::ConnArgs;
 use crate::failure::{CmdResult, Failure};
-use crate::family::{Child, Family, Paging, Top};
+use crate::family::{Family, Paging};
 use crate::family_other::{Devices, Regions, Sessions, SettingsFamily};
-use crate::output;
+use crate::{ops, output};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verb {
+pub enum Verb {
     List,
     Get,
     Create,
@@ -31,7 +24,7 @@ enum Verb {
     Delete,
 }
 
-const CRUD: &[Verb] = &[Verb::List, Verb::Get, Verb::Create, Verb::Update, Verb::Delete];
+pub const CRUD: &[Verb] = &[Verb::List, Verb::Get, Verb::Create, Verb::Update, Verb::Delete];
 const READ: &[Verb] = &[Verb::List, Verb::Get];
 
 impl Verb {
@@ -48,17 +41,17 @@ impl Verb {
 
 /// The parent id flag of a family: `--network`, `--host` or `--user`.
 #[derive(Debug, Clone, Copy)]
-struct Parent {
+pub struct Parent {
     flag: &'static str,
     /// Needed by get, update and delete too (devices), not only by create.
     always: bool,
 }
 
-const NETWORK: Option<Parent> = Some(Parent {
+pub const NETWORK: Option<Parent> = Some(Parent {
     flag: "network",
     always: false,
 });
-const HOST: Option<Parent> = Some(Parent {
+pub const HOST: Option<Parent> = Some(Parent {
     flag: "host",
     always: false,
 });
@@ -68,22 +61,23 @@ const USER: Option<Parent> = Some(Parent {
 });
 
 /// One resource family on the command line.
-struct Spec {
-    name: &'static str,
-    aliases: &'static [&'static str],
-    about: &'static str,
-    parent: Option<Parent>,
-    verbs: &'static [Verb],
+pub struct Spec {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub about: &'static str,
+    pub parent: Option<Parent>,
+    pub verbs: &'static [Verb],
     /// Table columns: JSON fields; the header is the field's words in capitals.
-    columns: &'static [&'static str],
-    family: &'static dyn Family,
+    pub columns: &'static [&'static str],
+    pub family: &'static dyn Family,
 }
 
-/// The table below, one row per family:
+/// The families that are not plain CRUD, one row per family (the CRUD families are
+/// generated from the operation table: `ops::CRUD_FAMILIES`):
 /// `name [aliases] "about", parent, verbs, service => [columns];`
 macro_rules! families {
     ($($name:literal $aliases:tt $about:literal, $parent:expr, $verbs:expr, $family:expr => $cols:tt;)*) => {
-        const FAMILIES: &[Spec] = &[$(Spec {
+        const OTHER_FAMILIES: &[Spec] = &[$(Spec {
             name: $name,
             aliases: &$aliases,
             about: $about,
@@ -95,49 +89,20 @@ macro_rules! families {
     };
 }
 
-const NET_CHILD: [&str; 4] = ["id", "name", "networkItemId", "routes"];
-const CONNECTOR: [&str; 5] = ["id", "name", "networkItemId", "vpnRegionId", "connectionStatus"];
-
 families! {
-    "networks" ["network"] "WPC networks", None, CRUD, Top::<NetworkResource>(Client::networks)
-        => ["id", "name", "egress", "internetAccess", "routes", "connectors"];
-    "hosts" ["host"] "Hosts", None, CRUD, Top::<HostResource>(Client::hosts)
-        => ["id", "name", "domain", "internetAccess", "connectors"];
-    "users" ["user"] "Users", None, CRUD, Top::<UserResource>(Client::users)
-        => ["id", "username", "email", "status", "role", "devices"];
-    "user-groups" ["user-group", "groups"] "User groups", None, CRUD, Top::<UserGroupResource>(Client::user_groups)
-        => ["id", "name", "internetAccess", "maxDevice", "connectAuth"];
-    "device-postures" ["postures"] "Device posture policies", None, CRUD,
-        Top::<DevicePostureResource>(Client::device_postures) => ["id", "name", "description", "userGroupsIds"];
-    "dns-records" ["dns"] "DNS records", None, CRUD, Top::<DnsRecordResource>(Client::dns_records)
-        => ["id", "domain", "description", "ipv4Addresses"];
-    "access-groups" ["access"] "Access groups", None, CRUD, Top::<AccessGroupResource>(Client::access_groups)
-        => ["id", "name", "description", "source", "destination"];
-    "location-contexts" ["locations"] "Location context policies", None, CRUD,
-        Top::<LocationContextResource>(Client::location_contexts) => ["id", "name", "description", "userGroupsIds"];
-    "network-routes" ["routes"] "Routes of networks (--network)", NETWORK, CRUD,
-        Child::<NetworkRouteResource> { service: Client::network_routes, flag: "network" }
-        => ["id", "type", "subnet", "description"];
-    "network-connectors" ["connectors"] "Connectors of networks (--network)", NETWORK, CRUD,
-        Child::<NetworkConnectorResource> { service: Client::network_connectors, flag: "network" } => CONNECTOR;
-    "network-ip-services" ["ip-services"] "IP services of networks (--network)", NETWORK, CRUD,
-        Child::<NetworkIpServiceResource> { service: Client::network_ip_services, flag: "network" } => NET_CHILD;
-    "network-applications" ["applications"] "Applications of networks (--network)", NETWORK, CRUD,
-        Child::<NetworkApplicationResource> { service: Client::network_applications, flag: "network" } => NET_CHILD;
-    "host-connectors" [] "Connectors of hosts (--host)", HOST, CRUD,
-        Child::<HostConnectorResource> { service: Client::host_connectors, flag: "host" } => CONNECTOR;
-    "host-ip-services" [] "IP services of hosts (--host)", HOST, CRUD,
-        Child::<HostIpServiceResource> { service: Client::host_ip_services, flag: "host" } => NET_CHILD;
-    "host-applications" [] "Applications of hosts (--host)", HOST, CRUD,
-        Child::<HostApplicationResource> { service: Client::host_applications, flag: "host" } => NET_CHILD;
     "devices" ["device"] "Devices of users (--user)", USER, CRUD, Devices
         => ["id", "name", "userId", "connectionStatus"];
     "regions" ["region"] "VPN regions (read only)", None, READ, Regions
         => ["id", "regionName", "country", "continent"];
     "sessions" ["session"] "VPN sessions of the last day (read only)", None, READ, Sessions
         => ["id", "userName", "networkName", "status", "sessionStartTime"];
-    "settings" ["setting"] "Account settings (read only; get takes a setting name)", None, READ, SettingsFamily
+    "settings" ["setting"] "Account settings (get and set take a setting name, e.g. wpc/topology)", None, READ, SettingsFamily
         => ["name", "value"];
+}
+
+/// Every family: the generated CRUD ones, then the others.
+fn families() -> impl Iterator<Item = &'static Spec> {
+    ops::CRUD_FAMILIES.iter().chain(OTHER_FAMILIES)
 }
 
 /// The subcommand of one verb of `spec`.
@@ -194,7 +159,9 @@ fn verb_command(spec: &Spec, verb: Verb) -> Command {
                 .help(help),
         );
     }
-    ConnArgs::augment_args(c)
+    // the connection flags' derive sets an about of its own: keep the verb's
+    let about = c.get_about().cloned().unwrap_or_default();
+    ConnArgs::augment_args(c).about(about)
 }
 
 fn file_arg() -> Arg {
@@ -209,8 +176,7 @@ fn file_arg() -> Arg {
 
 /// One subcommand per family, each with its verbs.
 pub fn commands() -> Vec<Command> {
-    FAMILIES
-        .iter()
+    families()
         .map(|spec| {
             let mut c = Command::new(spec.name)
                 .about(spec.about)
@@ -220,14 +186,15 @@ pub fn commands() -> Vec<Command> {
             for verb in spec.verbs {
                 c = c.subcommand(verb_command(spec, *verb));
             }
-            c
+            ops::add_verbs(spec.name, c)
         })
+        .chain(ops::commands(&families().map(|s| s.name).collect::<Vec<_>>()))
         .collect()
 }
 
-/// Whether `name` is one of the family subcommands.
+/// Whether `name` is one of the family subcommands (`ops` has the other groups).
 pub fn is_family(name: &str) -> bool {
-    FAMILIES.iter().any(|s| s.name == name)
+    families().any(|s| s.name == name)
 }
 
 fn read_body(path: &std::path::Path) -> CmdResult<Value> {
@@ -250,13 +217,15 @@ fn read_body(path: &std::path::Path) -> CmdResult<Value> {
 
 /// Run `ccx <family> <verb> …`.
 pub fn run(family: &str, m: &ArgMatches) -> CmdResult {
-    let spec = FAMILIES
-        .iter()
+    let spec = families()
         .find(|s| s.name == family)
         .ok_or_else(|| Failure::new(format!("unknown resource {family}")))?;
     let Some((verb_name, vm)) = m.subcommand() else {
         return Err(Failure::new(format!("ccx {family}: a command is required")));
     };
+    if ops::has(family, verb_name) {
+        return ops::run(family, verb_name, vm);
+    }
     let verb = spec
         .verbs
         .iter()

@@ -26,6 +26,10 @@ fn set(code: ccx_code) {
     );
 }
 
+/// `ccx_client_config_set_rate_limit` and `_set_write_rate_limit`: (enabled, rate_per_sec,
+/// burst, max_wait_ms, fail_fast).
+type RateLimitSetter = unsafe extern "C" fn(*mut ccx_client_config, bool, f64, u32, u64, bool) -> ccx_code;
+
 fn f64_of(bits: u64) -> f64 {
     f64::from_bits(bits)
 }
@@ -115,25 +119,15 @@ fuzz_target!(|data: &[u8]| {
                 i.bool(),
             ));
         }
-        if on(11) {
-            set(ccx_client_config_set_rate_limit(
-                cfg,
-                i.bool(),
-                f64_of(i.u64()),
-                i.u32(),
-                i.u64(),
-                i.bool(),
-            ));
-        }
-        if on(12) {
-            set(ccx_client_config_set_write_rate_limit(
-                cfg,
-                i.bool(),
-                f64_of(i.u64()),
-                i.u32(),
-                i.u64(),
-                i.bool(),
-            ));
+        // the limiter of every call, then the write limiter: the same arguments
+        let limits: [(u32, RateLimitSetter); 2] = [
+            (11, ccx_client_config_set_rate_limit),
+            (12, ccx_client_config_set_write_rate_limit),
+        ];
+        for (bit, setter) in limits {
+            if on(bit) {
+                set(setter(cfg, i.bool(), f64_of(i.u64()), i.u32(), i.u64(), i.bool()));
+            }
         }
         if on(13) {
             set(ccx_client_config_set_adaptive_rate_limit(cfg, i.bool()));

@@ -16,35 +16,14 @@ mod common;
 use std::sync::OnceLock;
 
 use cloudconnexa::api;
-use cloudconnexa::fuzzing::ffi::client::ccx_client_request;
 use cloudconnexa::fuzzing::ffi::code::ccx_code;
-use cloudconnexa::fuzzing::ffi::extras::*;
 use cloudconnexa::fuzzing::ffi::generated::*;
 use cloudconnexa::fuzzing::ffi::types::ccx_bytes_free;
-use common::{Input, Offline, bytes, offline, settle};
+use common::{Call, Input, Offline, answer, bytes, unit};
 use libfuzzer_sys::fuzz_target;
 
 const ID: &[u8] = b"id-1";
 const PARENT: &[u8] = b"parent-1";
-
-type Call = fn(&Offline, &mut Input) -> ccx_code;
-
-/// Run a function with `json_out`; settle the outcome.
-fn answer(
-    f: impl FnOnce(*mut cloudconnexa::fuzzing::ffi::types::ccx_bytes, *mut *mut cloudconnexa::fuzzing::ffi::error::ccx_error) -> ccx_code,
-) -> ccx_code {
-    let mut out = bytes();
-    let mut err = std::ptr::null_mut();
-    let code = f(&mut out, &mut err);
-    unsafe { settle(code, err, Some(&mut out)) }
-}
-
-/// Run a function without `json_out`; settle the outcome.
-fn unit(f: impl FnOnce(*mut *mut cloudconnexa::fuzzing::ffi::error::ccx_error) -> ccx_code) -> ccx_code {
-    let mut err = std::ptr::null_mut();
-    let code = f(&mut err);
-    unsafe { settle(code, err, None) }
-}
 
 /// A body that the C ABI let through (the call got as far as the cancellation) must
 /// decode as the typed model.
@@ -61,82 +40,50 @@ fn typed<T: serde::de::DeserializeOwned>(code: ccx_code, json: &[u8]) -> ccx_cod
     code
 }
 
+/// `$f(client, [id, id_len, …,] json, json_len, opts, json_out, err)` with the rest of the
+/// input as the JSON: `json!(f(ids…) as Model)` also checks that a body let through
+/// decodes as `Model`.
+macro_rules! json {
+    ($f:ident($($id:expr),*) $(as $t:ty)?) => {
+        (
+            stringify!($f),
+            (|o: &Offline, input: &mut Input| {
+                let j = input.rest();
+                let code = answer(|out, err| unsafe {
+                    $f(o.client, $($id.as_ptr().cast(), $id.len(),)* j.as_ptr(), j.len(), o.opts, out, err)
+                });
+                $(let code = typed::<$t>(code, j);)?
+                code
+            }) as Call,
+        )
+    };
+}
+
+/// `create!(f, Model)`: `f(client, json, …)`.
 macro_rules! create {
     ($f:ident, $t:ty) => {
-        (
-            stringify!($f),
-            (|o: &Offline, input: &mut Input| {
-                let j = input.rest();
-                typed::<$t>(
-                    answer(|out, err| unsafe { $f(o.client, j.as_ptr(), j.len(), o.opts, out, err) }),
-                    j,
-                )
-            }) as Call,
-        )
+        json!($f() as $t)
     };
 }
 
+/// `child_create!(f, Model)`: `f(client, parent_id, json, …)`.
 macro_rules! child_create {
     ($f:ident, $t:ty) => {
-        (
-            stringify!($f),
-            (|o: &Offline, input: &mut Input| {
-                let j = input.rest();
-                typed::<$t>(
-                    answer(|out, err| unsafe {
-                        $f(
-                            o.client,
-                            PARENT.as_ptr().cast(),
-                            PARENT.len(),
-                            j.as_ptr(),
-                            j.len(),
-                            o.opts,
-                            out,
-                            err,
-                        )
-                    }),
-                    j,
-                )
-            }) as Call,
-        )
+        json!($f(PARENT) as $t)
     };
 }
 
+/// `update!(f, Model)`: `f(client, id, json, …)`.
 macro_rules! update {
     ($f:ident, $t:ty) => {
-        (
-            stringify!($f),
-            (|o: &Offline, input: &mut Input| {
-                let j = input.rest();
-                typed::<$t>(
-                    answer(|out, err| unsafe {
-                        $f(
-                            o.client,
-                            ID.as_ptr().cast(),
-                            ID.len(),
-                            j.as_ptr(),
-                            j.len(),
-                            o.opts,
-                            out,
-                            err,
-                        )
-                    }),
-                    j,
-                )
-            }) as Call,
-        )
+        json!($f(ID) as $t)
     };
 }
 
+/// `f(client, query_json, …)` → `json_out`.
 macro_rules! query {
     ($f:ident) => {
-        (
-            stringify!($f),
-            (|o: &Offline, input: &mut Input| {
-                let j = input.rest();
-                answer(|out, err| unsafe { $f(o.client, j.as_ptr(), j.len(), o.opts, out, err) })
-            }) as Call,
-        )
+        json!($f())
     };
 }
 
@@ -197,26 +144,7 @@ const CALLS: &[(&str, Call)] = &[
     child_create!(ccx_host_applications_create, api::ApplicationRequest),
     update!(ccx_host_applications_update, api::ApplicationRequest),
     child_create!(ccx_devices_create, api::DeviceRequest),
-    ("ccx_devices_update", |o, input| {
-        let j = input.rest();
-        typed::<api::DeviceRequest>(
-            answer(|out, err| unsafe {
-                ccx_devices_update(
-                    o.client,
-                    PARENT.as_ptr().cast(),
-                    PARENT.len(),
-                    ID.as_ptr().cast(),
-                    ID.len(),
-                    j.as_ptr(),
-                    j.len(),
-                    o.opts,
-                    out,
-                    err,
-                )
-            }),
-            j,
-        )
-    }),
+    json!(ccx_devices_update(PARENT, ID) as api::DeviceRequest),
     update!(ccx_access_groups_add_source, api::AccessItem),
     update!(ccx_access_groups_add_destination, api::AccessItem),
     query!(ccx_sessions_list),
@@ -248,49 +176,21 @@ const CALLS: &[(&str, Call)] = &[
         let method = (input.u8() % 5) as u32; // 4 is not a method
         let query = input.field(0);
         let j = input.rest();
-        let path = b"/networks";
-        let mut status = 0u16;
-        let mut out = bytes();
-        let mut err = std::ptr::null_mut();
-        let code = unsafe {
-            ccx_client_request(
-                o.client,
-                method,
-                path.as_ptr().cast(),
-                path.len(),
-                query.as_ptr(),
-                query.len(),
-                j.as_ptr(),
-                j.len(),
-                o.opts,
-                &mut status,
-                &mut out,
-                &mut err,
-            )
-        };
-        unsafe { settle(code, err, None) };
-        // raw answers need not be JSON; nothing is written on failure anyway
-        unsafe { ccx_bytes_free(&mut out) };
-        code
+        common::raw_request(o, method, b"/networks", Some(query), Some(j))
     }),
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let o = offline();
-    let mut input = Input(data);
-    let (name, call) = CALLS[input.u8() as usize % CALLS.len()];
-    let code = call(o, &mut input);
     // only argument errors, or the cancellation just before the request
-    assert!(
-        matches!(
-            code,
-            ccx_code::InvalidJson
-                | ccx_code::InvalidParameter
-                | ccx_code::InvalidUtf8
-                | ccx_code::NullParameter
-                | ccx_code::Cancelled
-        ),
-        "{name}: {code:?}"
+    common::run(
+        CALLS,
+        data,
+        &[
+            ccx_code::InvalidJson,
+            ccx_code::InvalidParameter,
+            ccx_code::InvalidUtf8,
+            ccx_code::NullParameter,
+            ccx_code::Cancelled,
+        ],
     );
-    common::assert_offline();
 });

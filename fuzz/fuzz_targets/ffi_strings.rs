@@ -9,57 +9,48 @@
 
 mod common;
 
-use cloudconnexa::fuzzing::ffi::client::ccx_client_request;
 use cloudconnexa::fuzzing::ffi::code::ccx_code;
-use cloudconnexa::fuzzing::ffi::extras::*;
 use cloudconnexa::fuzzing::ffi::generated::*;
 use cloudconnexa::fuzzing::ffi::options::{ccx_call_options_free, ccx_call_options_new, ccx_call_options_set_traceparent};
-use cloudconnexa::fuzzing::ffi::types::ccx_bytes_free;
-use common::{Input, Offline, bytes, offline, settle};
+use common::{Call, Input, Offline, answer, unit};
 use libfuzzer_sys::fuzz_target;
 
 const SEP: u8 = 0xFF;
 
-type Call = fn(&Offline, &mut Input) -> ccx_code;
-
-fn answer(
-    f: impl FnOnce(*mut cloudconnexa::fuzzing::ffi::types::ccx_bytes, *mut *mut cloudconnexa::fuzzing::ffi::error::ccx_error) -> ccx_code,
-) -> ccx_code {
-    let mut out = bytes();
-    let mut err = std::ptr::null_mut();
-    let code = f(&mut out, &mut err);
-    unsafe { settle(code, err, Some(&mut out)) }
-}
-
-fn unit(f: impl FnOnce(*mut *mut cloudconnexa::fuzzing::ffi::error::ccx_error) -> ccx_code) -> ccx_code {
-    let mut err = std::ptr::null_mut();
-    let code = f(&mut err);
-    unsafe { settle(code, err, None) }
+/// `$f(client, s1, s1_len, …, opts, [json_out,] err)` with string fields of the input:
+/// `strings!(answer f(a, b))` for functions with `json_out`, `strings!(unit f(a))` without.
+macro_rules! strings {
+    (answer $f:ident($($a:ident),+)) => {
+        (
+            stringify!($f),
+            (|o: &Offline, i: &mut Input| {
+                $(let $a = i.field(SEP);)+
+                answer(|out, err| unsafe { $f(o.client, $($a.as_ptr().cast(), $a.len(),)+ o.opts, out, err) })
+            }) as Call,
+        )
+    };
+    (unit $f:ident($($a:ident),+)) => {
+        (
+            stringify!($f),
+            (|o: &Offline, i: &mut Input| {
+                $(let $a = i.field(SEP);)+
+                unit(|err| unsafe { $f(o.client, $($a.as_ptr().cast(), $a.len(),)+ o.opts, err) })
+            }) as Call,
+        )
+    };
 }
 
 /// `(id)` → `json_out`: get, profiles.
 macro_rules! get {
     ($f:ident) => {
-        (
-            stringify!($f),
-            (|o: &Offline, i: &mut Input| {
-                let id = i.field(SEP);
-                answer(|out, err| unsafe { $f(o.client, id.as_ptr().cast(), id.len(), o.opts, out, err) })
-            }) as Call,
-        )
+        strings!(answer $f(id))
     };
 }
 
 /// `(id)`, no answer: delete, activate, suspend.
 macro_rules! act {
     ($f:ident) => {
-        (
-            stringify!($f),
-            (|o: &Offline, i: &mut Input| {
-                let id = i.field(SEP);
-                unit(|err| unsafe { $f(o.client, id.as_ptr().cast(), id.len(), o.opts, err) })
-            }) as Call,
-        )
+        strings!(unit $f(id))
     };
 }
 
@@ -80,52 +71,14 @@ macro_rules! child_list {
 /// `(user_id, id)` → `json_out` (devices).
 macro_rules! device {
     ($f:ident) => {
-        (
-            stringify!($f),
-            (|o: &Offline, i: &mut Input| {
-                let (user, id) = (i.field(SEP), i.field(SEP));
-                answer(|out, err| unsafe {
-                    $f(
-                        o.client,
-                        user.as_ptr().cast(),
-                        user.len(),
-                        id.as_ptr().cast(),
-                        id.len(),
-                        o.opts,
-                        out,
-                        err,
-                    )
-                })
-            }) as Call,
-        )
+        strings!(answer $f(user, id))
     };
 }
 
 /// Access group item removal: `(id, item_type, parent_id, child_id)`.
 macro_rules! remove_item {
     ($f:ident) => {
-        (
-            stringify!($f),
-            (|o: &Offline, i: &mut Input| {
-                let (id, kind, parent, child) = (i.field(SEP), i.field(SEP), i.field(SEP), i.field(SEP));
-                answer(|out, err| unsafe {
-                    $f(
-                        o.client,
-                        id.as_ptr().cast(),
-                        id.len(),
-                        kind.as_ptr().cast(),
-                        kind.len(),
-                        parent.as_ptr().cast(),
-                        parent.len(),
-                        child.as_ptr().cast(),
-                        child.len(),
-                        o.opts,
-                        out,
-                        err,
-                    )
-                })
-            }) as Call,
-        )
+        strings!(answer $f(id, kind, parent, child))
     };
 }
 
@@ -198,37 +151,8 @@ const CALLS: &[(&str, Call)] = &[
     child_list!(ccx_devices_list),
     device!(ccx_devices_get),
     device!(ccx_devices_revoke_profile),
-    ("ccx_devices_delete", |o, i| {
-        let (user, id) = (i.field(SEP), i.field(SEP));
-        unit(|err| unsafe {
-            ccx_devices_delete(
-                o.client,
-                user.as_ptr().cast(),
-                user.len(),
-                id.as_ptr().cast(),
-                id.len(),
-                o.opts,
-                err,
-            )
-        })
-    }),
-    ("ccx_devices_generate_profile", |o, i| {
-        let (user, id, region) = (i.field(SEP), i.field(SEP), i.field(SEP));
-        answer(|out, err| unsafe {
-            ccx_devices_generate_profile(
-                o.client,
-                user.as_ptr().cast(),
-                user.len(),
-                id.as_ptr().cast(),
-                id.len(),
-                region.as_ptr().cast(),
-                region.len(),
-                o.opts,
-                out,
-                err,
-            )
-        })
-    }),
+    strings!(unit ccx_devices_delete(user, id)),
+    strings!(answer ccx_devices_generate_profile(user, id, region)),
     get!(ccx_regions_get),
     remove_item!(ccx_access_groups_remove_source),
     remove_item!(ccx_access_groups_remove_destination),
@@ -236,27 +160,7 @@ const CALLS: &[(&str, Call)] = &[
     ("ccx_client_request", |o, i| {
         let method = (i.u8() % 5) as u32;
         let path = i.field(SEP);
-        let mut status = 0u16;
-        let mut out = bytes();
-        let mut err = std::ptr::null_mut();
-        let code = unsafe {
-            ccx_client_request(
-                o.client,
-                method,
-                path.as_ptr().cast(),
-                path.len(),
-                std::ptr::null(),
-                0,
-                std::ptr::null(),
-                0,
-                o.opts,
-                &mut status,
-                &mut out,
-                &mut err,
-            )
-        };
-        unsafe { ccx_bytes_free(&mut out) };
-        unsafe { settle(code, err, None) }
+        common::raw_request(o, method, path, None, None)
     }),
     ("ccx_call_options_set_traceparent", |_, i| {
         let tp = i.field(SEP);
@@ -286,16 +190,14 @@ const CALLS: &[(&str, Call)] = &[
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let o = offline();
-    let mut input = Input(data);
-    let (name, call) = CALLS[input.u8() as usize % CALLS.len()];
-    let code = call(o, &mut input);
-    assert!(
-        matches!(
-            code,
-            ccx_code::InvalidParameter | ccx_code::InvalidUtf8 | ccx_code::NullParameter | ccx_code::Cancelled
-        ),
-        "{name}: {code:?}"
+    common::run(
+        CALLS,
+        data,
+        &[
+            ccx_code::InvalidParameter,
+            ccx_code::InvalidUtf8,
+            ccx_code::NullParameter,
+            ccx_code::Cancelled,
+        ],
     );
-    common::assert_offline();
 });

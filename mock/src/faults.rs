@@ -58,7 +58,9 @@ pub enum FaultKind {
     ResetBefore,
     /// Send the headers and half the body, then reset.
     ResetMidBody,
-    /// Never answer (until the rule goes away or the server stops).
+    /// Hold the request without answering until the rules change (or the server stops);
+    /// then it is decided again by the rules in force: answered normally when none
+    /// applies, so replacing a stall with another rule hands held requests that fault.
     Stall,
     /// Expire the presented bearer token; the call gets 401.
     ExpireToken,

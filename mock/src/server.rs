@@ -178,12 +178,26 @@ async fn handle(shared: Arc<Shared>, ctl: Arc<ConnCtl>, req: Request<Incoming>) 
     };
 
     // faults first: they stand for the network and the front door, not the application
-    let decision = shared.faults.decide(&method, &path);
-    for kind in &decision.fired {
-        shared.stats.fault(kind);
-    }
-    if decision.latency_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
+    // subscribed before deciding: a change of the rules after the decision wakes a stall
+    let mut changed = shared.faults_changed.subscribe();
+    let mut decision = shared.faults.decide(&method, &path);
+    loop {
+        for kind in &decision.fired {
+            shared.stats.fault(kind);
+        }
+        if decision.latency_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
+        }
+        if decision.action != Some(FaultKind::Stall) {
+            break;
+        }
+        // held until the rules change; then decided again by the rules in force (none:
+        // answered normally), so a test can hold requests and then choose their fate
+        if changed.changed().await.is_err() {
+            decision.action = None; // the rules are gone with the server: answer
+            break;
+        }
+        decision = shared.faults.decide(&method, &path);
     }
     let mut reset_mid_body = false;
     match decision.action {
@@ -203,16 +217,13 @@ async fn handle(shared: Arc<Shared>, ctl: Arc<ConnCtl>, req: Request<Incoming>) 
             return finish(&shared, op, Reply::empty(500), &[]);
         }
         Some(FaultKind::ResetMidBody) => reset_mid_body = true,
-        Some(FaultKind::Stall) => {
-            let mut changed = shared.faults_changed.subscribe();
-            let _ = changed.changed().await;
-        }
         Some(FaultKind::ExpireToken) => {
             shared.auth.expire(authorization.as_deref());
             shared.stats.unauthorized.fetch_add(1, Ordering::Relaxed);
             return finish(&shared, op, Reply::empty(401), &[]);
         }
-        Some(FaultKind::Latency { .. }) | None => {}
+        // a stall was waited out above
+        Some(FaultKind::Stall) | Some(FaultKind::Latency { .. }) | None => {}
     }
 
     let (reply, headers) = if op == "requestToken" {

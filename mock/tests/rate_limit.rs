@@ -66,9 +66,7 @@ fn retry_after_when_enabled() {
     let s = start(o);
     let a = agent();
     let tok = token(&a, &s);
-    for _ in 0..2 {
-        get(&a, &s, &tok, "/api/v1/networks").expect_status(200);
-    }
+    spend(&a, &s, &tok, 2);
     let r = get(&a, &s, &tok, "/api/v1/networks");
     assert_429(&r);
     let ra = r.header("Retry-After").expect("Retry-After on 429");
@@ -225,10 +223,7 @@ fn config_changes_limits_at_run_time() {
 
 #[test]
 fn token_endpoint_does_not_drain_the_bucket() {
-    let mut o = MockOptions::default();
-    o.rate_limit.burst = 2;
-    o.rate_limit.replenish_time_secs = 60;
-    let s = start(o);
+    let s = start(burst_only(2));
     let a = agent();
     for _ in 0..5 {
         token(&a, &s);
@@ -241,15 +236,10 @@ fn token_endpoint_does_not_drain_the_bucket() {
 
 #[test]
 fn control_reset_refills_buckets_and_keeps_tokens() {
-    let mut o = MockOptions::default();
-    o.rate_limit.burst = 3;
-    o.rate_limit.replenish_time_secs = 60;
-    let s = start(o);
+    let s = start(burst_only(3));
     let a = agent();
     let tok = token(&a, &s);
-    for _ in 0..3 {
-        get(&a, &s, &tok, "/api/v1/networks").expect_status(200);
-    }
+    spend(&a, &s, &tok, 3);
     assert_429(&get(&a, &s, &tok, "/api/v1/networks"));
 
     let r = control(&a, &s, "POST", "/__mock/reset", None);
@@ -294,15 +284,10 @@ fn not_found_answers_carry_the_limit_headers() {
 
 #[test]
 fn rate_limited_answers_carry_the_limit_headers_with_remaining_zero() {
-    let mut o = MockOptions::default();
-    o.rate_limit.burst = 2;
-    o.rate_limit.replenish_time_secs = 60;
-    let s = start(o);
+    let s = start(burst_only(2));
     let a = agent();
     let tok = token(&a, &s);
-    for _ in 0..2 {
-        get(&a, &s, &tok, "/api/v1/networks").expect_status(200);
-    }
+    spend(&a, &s, &tok, 2);
     let r = get(&a, &s, &tok, "/api/v1/networks");
     assert_429(&r);
     assert_eq!(int_header(&r, "X-RateLimit-Remaining"), 0);

@@ -122,6 +122,7 @@ fn announced_but_unsent_body_does_not_block_others() {
     let a = agent();
     let tok = token(&a, &s);
 
+    let accepted = counter(&s.stats(), &["connections_accepted"]);
     let mut holders = Vec::new();
     for len in [500_000u64, 100_000_000, 10_000] {
         let mut c = RawConn::open(&s);
@@ -138,7 +139,15 @@ fn announced_but_unsent_body_does_not_block_others() {
         .unwrap();
     holders.push(slow);
 
-    std::thread::sleep(Duration::from_millis(200));
+    // the server holds all four before the others come (a condition, not a sleep)
+    let give_up = std::time::Instant::now() + Duration::from_secs(30);
+    while counter(&s.stats(), &["connections_accepted"]) < accepted + 4 {
+        assert!(
+            std::time::Instant::now() < give_up,
+            "the holders' connections were never accepted"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
     for _ in 0..5 {
         let b = agent();
         get(&b, &s, &tok, NETS).expect_status(200);

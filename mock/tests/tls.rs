@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use common::*;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
@@ -16,8 +18,16 @@ fn agent_trusting(ca_pem: &str) -> ureq::Agent {
     let cert = Certificate::from_pem(ca_pem.as_bytes())
         .expect("CA PEM parses")
         .to_owned();
+    agent_with_roots(vec![cert])
+}
+
+/// An agent that trusts these roots, with verification on.
+fn agent_with_roots(roots: Vec<Certificate<'static>>) -> ureq::Agent {
+    // ureq is built as the library builds it (`rustls-no-provider`, no root store of its
+    // own): name the provider and the roots
     let tls = TlsConfig::builder()
-        .root_certs(RootCerts::new_with_certs(&[cert]))
+        .root_certs(RootCerts::Specific(Arc::new(roots)))
+        .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .build();
     ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -76,7 +86,13 @@ fn assert_cert_error(res: Result<Resp, ureq::Error>) {
 #[test]
 fn default_roots_reject_the_test_certificate() {
     let s = start(tls_opts());
-    let a = agent(); // default (webpki) roots
+    // the Mozilla roots, the library's bundle
+    let a = agent_with_roots(
+        webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .map(|c| Certificate::from_der(c.as_ref()))
+            .collect(),
+    );
     let url = format!("{}/api/v1/oauth/token", s.base_url());
     assert_cert_error(request(&a, "POST", &url, &[], None));
     assert_eq!(counter(&s.stats(), &["tokens_issued"]), 0);

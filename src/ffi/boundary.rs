@@ -114,20 +114,7 @@ pub(crate) unsafe fn required_string<'a>(
 
 /// Parse JSON input into a typed model; errors name the field path.
 pub(crate) fn json<T: serde::de::DeserializeOwned>(b: &[u8], name: &str) -> Result<T, ccx_error> {
-    let de = &mut serde_json::Deserializer::from_slice(b);
-    let v: T = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
-        let path = e.path().to_string();
-        let at = if path == "." {
-            String::new()
-        } else {
-            format!(" at `{path}`")
-        };
-        ccx_error::new(ccx_code::InvalidJson, format!("argument `{name}`{at}: {}", e.inner()))
-    })?;
-    // one JSON value, nothing after it but whitespace (`{"name":"a"} x` is not JSON)
-    de.end()
-        .map_err(|e| ccx_error::new(ccx_code::InvalidJson, format!("argument `{name}`: {e}")))?;
-    Ok(v)
+    Ok(super::convert::json(b, name)?)
 }
 
 /// Drop a boxed handle, never letting a panic out.

@@ -41,6 +41,18 @@ impl ccx_error {
     }
 }
 
+/// A refused argument (`CCX_CODE_INVALID_JSON` or `CCX_CODE_INVALID_PARAMETER`) or the
+/// call's error.
+impl From<super::convert::Bad> for ccx_error {
+    fn from(b: super::convert::Bad) -> ccx_error {
+        match b {
+            super::convert::Bad::Json(m) => ccx_error::new(ccx_code::InvalidJson, m),
+            super::convert::Bad::Param(m) => ccx_error::invalid(m),
+            super::convert::Bad::Api(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::Error> for ccx_error {
     fn from(e: crate::Error) -> ccx_error {
         let body = match e.kind() {

@@ -1,6 +1,7 @@
 //! Resource functions: JSON in, JSON out, checked against the typed models.
-//! The generic bodies live here; `generated.rs` (written by `build.rs` from its family
-//! table, committed so cbindgen sees literal signatures) holds the CRUD functions.
+//! The generic bodies live here; `generated.rs` (written by `build.rs` from the
+//! operation table in `codegen/table.rs`, committed so cbindgen sees literal signatures)
+//! holds every function that calls the API.
 //!
 //! Every function here: `client` first, then ids as (pointer, length), JSON bodies as
 //! (pointer, length), the optional `opts` (NULL for none), then the outputs
@@ -14,7 +15,7 @@ use std::ffi::c_char;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::boundary::{arg, bytes, guard, json, out, required_string, string};
+use super::boundary::{arg, bytes, guard, out, required_string, string};
 use super::client::ccx_client;
 use super::code::ccx_code;
 use super::error::ccx_error;
@@ -33,31 +34,7 @@ pub(crate) fn to_json<T: Serialize + ?Sized>(v: &T) -> Result<ccx_bytes, ccx_err
 /// Parse a JSON body, first checking that the `required` top-level fields are there and
 /// not blank (the same fields the service requires).
 pub(crate) fn body<T: DeserializeOwned>(b: &[u8], required: &[&str]) -> Result<T, ccx_error> {
-    if b.is_empty() {
-        return Err(ccx_error::new(ccx_code::InvalidJson, "argument `json` is empty"));
-    }
-    // always an object: serde would otherwise take a JSON array as the fields in order
-    // (`[]` as an empty update), which no caller means
-    {
-        let v: serde_json::Value = json(b, "json")?;
-        let obj = v
-            .as_object()
-            .ok_or_else(|| ccx_error::new(ccx_code::InvalidJson, "argument `json` must be a JSON object"))?;
-        for f in required {
-            let missing = match obj.get(*f) {
-                None | Some(serde_json::Value::Null) => true,
-                Some(serde_json::Value::String(s)) => s.trim().is_empty(),
-                _ => false,
-            };
-            if missing {
-                return Err(ccx_error::new(
-                    ccx_code::InvalidJson,
-                    format!("argument `json`: missing required field `{f}`"),
-                ));
-            }
-        }
-    }
-    json(b, "json")
+    Ok(super::convert::body(b, required)?)
 }
 
 fn page(p: u32, size: u32) -> PageRequest {
@@ -152,6 +129,25 @@ pub(crate) unsafe fn id<'a>(ptr: *const c_char, len: usize, name: &str) -> Resul
 pub(crate) unsafe fn json_arg<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8], ccx_error> {
     // SAFETY: caller contract.
     unsafe { bytes(ptr, len, "json") }
+}
+
+/// A JSON argument named `name` as `(pointer, length)`: `(NULL, 0)` is empty.
+///
+/// # Safety
+/// `ptr` is NULL or points to `len` bytes.
+pub(crate) unsafe fn bytes_arg<'a>(ptr: *const u8, len: usize, name: &str) -> Result<&'a [u8], ccx_error> {
+    // SAFETY: caller contract.
+    unsafe { bytes(ptr, len, name) }
+}
+
+/// A function that needs no client and makes no request: its answer goes to `json_out`.
+pub(crate) fn offline(json_out: *mut ccx_bytes, f: impl FnOnce() -> Result<ccx_bytes, ccx_error>) -> ccx_code {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: documented on the function: `json_out` is NULL or writable.
+        let o = unsafe { out(json_out, "json_out")? };
+        *o = f()?;
+        Ok(())
+    })
 }
 
 /// A call whose answer goes to `json_out`.

@@ -120,13 +120,16 @@ mod tests {
     use super::*;
     use std::sync::Barrier;
     use std::sync::atomic::AtomicUsize;
-    use std::time::Duration;
+
+    /// Spin until `c` has `n` callers waiting on a flight (they count themselves when
+    /// they join, before they wait): a rendezvous, not a time window.
+    fn until_joined<T: Clone>(c: &Coalescer<T>, n: u64) {
+        while c.saved.load(Relaxed) < n {
+            std::thread::yield_now();
+        }
+    }
 
     #[test]
-    #[cfg_attr(
-        miri,
-        ignore = "needs 20 threads to arrive within the leader's 200 ms: too slow under Miri"
-    )]
     fn concurrent_identical_calls_run_once() {
         let c = Arc::new(Coalescer::<u32>::default());
         let runs = Arc::new(AtomicUsize::new(0));
@@ -138,7 +141,8 @@ mod tests {
                     barrier.wait();
                     c.run("k", || {
                         runs.fetch_add(1, Relaxed);
-                        std::thread::sleep(Duration::from_millis(200));
+                        // the leader answers once the 19 others have joined its flight
+                        until_joined(&c, 19);
                         Ok(42)
                     })
                 })
@@ -155,18 +159,25 @@ mod tests {
     fn a_panicking_leader_releases_waiters() {
         let c = Arc::new(Coalescer::<u32>::default());
         let c2 = c.clone();
+        let (in_flight, leading) = std::sync::mpsc::channel();
         let leader = std::thread::spawn(move || {
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 c2.run("k", || {
-                    std::thread::sleep(Duration::from_millis(100));
+                    in_flight.send(()).unwrap();
+                    // panic once the other caller waits on this flight
+                    until_joined(&c2, 1);
                     panic!("boom")
                 })
             }));
         });
-        std::thread::sleep(Duration::from_millis(20));
+        leading.recv().unwrap();
         let r = c.run("k", || Ok(1));
         leader.join().unwrap();
-        assert!(r.is_err() || r.unwrap() == 1);
+        assert_eq!(
+            r.unwrap_err().kind(),
+            &ErrorKind::Io,
+            "the waiter gets the abandoned flight's error"
+        );
         assert_eq!(c.run("k", || Ok(7)).unwrap(), 7, "no entry left behind");
     }
 }

@@ -213,23 +213,34 @@ pub(crate) struct HttpRequest<'a> {
 }
 
 impl Transport {
-    /// Build a transport (validates the options).
+    /// Build a transport (validates the options). Its DNS cache runs on the system clock.
     pub fn new(opts: &TransportOptions) -> Result<Transport> {
-        Transport::build(opts, None)
+        Transport::build(opts, None, crate::resilience::clock::system())
+    }
+
+    /// A transport whose DNS cache TTL runs on `clock` (the client's).
+    pub(crate) fn with_clock(opts: &TransportOptions, clock: Arc<dyn crate::resilience::Clock>) -> Result<Transport> {
+        Transport::build(opts, None, clock)
     }
 
     /// A transport whose DNS lookups call `lookup(host, port)` instead of the system
-    /// resolver (`None` is "name not found"); the cache, its TTL and the stale answer
-    /// served when a re-resolve fails work as usual. For tests of DNS failures.
+    /// resolver (`None` is "name not found"); the cache, its TTL (on `clock`, e.g. a
+    /// [`ManualClock`](crate::resilience::ManualClock)) and the stale answer served when a
+    /// re-resolve fails work as usual. For tests of DNS failures.
     #[doc(hidden)]
     pub fn with_dns_lookup(
         opts: &TransportOptions,
+        clock: Arc<dyn crate::resilience::Clock>,
         lookup: impl Fn(&str, u16) -> Option<Vec<std::net::SocketAddr>> + Send + Sync + 'static,
     ) -> Result<Transport> {
-        Transport::build(opts, Some(Box::new(lookup)))
+        Transport::build(opts, Some(Box::new(lookup)), clock)
     }
 
-    fn build(opts: &TransportOptions, lookup: Option<Box<TestLookup>>) -> Result<Transport> {
+    fn build(
+        opts: &TransportOptions,
+        lookup: Option<Box<TestLookup>>,
+        clock: Arc<dyn crate::resilience::Clock>,
+    ) -> Result<Transport> {
         opts.validate()?;
         let tls = tls::tls_config(opts.tls_roots, &opts.extra_ca_pem, opts.client_cert.as_ref())?;
         let proxy = match (&opts.proxy, opts.proxy_from_env) {
@@ -261,9 +272,13 @@ impl Transport {
         };
         let chain = ().chain(ConnectProxyConnector::default()).chain(socket).chain(RustlsConnector::default());
         let resolver = match lookup {
-            None => CachingResolver::new(opts.dns_ttl, opts.dns_prefer_ipv4, dns.clone()),
-            Some(f) => {
-                CachingResolver::with_lookup(opts.dns_ttl, opts.dns_prefer_ipv4, dns.clone(), move |uri, _, _| {
+            None => CachingResolver::new(opts.dns_ttl, opts.dns_prefer_ipv4, dns.clone(), clock),
+            Some(f) => CachingResolver::with_lookup(
+                opts.dns_ttl,
+                opts.dns_prefer_ipv4,
+                dns.clone(),
+                clock,
+                move |uri, _, _| {
                     let host = uri
                         .host()
                         .unwrap_or_default()
@@ -273,8 +288,8 @@ impl Transport {
                         .port_u16()
                         .unwrap_or(if uri.scheme_str() == Some("http") { 80 } else { 443 });
                     f(host, port).ok_or(ureq::Error::HostNotFound)
-                })
-            }
+                },
+            ),
         };
         let agent = Agent::with_parts(config, chain, resolver);
         Ok(Transport {

@@ -1,19 +1,22 @@
 //! A caching DNS resolver for ureq: one lookup per host per TTL (ureq itself
 //! resolves on every request, even when it reuses a pooled connection),
 //! concurrent misses for one host resolve once, IPv4 first with IPv6 as
-//! fallback, and the last good answer is served when a re-resolve fails.
+//! fallback, and the last good answer is served when a re-resolve fails. The TTL
+//! runs on the client's [`Clock`].
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex, RwLock};
 use ureq::config::Config;
 use ureq::http::Uri;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::NextTimeout;
+
+use crate::resilience::Clock;
 
 /// Counters of the DNS cache.
 #[derive(Debug, Default)]
@@ -30,7 +33,8 @@ pub struct DnsStats {
 
 struct Entry {
     addrs: Vec<std::net::SocketAddr>,
-    expires: Instant,
+    /// ns on the resolver's clock
+    expires: u64,
 }
 
 #[derive(Default)]
@@ -44,7 +48,9 @@ type LookupFn = dyn Fn(&Uri, &Config, NextTimeout) -> Result<Vec<std::net::Socke
 
 /// The resolver installed in the ureq agent.
 pub struct CachingResolver {
+    /// How long an answer is served from the cache; `None`: no cache.
     ttl: Option<Duration>,
+    clock: Arc<dyn Clock>,
     prefer_ipv4: bool,
     cache: RwLock<HashMap<String, Entry>>,
     flights: Mutex<HashMap<String, Arc<Flight>>>,
@@ -63,10 +69,16 @@ impl fmt::Debug for CachingResolver {
 }
 
 impl CachingResolver {
-    /// A resolver over the system's, caching answers for `ttl` (`None`: no caching), IPv4 first when `prefer_ipv4`.
-    pub fn new(ttl: Option<Duration>, prefer_ipv4: bool, stats: Arc<DnsStats>) -> CachingResolver {
+    /// A resolver over the system's, caching answers `ttl` (none: no cache) on `clock`,
+    /// IPv4 addresses first when `prefer_ipv4`.
+    pub fn new(
+        ttl: Option<Duration>,
+        prefer_ipv4: bool,
+        stats: Arc<DnsStats>,
+        clock: Arc<dyn Clock>,
+    ) -> CachingResolver {
         let system = DefaultResolver::default();
-        CachingResolver::with_lookup(ttl, prefer_ipv4, stats, move |uri, cfg, t| {
+        CachingResolver::with_lookup(ttl, prefer_ipv4, stats, clock, move |uri, cfg, t| {
             system.resolve(uri, cfg, t).map(|a| a.iter().copied().collect())
         })
     }
@@ -76,6 +88,7 @@ impl CachingResolver {
         ttl: Option<Duration>,
         prefer_ipv4: bool,
         stats: Arc<DnsStats>,
+        clock: Arc<dyn Clock>,
         lookup: impl Fn(&Uri, &Config, NextTimeout) -> Result<Vec<std::net::SocketAddr>, ureq::Error>
         + Send
         + Sync
@@ -83,6 +96,7 @@ impl CachingResolver {
     ) -> CachingResolver {
         CachingResolver {
             ttl,
+            clock,
             prefer_ipv4,
             cache: RwLock::new(HashMap::new()),
             flights: Mutex::new(HashMap::new()),
@@ -133,14 +147,14 @@ impl CachingResolver {
         DefaultResolver::host_and_port(scheme, authority)
     }
 
-    /// Resolve through the cache; `now` is injectable for tests.
-    pub fn resolve_at(
+    /// Resolve through the cache, fresh while the clock is before the entry's expiry.
+    fn resolve_cached(
         &self,
         uri: &Uri,
         config: &Config,
         timeout: NextTimeout,
-        now: Instant,
     ) -> Result<Vec<std::net::SocketAddr>, ureq::Error> {
+        let now = self.clock.now_nanos();
         let Some(key) = Self::key(uri) else {
             return self.fresh_lookup(uri, config, timeout);
         };
@@ -189,7 +203,8 @@ impl CachingResolver {
                         key.clone(),
                         Entry {
                             addrs: addrs.clone(),
-                            expires: now + ttl,
+                            // from the answer's arrival, not from the miss
+                            expires: self.clock.now_nanos().saturating_add(ttl.as_nanos() as u64),
                         },
                     );
                 }
@@ -244,7 +259,7 @@ impl Resolver for CachingResolver {
         if self.ttl.is_some()
             && let Some(key) = stack_key(uri, &mut buf)
         {
-            let now = Instant::now();
+            let now = self.clock.now_nanos();
             if let Some(e) = self.cache.read().get(key).filter(|e| e.expires > now) {
                 self.stats.hits.fetch_add(1, Relaxed);
                 let mut out = self.empty();
@@ -254,7 +269,7 @@ impl Resolver for CachingResolver {
                 return Ok(out);
             }
         }
-        let addrs = self.resolve_at(uri, config, timeout, Instant::now())?;
+        let addrs = self.resolve_cached(uri, config, timeout)?;
         let mut out = self.empty();
         for a in addrs.into_iter().take(16) {
             out.push(a);
@@ -266,6 +281,7 @@ impl Resolver for CachingResolver {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resilience::ManualClock;
     use std::net::SocketAddr;
     use std::sync::atomic::AtomicBool;
 
@@ -273,18 +289,34 @@ mod tests {
         "https://api.example:443/x".parse().unwrap()
     }
 
-    fn resolver(fail: Arc<AtomicBool>, ttl: u64) -> CachingResolver {
-        CachingResolver::with_lookup(Some(Duration::from_secs(ttl)), true, Arc::default(), move |_, _, _| {
-            std::thread::sleep(Duration::from_millis(20));
-            if fail.load(Relaxed) {
-                Err(ureq::Error::HostNotFound)
-            } else {
-                Ok(vec![
-                    "[::1]:443".parse::<SocketAddr>().unwrap(),
-                    "10.0.0.1:443".parse().unwrap(),
-                ])
-            }
-        })
+    fn resolver(fail: Arc<AtomicBool>, ttl: u64, clock: Arc<ManualClock>) -> CachingResolver {
+        resolver_with(fail, ttl, clock, || {})
+    }
+
+    /// `during` runs inside every lookup (a rendezvous for the concurrency test).
+    fn resolver_with(
+        fail: Arc<AtomicBool>,
+        ttl: u64,
+        clock: Arc<ManualClock>,
+        during: impl Fn() + Send + Sync + 'static,
+    ) -> CachingResolver {
+        CachingResolver::with_lookup(
+            Some(Duration::from_secs(ttl)),
+            true,
+            Arc::default(),
+            clock,
+            move |_, _, _| {
+                during();
+                if fail.load(Relaxed) {
+                    Err(ureq::Error::HostNotFound)
+                } else {
+                    Ok(vec![
+                        "[::1]:443".parse::<SocketAddr>().unwrap(),
+                        "10.0.0.1:443".parse().unwrap(),
+                    ])
+                }
+            },
+        )
     }
 
     #[test]
@@ -308,33 +340,57 @@ mod tests {
     #[test]
     fn caches_prefers_v4_and_serves_stale() {
         let fail = Arc::new(AtomicBool::new(false));
-        let r = resolver(fail.clone(), 300);
+        let clock = ManualClock::new();
+        let r = resolver(fail.clone(), 300, clock.clone());
         let cfg = Config::default();
-        let t0 = Instant::now();
-        let a = r.resolve_at(&uri(), &cfg, NextTimeout::default(), t0).unwrap();
+        let resolve = || r.resolve_cached(&uri(), &cfg, NextTimeout::default());
+        let a = resolve().unwrap();
         assert!(a[0].is_ipv4() && a[1].is_ipv6());
-        r.resolve_at(&uri(), &cfg, NextTimeout::default(), t0 + Duration::from_secs(299))
-            .unwrap();
+        // one nanosecond before the TTL ends: from the cache
+        clock.advance(Duration::from_secs(300) - Duration::from_nanos(1));
+        resolve().unwrap();
         assert_eq!(r.stats.lookups.load(Relaxed), 1);
+        // at the TTL: resolved again
+        clock.advance(Duration::from_nanos(1));
+        resolve().unwrap();
+        assert_eq!(r.stats.lookups.load(Relaxed), 2);
+        clock.advance(Duration::from_secs(301));
         fail.store(true, Relaxed);
-        let stale = r
-            .resolve_at(&uri(), &cfg, NextTimeout::default(), t0 + Duration::from_secs(301))
-            .unwrap();
+        let stale = resolve().unwrap();
         assert_eq!(stale, a);
         assert_eq!(
             (r.stats.lookups.load(Relaxed), r.stats.stale_served.load(Relaxed)),
-            (2, 1)
+            (3, 1)
         );
     }
 
     #[test]
     fn concurrent_misses_resolve_once() {
-        let r = Arc::new(resolver(Arc::new(AtomicBool::new(false)), 300));
+        // the lookup does not answer before all 16 callers have started (a rendezvous,
+        // not a sleep), so most of them find the flight and wait for its answer
+        let started = Arc::new((Mutex::new(0usize), Condvar::new()));
+        let during = {
+            let started = started.clone();
+            move || {
+                let mut n = started.0.lock();
+                while *n < 16 {
+                    started.1.wait(&mut n);
+                }
+            }
+        };
+        let r = Arc::new(resolver_with(
+            Arc::new(AtomicBool::new(false)),
+            300,
+            ManualClock::new(),
+            during,
+        ));
         let threads: Vec<_> = (0..16)
             .map(|_| {
-                let r = r.clone();
+                let (r, started) = (r.clone(), started.clone());
                 std::thread::spawn(move || {
-                    r.resolve_at(&uri(), &Config::default(), NextTimeout::default(), Instant::now())
+                    *started.0.lock() += 1;
+                    started.1.notify_all();
+                    r.resolve_cached(&uri(), &Config::default(), NextTimeout::default())
                         .unwrap()
                 })
             })
@@ -347,9 +403,9 @@ mod tests {
 
     #[test]
     fn failure_without_cache_is_an_error() {
-        let r = resolver(Arc::new(AtomicBool::new(true)), 300);
+        let r = resolver(Arc::new(AtomicBool::new(true)), 300, ManualClock::new());
         assert!(
-            r.resolve_at(&uri(), &Config::default(), NextTimeout::default(), Instant::now())
+            r.resolve_cached(&uri(), &Config::default(), NextTimeout::default())
                 .is_err()
         );
         assert_eq!(r.stats.failures.load(Relaxed), 1);

@@ -5,29 +5,20 @@
 
 #![allow(dead_code)]
 
+// opts, start, rule: the emulator's own tests share the one copy
+#[path = "../../mock/tests/common/server.rs"]
+mod server;
+
 use std::time::Duration;
 
 use cloudconnexa::resilience::RetryPolicy;
 use cloudconnexa::{Client, ClientBuilder, Error, ErrorKind};
+// re-exported for the tests, each of which uses part of them
+#[allow(unused_imports)]
 pub use cloudconnexa_mock::{FaultRule, MockOptions, MockServer};
 use serde_json::Value;
-
-/// Emulator options with the rate limiter off (most tests make many calls).
-pub fn opts() -> MockOptions {
-    let mut o = MockOptions::default();
-    o.rate_limit.enabled = false;
-    o
-}
-
-/// Start an emulator on a free loopback port.
-pub fn start(opts: MockOptions) -> MockServer {
-    MockServer::start(opts).expect("MockServer::start")
-}
-
-/// A fault rule from its JSON form.
-pub fn rule(json: &str) -> FaultRule {
-    FaultRule::parse(json).unwrap_or_else(|e| panic!("FaultRule::parse({json}): {e}"))
-}
+#[allow(unused_imports)]
+pub use server::{opts, rule, start};
 
 /// A builder for `url` with these credentials and budgets, plain `http` allowed; each
 /// support module adds its own resilience settings on top.

@@ -108,6 +108,63 @@ pub unsafe fn settle(code: ccx_code, err: *mut ccx_error, out: Option<&mut ccx_b
     code
 }
 
+/// One C function under test: reads its arguments from the input, calls, settles.
+pub type Call = fn(&Offline, &mut Input) -> ccx_code;
+
+/// Run a function with `json_out`; settle the outcome.
+pub fn answer(f: impl FnOnce(*mut ccx_bytes, *mut *mut ccx_error) -> ccx_code) -> ccx_code {
+    let mut out = bytes();
+    let mut err = std::ptr::null_mut();
+    let code = f(&mut out, &mut err);
+    unsafe { settle(code, err, Some(&mut out)) }
+}
+
+/// Run a function without `json_out`; settle the outcome.
+pub fn unit(f: impl FnOnce(*mut *mut ccx_error) -> ccx_code) -> ccx_code {
+    let mut err = std::ptr::null_mut();
+    let code = f(&mut err);
+    unsafe { settle(code, err, None) }
+}
+
+/// The body of the C ABI targets: the first byte picks a call of `calls`, which runs on
+/// the offline client; its code must be one of `allowed`.
+pub fn run(calls: &[(&str, Call)], data: &[u8], allowed: &[ccx_code]) {
+    let o = offline();
+    let mut input = Input(data);
+    let (name, call) = calls[input.u8() as usize % calls.len()];
+    let code = call(o, &mut input);
+    assert!(allowed.contains(&code), "{name}: {code:?}");
+    assert_offline();
+}
+
+/// `ccx_client_request` on the offline client; `None` passes `(NULL, 0)`. Raw answers
+/// need not be JSON (and nothing is written on failure anyway): the output is only freed.
+pub fn raw_request(o: &Offline, method: u32, path: &[u8], query: Option<&[u8]>, body: Option<&[u8]>) -> ccx_code {
+    let ptr = |b: Option<&[u8]>| b.map_or((std::ptr::null(), 0), |b| (b.as_ptr(), b.len()));
+    let ((q, q_len), (b, b_len)) = (ptr(query), ptr(body));
+    let mut status = 0u16;
+    let mut out = bytes();
+    let mut err = std::ptr::null_mut();
+    let code = unsafe {
+        cloudconnexa::fuzzing::ffi::client::ccx_client_request(
+            o.client,
+            method,
+            path.as_ptr().cast(),
+            path.len(),
+            q,
+            q_len,
+            b,
+            b_len,
+            o.opts,
+            &mut status,
+            &mut out,
+            &mut err,
+        )
+    };
+    unsafe { ccx_bytes_free(&mut out) };
+    unsafe { settle(code, err, None) }
+}
+
 /// An empty output buffer.
 pub fn bytes() -> ccx_bytes {
     ccx_bytes {

@@ -4,13 +4,19 @@
 
 #![allow(dead_code)]
 
+mod server;
+
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
 use base64::Engine as _;
+// re-exported for the tests, each of which uses part of them
+#[allow(unused_imports)]
 pub use cloudconnexa_mock::{FaultRule, MockOptions, MockServer};
 use serde_json::Value;
+#[allow(unused_imports)]
+pub use server::{opts, rule, start};
 use ureq::Agent;
 use ureq::http;
 
@@ -18,23 +24,6 @@ use ureq::http;
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Read/write timeout of raw sockets.
 pub const RAW_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Default options with the rate limiter switched off (most tests make many calls).
-pub fn opts() -> MockOptions {
-    let mut o = MockOptions::default();
-    o.rate_limit.enabled = false;
-    o
-}
-
-/// Starts a server on a free loopback port.
-pub fn start(opts: MockOptions) -> MockServer {
-    MockServer::start(opts).expect("MockServer::start")
-}
-
-/// Parses a fault rule, panicking with the JSON on error.
-pub fn rule(json: &str) -> FaultRule {
-    FaultRule::parse(json).unwrap_or_else(|e| panic!("FaultRule::parse({json}): {e:?}"))
-}
 
 /// An agent that returns error statuses as `Ok`, ignores proxy variables and gives up after
 /// [`CLIENT_TIMEOUT`].
@@ -112,6 +101,17 @@ pub fn must(agent: &Agent, method: &str, url: &str, headers: &[(&str, &str)], bo
     }
 }
 
+/// Like [`must`], with an optional JSON body (and its `Content-Type` after `headers`).
+#[track_caller]
+pub fn must_json(agent: &Agent, method: &str, url: &str, headers: &[(&str, &str)], body: Option<&Value>) -> Resp {
+    let mut headers = headers.to_vec();
+    let bytes = body.map(|v| {
+        headers.push(("Content-Type", "application/json"));
+        serde_json::to_vec(v).expect("serialize")
+    });
+    must(agent, method, url, &headers, bytes.as_deref())
+}
+
 pub fn basic(id: &str, secret: &str) -> String {
     let raw = format!("{id}:{secret}");
     format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
@@ -147,19 +147,7 @@ pub fn token(agent: &Agent, server: &MockServer) -> String {
 pub fn api(agent: &Agent, server: &MockServer, token: &str, method: &str, path: &str, body: Option<&Value>) -> Resp {
     let url = format!("{}{path}", server.base_url());
     let auth = format!("Bearer {token}");
-    match body {
-        Some(v) => {
-            let bytes = serde_json::to_vec(v).expect("serialize");
-            must(
-                agent,
-                method,
-                &url,
-                &[("Authorization", &auth), ("Content-Type", "application/json")],
-                Some(&bytes),
-            )
-        }
-        None => must(agent, method, &url, &[("Authorization", &auth)], None),
-    }
+    must_json(agent, method, &url, &[("Authorization", &auth)], body)
 }
 
 #[track_caller]
@@ -176,19 +164,24 @@ pub fn post_json(agent: &Agent, server: &MockServer, token: &str, path: &str, bo
 #[track_caller]
 pub fn control(agent: &Agent, server: &MockServer, method: &str, path: &str, body: Option<&Value>) -> Resp {
     let url = format!("{}{path}", server.base_url());
-    match body {
-        Some(v) => {
-            let bytes = serde_json::to_vec(v).expect("serialize");
-            must(
-                agent,
-                method,
-                &url,
-                &[("Content-Type", "application/json")],
-                Some(&bytes),
-            )
-        }
-        None => must(agent, method, &url, &[], None),
+    must_json(agent, method, &url, &[], body)
+}
+
+/// Spend `n` calls of the rate limit on `GET /api/v1/networks`, each answered 200.
+#[track_caller]
+pub fn spend(agent: &Agent, server: &MockServer, token: &str, n: usize) {
+    for _ in 0..n {
+        get(agent, server, token, "/api/v1/networks").expect_status(200);
     }
+}
+
+/// Emulator options whose rate limit allows `burst` calls and refills one a minute: a
+/// test's calls never see a refill.
+pub fn burst_only(burst: u32) -> MockOptions {
+    let mut o = MockOptions::default();
+    o.rate_limit.burst = burst;
+    o.rate_limit.replenish_time_secs = 60;
+    o
 }
 
 /// `GET /__mock/stats`.

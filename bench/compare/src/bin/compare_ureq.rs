@@ -1,5 +1,5 @@
 //! `compare-ureq`: raw ureq 3.5 (the HTTP layer under our client, same build: no default
-//! features, rustls), the floor of what our client can cost.
+//! features, rustls without ureq's own root store), the floor of what our client can cost.
 //!
 //! One `Agent` shared by every thread, with the keep-alive pool our client configures
 //! (50 idle connections per host, 1000 in all, status codes not turned into errors, no
