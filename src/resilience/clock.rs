@@ -7,7 +7,7 @@
 //!
 //! Only the edges that wait for real I/O (a socket read, a Redis round trip, a free
 //! connection slot) convert the time left on the clock into a real-time bound
-//! ([`Deadline::instant`]), and latencies reported in metrics are measured in real time.
+//! (`Deadline::instant`), and latencies reported in metrics are measured in real time.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
