@@ -43,6 +43,18 @@ impl Limiter {
         self.buckets.lock().clear();
     }
 
+    /// Whole tokens `key`'s bucket holds at `now`, without taking one (a full bucket
+    /// for a key never seen).
+    pub fn peek(&self, key: &str, cfg: &RateLimitOptions, now: Instant) -> u32 {
+        let cap = cfg.burst as f64;
+        let map = self.buckets.lock();
+        let tokens = match map.get(key) {
+            None => cap,
+            Some(b) => (b.tokens + now.saturating_duration_since(b.at).as_secs_f64() * cfg.tokens_per_sec()).min(cap),
+        };
+        tokens.floor() as u32
+    }
+
     pub fn take(&self, key: &str, cfg: &RateLimitOptions, now: Instant) -> Take {
         let per_sec = cfg.tokens_per_sec();
         let cap = cfg.burst as f64;
@@ -79,6 +91,12 @@ mod tests {
             assert_eq!(l.take("k", &cfg, t0), Take::Allowed { remaining: 19 - i });
         }
         assert_eq!(l.take("k", &cfg, t0), Take::Limited { retry_after_secs: 15 });
+        assert_eq!(
+            l.peek("k", &cfg, t0 + Duration::from_secs(14)),
+            0,
+            "a peek takes nothing"
+        );
+        assert_eq!(l.peek("never", &cfg, t0), 20);
         assert_eq!(l.take("other", &cfg, t0), Take::Allowed { remaining: 19 });
         assert_eq!(
             l.take("k", &cfg, t0 + Duration::from_secs(15)),

@@ -200,6 +200,12 @@ async fn handle(shared: Arc<Shared>, ctl: Arc<ConnCtl>, req: Request<Incoming>) 
         decision = shared.faults.decide(&method, &path);
     }
     let mut reset_mid_body = false;
+    // an injected answer comes from the front door too: it shows the caller's bucket
+    // (without taking a token), and an injected 429 shows it empty
+    let front = |refused: bool| match op {
+        "requestToken" => Vec::new(),
+        _ => front_door_headers(&shared, authorization.as_deref(), refused),
+    };
     match decision.action {
         Some(FaultKind::Status { status, retry_after }) => {
             let reply = if status == 401 || status == 429 {
@@ -207,10 +213,15 @@ async fn handle(shared: Arc<Shared>, ctl: Arc<ConnCtl>, req: Request<Incoming>) 
             } else {
                 Reply::error(status, format!("Injected fault: HTTP {status}"), Default::default())
             };
-            return finish(&shared, op, reply.with_retry_after(retry_after), &[]);
+            let mut headers = front(status == 429);
+            if status == 401 {
+                headers.push(www_authenticate(authorization.as_deref()));
+            }
+            return finish(&shared, op, reply.with_retry_after(retry_after), &headers);
         }
         Some(FaultKind::RateLimit { retry_after }) => {
-            return finish(&shared, op, Reply::empty(429).with_retry_after(retry_after), &[]);
+            let headers = front(true);
+            return finish(&shared, op, Reply::empty(429).with_retry_after(retry_after), &headers);
         }
         Some(FaultKind::ResetBefore) => {
             ctl.arm(ResetPlan::Now);
@@ -218,9 +229,11 @@ async fn handle(shared: Arc<Shared>, ctl: Arc<ConnCtl>, req: Request<Incoming>) 
         }
         Some(FaultKind::ResetMidBody) => reset_mid_body = true,
         Some(FaultKind::ExpireToken) => {
+            let mut headers = front(false);
+            headers.push(www_authenticate(authorization.as_deref()));
             shared.auth.expire(authorization.as_deref());
             shared.stats.unauthorized.fetch_add(1, Ordering::Relaxed);
-            return finish(&shared, op, Reply::empty(401), &[]);
+            return finish(&shared, op, Reply::empty(401), &headers);
         }
         // a stall was waited out above
         Some(FaultKind::Stall) | Some(FaultKind::Latency { .. }) | None => {}
@@ -279,7 +292,9 @@ fn authorized(
     let now = Instant::now();
     let Some(key) = shared.auth.check(authorization, now) else {
         shared.stats.unauthorized.fetch_add(1, Ordering::Relaxed);
-        return (Reply::empty(401), Vec::new());
+        let mut headers = front_door_headers(shared, authorization, false);
+        headers.push(www_authenticate(authorization));
+        return (Reply::empty(401), headers);
     };
     let rl = shared.rate_limit();
     let headers = if !rl.enabled {
@@ -330,6 +345,40 @@ fn authorized(
     }
     // every answer that went through the limiter carries its headers, errors included
     (reply, headers)
+}
+
+/// The challenge of a 401 (RFC 6750 §3): `Bearer` when no bearer token came, and
+/// `Bearer error="invalid_token"` when the one that came is unknown or expired.
+fn www_authenticate(authorization: Option<&str>) -> (&'static str, String) {
+    let presented = authorization.is_some_and(|a| a.len() > 7 && a[..7].eq_ignore_ascii_case("bearer "));
+    let v = if presented {
+        r#"Bearer error="invalid_token""#
+    } else {
+        "Bearer"
+    };
+    ("www-authenticate", v.to_string())
+}
+
+/// The `X-RateLimit-*` headers of an answer that did not take a token (an injected
+/// fault, a refused bearer): the bucket of the caller's API key as it stands (a bearer
+/// that names no live token is shown a bucket of its own), empty when `refused`. None
+/// when rate limiting is off.
+fn front_door_headers(shared: &Shared, authorization: Option<&str>, refused: bool) -> Vec<(&'static str, String)> {
+    let rl = shared.rate_limit();
+    if !rl.enabled {
+        return Vec::new();
+    }
+    let now = Instant::now();
+    let key = shared
+        .auth
+        .check(authorization, now)
+        .unwrap_or_else(|| format!("unauthenticated:{}", authorization.unwrap_or_default()));
+    let remaining = if refused {
+        0
+    } else {
+        shared.limiter.peek(&key, &rl, now)
+    };
+    limit_headers(&rl, remaining)
 }
 
 /// The four `X-RateLimit-*` headers, all bare integers. The rate is the scaled one the

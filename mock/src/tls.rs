@@ -70,7 +70,7 @@ impl TestPki {
         std::fs::create_dir_all(dir)?;
         std::fs::write(dir.join("ca.pem"), &self.ca_pem)?;
         std::fs::write(dir.join("server.pem"), &self.cert_pem)?;
-        std::fs::write(dir.join("server-key.pem"), &self.key_pem)?;
+        write_private(&dir.join("server-key.pem"), &self.key_pem)?;
         Ok(())
     }
 
@@ -88,5 +88,26 @@ impl TestPki {
             .map_err(err)?;
         cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Arc::new(cfg))
+    }
+}
+
+/// Write a private key readable by its owner only (mode 0600 on Unix, set when the file
+/// is created, so it is never readable by others, even for a moment). An existing file
+/// is truncated and set to 0600 too.
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        opts.mode(0o600);
+        let mut f = opts.open(path)?;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        f.write_all(contents.as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        opts.open(path)?.write_all(contents.as_bytes())
     }
 }

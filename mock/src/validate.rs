@@ -1,7 +1,9 @@
 //! Request-body validation against the spec's request schemas: types, enum
-//! values and the emulator's required fields. Unknown fields are ignored, `null`
-//! counts as absent, and an empty string counts as an unset enum, as the real
-//! service tolerates what the official Go client sends.
+//! values and the emulator's required fields. Unknown fields are ignored, a `null`
+//! optional field counts as absent, and an empty string counts as an unset enum, as
+//! the real service tolerates what the official Go client sends. A `null` body, a
+//! `null` required field and a `null` array item are refused: none of them can be
+//! stored without breaking the response schemas.
 
 use serde_json::{Map, Value};
 
@@ -41,6 +43,9 @@ pub fn check(name: &str, v: &Value) -> Result<(), Reply> {
         return Ok(());
     };
     let mut details = Map::new();
+    if v.is_null() {
+        add_detail(&mut details, "body", "NotNull", "the request body must not be null");
+    }
     walk(name, schema, v, "", &mut details);
     if details.is_empty() {
         return Ok(());
@@ -103,9 +108,12 @@ fn walk(name: &str, schema: &Value, v: &Value, path: &str, d: &mut Map<String, V
                 add_detail(d, here, "TypeMismatch", "must be an array");
                 return;
             };
-            if let Some(is) = schema.get("items") {
-                for (i, item) in items.iter().enumerate() {
-                    walk("", is, item, &format!("{here}[{i}]"), d);
+            for (i, item) in items.iter().enumerate() {
+                let at = format!("{here}[{i}]");
+                if item.is_null() {
+                    add_detail(d, &at, "NotNull", "must not be null");
+                } else if let Some(is) = schema.get("items") {
+                    walk("", is, item, &at, d);
                 }
             }
         }
@@ -189,5 +197,24 @@ mod tests {
                               "connectionStatus": "", "unknown": {"x": 1}});
         assert!(check("NetworkCreateRequest", &go_style).is_ok());
         assert!(check("UserGroupRequest", &json!({"name": "g", "maxDevice": 3_000_000_000i64})).is_err());
+    }
+
+    #[test]
+    fn nulls_that_cannot_be_stored() {
+        assert_eq!(fields(check("HostCreateRequest", &Value::Null)), vec!["body"]);
+        assert_eq!(
+            fields(check(
+                "NetworkCreateRequest",
+                &json!({"name": "n", "gatewaysIds": [null, "g"]})
+            )),
+            vec!["gatewaysIds[0]"]
+        );
+        assert_eq!(
+            fields(check(
+                "NetworkCreateRequest",
+                &json!({"name": "n", "connectors": [null, {"name": null, "vpnRegionId": "r"}]})
+            )),
+            vec!["connectors[0]", "connectors[1].name"]
+        );
     }
 }

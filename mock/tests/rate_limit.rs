@@ -282,6 +282,58 @@ fn not_found_answers_carry_the_limit_headers() {
     }
 }
 
+/// Answers that take no token (a 401, an injected fault) still show the caller's bucket,
+/// as a gateway that adds the headers before routing does; an injected 429 shows it empty.
+#[test]
+fn front_door_answers_carry_the_limit_headers() {
+    let s = start(MockOptions::default());
+    let a = agent();
+    let tok = token(&a, &s);
+    get(&a, &s, &tok, "/api/v1/networks").expect_status(200); // 19 left
+
+    let r = request(
+        &a,
+        "GET",
+        &format!("{}/api/v1/networks", s.base_url().trim_end_matches('/')),
+        &[],
+        None,
+    )
+    .unwrap();
+    assert_eq!(r.status, 401, "body: {:?}", r.text());
+    assert_eq!(r.header("WWW-Authenticate"), Some("Bearer"));
+    assert_eq!(
+        int_header(&r, "X-RateLimit-Remaining"),
+        20,
+        "a stranger's bucket is untouched"
+    );
+    for h in LIMIT_HEADERS {
+        int_header(&r, h);
+    }
+    let r = get(&a, &s, "not-a-token", "/api/v1/networks");
+    assert_eq!(r.status, 401);
+    assert_eq!(r.header("WWW-Authenticate"), Some(r#"Bearer error="invalid_token""#));
+    int_header(&r, "X-RateLimit-Remaining");
+
+    s.add_fault(rule(
+        r#"{"kind":"status","status":503,"path":"/api/v1/networks","count":1}"#,
+    ));
+    let r = get(&a, &s, &tok, "/api/v1/networks");
+    assert_eq!(r.status, 503, "body: {:?}", r.text());
+    assert_eq!(
+        int_header(&r, "X-RateLimit-Remaining"),
+        19,
+        "an injected answer takes no token"
+    );
+    s.add_fault(rule(r#"{"kind":"rate_limit","path":"/api/v1/networks","count":1}"#));
+    let r = get(&a, &s, &tok, "/api/v1/networks");
+    assert_429(&r);
+    assert_eq!(int_header(&r, "X-RateLimit-Remaining"), 0);
+    assert_eq!(int_header(&r, "X-RateLimit-Burst-Capacity"), 20);
+    let r = get(&a, &s, &tok, "/api/v1/networks");
+    r.expect_status(200);
+    assert_eq!(int_header(&r, "X-RateLimit-Remaining"), 18);
+}
+
 #[test]
 fn rate_limited_answers_carry_the_limit_headers_with_remaining_zero() {
     let s = start(burst_only(2));

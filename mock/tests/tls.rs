@@ -130,6 +130,24 @@ fn cert_dir_receives_the_pem_files() {
     assert_eq!(ca.trim(), s.ca_pem().unwrap().trim(), "ca.pem differs from ca_pem()");
     assert!(server.contains("-----BEGIN CERTIFICATE-----"), "{server}");
     assert!(key.contains("PRIVATE KEY-----"), "not a private key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |name: &str| std::fs::metadata(dir.join(name)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode("server-key.pem"),
+            0o600,
+            "the private key is readable by its owner only"
+        );
+        // written again (a restart on the same directory): still 0600
+        let again = {
+            let mut o = tls_opts();
+            o.cert_dir = Some(dir.clone());
+            start(o)
+        };
+        assert_eq!(mode("server-key.pem"), 0o600);
+        drop(again);
+    }
     assert_ne!(server.trim(), ca.trim(), "server.pem is the CA");
 
     // the written CA is enough to talk to the server
