@@ -92,6 +92,16 @@ impl Auth {
         (t.expires > now).then(|| t.client_id.clone())
     }
 
+    /// The API key a bearer token names in its `client_id` claim, valid or not (an expired
+    /// token still names its key), when that key exists: what a gateway keys its rate
+    /// limiter on before the token is checked.
+    pub fn claimed_key(&self, authorization: Option<&str>) -> Option<String> {
+        let payload = bearer(authorization?)?.split('.').nth(1)?;
+        let claims: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+        let id = claims.get("client_id")?.as_str()?;
+        self.credentials.lock().contains_key(id).then(|| id.to_string())
+    }
+
     /// Expire one token now (the `expire_token` fault).
     pub fn expire(&self, authorization: Option<&str>) {
         if let Some(token) = authorization.and_then(bearer) {

@@ -360,8 +360,9 @@ fn www_authenticate(authorization: Option<&str>) -> (&'static str, String) {
 }
 
 /// The `X-RateLimit-*` headers of an answer that did not take a token (an injected
-/// fault, a refused bearer): the bucket of the caller's API key as it stands (a bearer
-/// that names no live token is shown a bucket of its own), empty when `refused`. None
+/// fault, a refused bearer): the bucket of the caller's API key as it stands, empty when
+/// `refused`. The key is the live token's, else the one an expired token names in its
+/// `client_id` claim; a bearer that names no key is shown a full bucket of its own. None
 /// when rate limiting is off.
 fn front_door_headers(shared: &Shared, authorization: Option<&str>, refused: bool) -> Vec<(&'static str, String)> {
     let rl = shared.rate_limit();
@@ -372,6 +373,7 @@ fn front_door_headers(shared: &Shared, authorization: Option<&str>, refused: boo
     let key = shared
         .auth
         .check(authorization, now)
+        .or_else(|| shared.auth.claimed_key(authorization))
         .unwrap_or_else(|| format!("unauthenticated:{}", authorization.unwrap_or_default()));
     let remaining = if refused {
         0

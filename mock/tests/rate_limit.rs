@@ -282,6 +282,13 @@ fn not_found_answers_carry_the_limit_headers() {
     }
 }
 
+/// A bearer the emulator never issued that names the same key as `tok` in its claims (the
+/// same header and payload, another signature): refused as unknown, like an expired one.
+fn expired_copy(tok: &str) -> String {
+    let (head, _sig) = tok.rsplit_once('.').expect("JWT-shaped token");
+    format!("{head}.not-the-signature")
+}
+
 /// Answers that take no token (a 401, an injected fault) still show the caller's bucket,
 /// as a gateway that adds the headers before routing does; an injected 429 shows it empty.
 #[test]
@@ -309,6 +316,10 @@ fn front_door_answers_carry_the_limit_headers() {
     for h in LIMIT_HEADERS {
         int_header(&r, h);
     }
+    // an expired token is refused, and shown its key's bucket (19 left, nothing taken)
+    let r = get(&a, &s, &expired_copy(&tok), "/api/v1/networks");
+    assert_eq!(r.status, 401);
+    assert_eq!(int_header(&r, "X-RateLimit-Remaining"), 19, "the key's own bucket");
     let r = get(&a, &s, "not-a-token", "/api/v1/networks");
     assert_eq!(r.status, 401);
     assert_eq!(r.header("WWW-Authenticate"), Some(r#"Bearer error="invalid_token""#));
