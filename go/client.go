@@ -19,7 +19,8 @@ import (
 
 // RateLimit is a client-side token bucket: RatePerSec tokens per second, Burst capacity.
 // At an empty bucket a call waits up to MaxWait, or with FailFast fails at once with
-// ErrRateLimited.
+// ErrRateLimited. A rate and burst set here are a ceiling: the server's X-RateLimit-*
+// headers and the fair share of a key used by other processes lower them, never raise them.
 type RateLimit struct {
 	RatePerSec float64
 	Burst      uint32

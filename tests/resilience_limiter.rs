@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use cloudconnexa::models::{NetworkCreate, PageRequest};
-use cloudconnexa::resilience::{LimitMode, ManualClock, RateLimit};
+use cloudconnexa::resilience::{Clock as _, LimitMode, ManualClock, RateLimit};
 use cloudconnexa::{Client, ClientBuilder, ErrorKind, Method};
 use cloudconnexa_mock::RateLimitOptions;
 use resilience_support::*;
@@ -212,6 +212,59 @@ fn fail_fast_mode_refuses_with_retry_after_and_sends_nothing() {
         .networks()
         .list(PageRequest::default())
         .expect("a token is free again after retry_after");
+}
+
+/// The user's limit is a ceiling: 0.5 calls/s with burst 1 against an emulator that
+/// advertises 100/s with burst 100 in every answer. On the client's manual clock, each call
+/// refused in fail-fast mode waits exactly its `retry_after`; the 5th call starts at 8 s,
+/// not earlier, although the server's headers said it could start at once.
+#[test]
+fn the_users_limit_is_a_ceiling_over_the_servers_headers() {
+    let mut o = opts();
+    o.rate_limit = RateLimitOptions {
+        enabled: true,
+        burst: 100,
+        replenish_rate: 100,
+        replenish_time_secs: 1,
+        retry_after: false,
+        ..RateLimitOptions::default()
+    };
+    let server = start(o);
+    let clock = ManualClock::new();
+    let client = builder(&server)
+        .clock(clock.clone())
+        .rate_limit(Some(RateLimit {
+            rate_per_sec: 0.5,
+            burst: 1,
+            mode: LimitMode::FailFast,
+        }))
+        .coalesce_gets(false)
+        .build()
+        .unwrap();
+    let mut starts = Vec::new();
+    while starts.len() < 5 {
+        match client.networks().list(PageRequest::default()) {
+            Ok(_) => starts.push(Duration::from_nanos(clock.now_nanos())),
+            Err(e) if matches!(e.kind(), ErrorKind::RateLimited) => {
+                clock.advance(e.retry_after().expect("RateLimited says when a token is free"))
+            }
+            Err(e) => panic!("call {}: {e}", starts.len() + 1),
+        }
+        assert!(clock.now_nanos() < 60_000_000_000, "stuck at {starts:?}");
+    }
+    assert!(
+        starts[4] >= Duration::from_secs(8),
+        "the 5th call started at {:?}",
+        starts[4]
+    );
+    let expected: Vec<Duration> = (0..5).map(|i| Duration::from_secs(2 * i)).collect();
+    assert_eq!(starts, expected, "one call every 2 s");
+    assert!(
+        client.metrics().limiter.rate_per_sec.is_some_and(|r| r <= 0.5),
+        "{:?}",
+        client.metrics().limiter
+    );
+    assert_eq!(op_count(&server, "getNetworksPage", 200), 5, "nothing else was sent");
 }
 
 #[test]

@@ -631,6 +631,8 @@ fn limit(enabled: bool, rate_per_sec: f64, burst: u32, max_wait_ms: u64, fail_fa
 /// capacity; at an empty bucket wait up to `max_wait_ms` or, with `fail_fast`, fail at once
 /// with `CCX_CODE_RATE_LIMITED`. `enabled` false removes client-side limiting. Default: on,
 /// with no limit of its own until the server's rate-limit headers describe one.
+/// The rate and burst set here are a ceiling: the server's `X-RateLimit-*` headers and the
+/// fair share of a key used by other processes can lower them, never raise them.
 ///
 /// # Safety
 /// `config` is NULL or live.
@@ -672,6 +674,7 @@ pub unsafe extern "C" fn ccx_client_config_set_write_rate_limit(
 }
 
 /// Follow the server's `X-RateLimit-*` headers and pause after a 429. Default true.
+/// The headers only ever lower a rate set with `ccx_client_config_set_rate_limit`.
 ///
 /// # Safety
 /// `config` is NULL or live.
