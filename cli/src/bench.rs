@@ -63,9 +63,6 @@ pub struct BenchArgs {
     /// Close idle pooled connections after this many seconds (library default 50).
     #[arg(long)]
     pub pool_idle_timeout: Option<u64>,
-    /// Retries per call on 408/429/5xx and broken connections (library default 5).
-    #[arg(long)]
-    pub max_retries: Option<u32>,
     /// Base of the retry backoff in milliseconds (library default 500).
     #[arg(long)]
     pub backoff_ms: Option<u64>,
@@ -101,14 +98,10 @@ impl BenchArgs {
         if let Some(s) = self.pool_idle_timeout {
             b = b.pool_idle_timeout(Duration::from_secs(s));
         }
-        if self.max_retries.is_some() || self.backoff_ms.is_some() {
-            let mut p = cloudconnexa::resilience::RetryPolicy::default();
-            if let Some(n) = self.max_retries {
-                p.max_retries = n;
-            }
-            if let Some(ms) = self.backoff_ms {
-                p.backoff_factor = Duration::from_millis(ms);
-            }
+        if let Some(ms) = self.backoff_ms {
+            // --max-retries (a connection flag) is already in the builder: keep it
+            let mut p = self.conn.retry_policy();
+            p.backoff_factor = Duration::from_millis(ms);
             b = b.retry_policy(p);
         }
         b.coalesce_gets(self.coalesce)
@@ -185,8 +178,8 @@ pub fn run(args: &BenchArgs) -> CmdResult {
             .allow_insecure_http(true)
             .client_id(e.server.client_id())
             .client_secret(e.server.client_secret());
-        // the client-side limits (--client-rate, --redis, ...) apply to the emulator too
-        let b = args.conn.limits(b)?;
+        // the client-side flags (timeouts, --client-rate, --redis, ...) apply to the emulator too
+        let b = args.conn.client_flags(b)?;
         (Some(e), b)
     };
     let mut page_size = embedded.as_ref().map_or(args.page_size, |e| e.page_size);

@@ -1,6 +1,7 @@
 //! Where the API is and who we are: the connection flags every command that talks to
-//! a real account shares, with their `CLOUDCONNEXA_*` environment fallbacks, and the
-//! client-side flags that spend fewer rate-limit tokens (limiter, Redis, read cache).
+//! a real account shares, with their `CLOUDCONNEXA_*` environment fallbacks; the
+//! timeouts and retries; and the client-side flags that spend fewer rate-limit tokens
+//! (limiter, Redis, read cache).
 // The flags' doc comments are clap's --help text (URLs and placeholders as the user
 // types them), not rustdoc markup.
 #![allow(rustdoc::bare_urls, rustdoc::invalid_html_tags, rustdoc::broken_intra_doc_links)]
@@ -9,7 +10,7 @@ use std::time::Duration;
 
 use clap::Args;
 use cloudconnexa::ClientBuilder;
-use cloudconnexa::resilience::{LimitMode, RateLimit, ReadCacheConfig, RedisLimitConfig};
+use cloudconnexa::resilience::{LimitMode, RateLimit, ReadCacheConfig, RedisLimitConfig, RetryPolicy};
 
 use crate::failure::{CmdResult, Failure};
 
@@ -75,6 +76,71 @@ pub struct ConnArgs {
     /// repeatable. Switches the cache on (the other families: --read-cache-ttl, default 30).
     #[arg(long, value_name = "NAME=SECS", global = true, value_parser = family_ttl)]
     pub read_cache_family: Vec<(String, Duration)>,
+    /// TCP connect plus TLS handshake budget per connection: 2s, 500ms, or bare seconds
+    /// (library default 5s).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        env = "CLOUDCONNEXA_CONNECT_TIMEOUT",
+        global = true,
+        value_parser = duration
+    )]
+    pub connect_timeout: Option<Duration>,
+    /// Longest wait for any read of a response (library default 30s).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        env = "CLOUDCONNEXA_READ_TIMEOUT",
+        global = true,
+        value_parser = duration
+    )]
+    pub read_timeout: Option<Duration>,
+    /// Budget of a whole call: token fetch, waits, every attempt and backoff (library
+    /// default 120s).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        env = "CLOUDCONNEXA_CALL_TIMEOUT",
+        global = true,
+        value_parser = duration
+    )]
+    pub call_timeout: Option<Duration>,
+    /// Retries per call on 408/429/5xx and broken connections (library default 5; 0: none).
+    #[arg(long, value_name = "N", env = "CLOUDCONNEXA_MAX_RETRIES", global = true)]
+    pub max_retries: Option<u32>,
+}
+
+/// A duration: `2s`, `500ms`, `1.5s`, `2m`, or a bare number of seconds; above 0 and at
+/// most 24 hours.
+pub fn duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let (number, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => t.split_at(i),
+        None => (t, "s"),
+    };
+    if number.trim().is_empty() {
+        return Err(format!("{s:?} is not a duration (e.g. 2s, 500ms, or seconds)"));
+    }
+    let scale = match unit.trim() {
+        "ms" => 1e-3,
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        other => {
+            return Err(format!(
+                "{s:?}: unknown unit {other:?} (use ms, s, m or h, e.g. 2s or 500ms)"
+            ));
+        }
+    };
+    let v: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (e.g. 2s, 500ms, or seconds)"))?;
+    let d = Duration::try_from_secs_f64(v * scale).map_err(|_| format!("{s:?} is not a duration from 0 up"))?;
+    if d.is_zero() || d > Duration::from_secs(86_400) {
+        return Err(format!("{s:?} must be above 0 and at most 24h"));
+    }
+    Ok(d)
 }
 
 /// A number of seconds, fractions allowed.
@@ -146,15 +212,42 @@ impl ConnArgs {
                 .map_err(|e| Failure::new(format!("cannot read CA file {}: {e}", path.display())))?;
             b = b.add_ca_pem(pem);
         }
-        self.limits(b)
+        self.client_flags(b)
     }
 
-    /// The client-side flags that spend fewer rate-limit tokens applied to `b`: the limits
-    /// (see [`Self::rate_limits`]) and the read cache (--read-cache-ttl,
+    /// The client-side flags applied to `b`: timeouts and retries (see [`Self::timeouts`]),
+    /// the limits (see [`Self::rate_limits`]) and the read cache (--read-cache-ttl,
     /// --read-cache-family). Bad read-cache values are reported when the client is built.
-    pub fn limits(&self, b: ClientBuilder) -> CmdResult<ClientBuilder> {
-        let b = self.rate_limits(b)?;
+    pub fn client_flags(&self, b: ClientBuilder) -> CmdResult<ClientBuilder> {
+        let b = self.rate_limits(self.timeouts(b))?;
         Ok(self.read_cache(b))
+    }
+
+    /// --connect-timeout, --read-timeout, --call-timeout and --max-retries on top of `b`;
+    /// the ones not given keep the library's defaults.
+    fn timeouts(&self, mut b: ClientBuilder) -> ClientBuilder {
+        if let Some(d) = self.connect_timeout {
+            b = b.connect_timeout(d);
+        }
+        if let Some(d) = self.read_timeout {
+            b = b.read_timeout(d);
+        }
+        if let Some(d) = self.call_timeout {
+            b = b.call_timeout(d);
+        }
+        if self.max_retries.is_some() {
+            b = b.retry_policy(self.retry_policy());
+        }
+        b
+    }
+
+    /// The library's retry policy with --max-retries applied.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        let mut p = RetryPolicy::default();
+        if let Some(n) = self.max_retries {
+            p.max_retries = n;
+        }
+        p
     }
 
     /// The read-cache flags on top of `b`: none given, the cache stays off.
@@ -238,5 +331,23 @@ impl ConnArgs {
             b = b.redis_rate_limit(Some(cfg));
         }
         Ok(b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_with_and_without_units() {
+        assert_eq!(duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(duration(" 1.5 "), Ok(Duration::from_millis(1500)));
+        assert_eq!(duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(duration("1h"), Ok(Duration::from_secs(3600)));
+        for bad in ["0", "0ms", "-1s", "soon", "2 weeks", "25h", "1e30", "", "ms"] {
+            assert!(duration(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(duration("3d").unwrap_err().contains("unknown unit"));
     }
 }
