@@ -55,7 +55,7 @@ build_start=$(date +%s)
 bins=()
 for t in "${targets[@]}" ${repro[0]:+"${repro[0]}"}; do bins+=(--bin "$t"); done
 if [ $build -eq 1 ]; then
-    nice -n 10 cargo build --manifest-path "$FUZZ/Cargo.toml" --release --target "$TRIPLE" \
+    cargo build --manifest-path "$FUZZ/Cargo.toml" --release --target "$TRIPLE" \
         --target-dir "$FUZZ/target" "${bins[@]}"
     echo "fuzz.sh: built in $(( $(date +%s) - build_start )) s"
 fi
@@ -78,7 +78,7 @@ for t in "${targets[@]}"; do
     log="$work/$t.log"
     set +e
     # shellcheck disable=SC2086  # FUZZ_ARGS is a list of flags
-    nice -n 10 "$BIN/$t" -max_total_time="$SECONDS_EACH" -rss_limit_mb="$RSS_MB" -timeout="$TIMEOUT" \
+    "$BIN/$t" -max_total_time="$SECONDS_EACH" -rss_limit_mb="$RSS_MB" -timeout="$TIMEOUT" \
         -artifact_prefix="$art/" -print_final_stats=1 ${FUZZ_ARGS:-} "$new" "$seeds" >"$log" 2>&1
     rc=$?
     set -e

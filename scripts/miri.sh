@@ -33,6 +33,8 @@ if ! have_miri; then
     exit 0
 fi
 
+# The fleet simulations of resilience::fair_share are ignored under Miri (cfg_attr(miri,
+# ignore = ...)): pure arithmetic on one thread, and 150 of the step's 165 s of tests.
 # The retry tests read the real-time clock for jitter seeds: let them.
 export MIRIFLAGS="${MIRIFLAGS:--Zmiri-disable-isolation}"
 cargo "+$TOOLCHAIN" miri test -p cloudconnexa --lib -- ffi::boundary_tests ffi::convert resilience:: secret:: url::

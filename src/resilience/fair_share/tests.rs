@@ -358,6 +358,10 @@ fn check(consumers: usize) -> Outcome {
 // day's runs are in the module docs.
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "a seeded numeric simulation of a fleet on one thread: no unsafe code, pointer or thread for Miri to check, and 20-60 s each under it (scripts/miri.sh)"
+)]
 fn two_consumers_share_one_bucket() {
     let o = check(2);
     assert!(o.refused <= 10, "{o:?}");
@@ -365,6 +369,10 @@ fn two_consumers_share_one_bucket() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "a seeded numeric simulation of a fleet on one thread: no unsafe code, pointer or thread for Miri to check, and 20-60 s each under it (scripts/miri.sh)"
+)]
 fn four_consumers_share_one_bucket() {
     let o = check(4);
     assert!(o.refused <= 10, "{o:?}");
@@ -372,6 +380,10 @@ fn four_consumers_share_one_bucket() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "a seeded numeric simulation of a fleet on one thread: no unsafe code, pointer or thread for Miri to check, and 20-60 s each under it (scripts/miri.sh)"
+)]
 fn sixteen_consumers_share_one_bucket() {
     let o = check(16);
     assert!(o.refused <= 120, "{o:?}");
@@ -381,6 +393,10 @@ fn sixteen_consumers_share_one_bucket() {
 /// The same fleet without the estimate (every process takes `remaining` as its own, as
 /// before): the storm the estimate prevents, so the bounds above mean something.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "a seeded numeric simulation of a fleet on one thread: no unsafe code, pointer or thread for Miri to check, and 20-60 s each under it (scripts/miri.sh)"
+)]
 fn without_the_estimate_sixteen_consumers_storm() {
     let o = fleet_with(16, 4, 1000, Duration::from_millis(3), false);
     eprintln!("16 consumers without the estimate: {} x 429", o.refused);
