@@ -100,7 +100,7 @@ soak:
 	SOAK_SECONDS=$${SOAK_SECONDS:-600} $(CARGO) test --release --test soak -- --nocapture
 
 # Check that the client comparison works: every client (wrk, ours via Rust and C ABI, ureq,
-# libcurl, Go, Python requests) runs with tiny N, 0 errors, connections = concurrency; asserts no speed.
+# libcurl, Go, Python requests) runs with tiny N, 0 errors, no more connections than threads; asserts no speed.
 bench-compare-smoke:
 	bash bench/compare.sh --smoke
 

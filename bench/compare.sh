@@ -28,7 +28,8 @@
 #
 # Usage: bench/compare.sh [--smoke] [--out FILE]
 #   --smoke       C=2, 100 requests per thread (Python 20), wrk 1 s, 1 round: checks that
-#                 every client works (0 errors, connections opened = C); asserts no speed.
+#                 every client works (0 errors, at most C connections opened, Go aside);
+#                 asserts no speed.
 #                 A missing tool fails under CI=true, else that client is skipped.
 #   --out FILE    also write the markdown report to FILE (default bench/compare-results.md;
 #                 with --smoke, none unless given). `--out -` writes none.
@@ -400,10 +401,14 @@ run_client() {
         [ "$server_requests" -ge $((expected + WARMUP * CONCURRENCY)) ] ||
             die "$id: nginx saw $server_requests requests, fewer than the $((expected + WARMUP * CONCURRENCY)) sent"
     fi
-    # Go's transport may dial an extra connection when a request finds no idle one while
-    # the previous response's connection is still on its way back to the pool (its read
-    # loop returns it asynchronously): more than C is Go's behaviour, fewer is a failure.
-    if [ "$conns" -lt "$CONCURRENCY" ] || { [ "$conns" -gt "$CONCURRENCY" ] && [ "$id" != go-net-http ]; }; then
+    # More connections than C is churn (a pooled connection not reused), a failure; except
+    # Go's transport, which may dial an extra connection when a request finds no idle one
+    # while the previous response's connection is still on its way back to the pool (its
+    # read loop returns it asynchronously). Fewer than C is scheduling, not a defect: on a
+    # loaded machine one thread can finish its requests before the other starts, and the
+    # second then reuses the first's idle connection (the full run's targets still report
+    # "connections opened = concurrency" as met or MISSED).
+    if [ "$conns" -lt 1 ] || { [ "$conns" -gt "$CONCURRENCY" ] && [ "$id" != go-net-http ]; }; then
         FAILURES+=("$id opened $conns connections in round $round (concurrency $CONCURRENCY)")
     fi
 }
@@ -496,7 +501,7 @@ if [ "$SMOKE" = 1 ]; then
     for id in $CLIENTS; do
         grep -q "\"client\":\"$id\"" "$RESULTS" || die "smoke: $id did not run"
     done
-    say "smoke: every client ran with 0 errors and opened $CONCURRENCY connections (Go: at least $CONCURRENCY)"
+    say "smoke: every client ran with 0 errors and opened 1 to $CONCURRENCY connections (Go: at least 1)"
 elif [ ${#FAILURES[@]} -gt 0 ]; then
     say "note: ${FAILURES[*]}"
 fi
