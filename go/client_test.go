@@ -21,6 +21,12 @@ func TestVersion(t *testing.T) {
 	if s := CodeCancelled.String(); s != "cancelled" {
 		t.Fatalf("CodeCancelled.String() = %q", s)
 	}
+	if s := CodeProtocol.String(); s != "malformed HTTP response" {
+		t.Fatalf("CodeProtocol.String() = %q", s)
+	}
+	if e := (&Error{Code: CodeProtocol}); !errors.Is(e, ErrProtocol) || errors.Is(e, ErrTimeout) {
+		t.Fatalf("errors.Is(%v, ErrProtocol) is wrong", e)
+	}
 }
 
 func TestNetworkCRUD(t *testing.T) {

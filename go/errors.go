@@ -23,6 +23,7 @@ const (
 	CodeTimeout          Code = 203
 	CodeIO               Code = 204
 	CodeCancelled        Code = 205
+	CodeProtocol         Code = 206
 	CodeHTTPStatus       Code = 300
 	CodeAuth             Code = 301
 	CodeDecode           Code = 302
@@ -50,6 +51,8 @@ var (
 	ErrNotFound      = errors.New("cloudconnexa: not found")
 	ErrPoolExhausted = errors.New("cloudconnexa: connection pool exhausted")
 	ErrAuth          = errors.New("cloudconnexa: authentication failed")
+	// ErrProtocol: the server's answer was not valid HTTP (CodeProtocol).
+	ErrProtocol = errors.New("cloudconnexa: malformed HTTP response")
 	// ErrClosed: the Client was closed (before the call, or during it).
 	ErrClosed = errors.New("cloudconnexa: client is closed")
 )
@@ -100,6 +103,8 @@ func (e *Error) Is(target error) bool {
 		return e.Code == CodePoolExhausted
 	case ErrAuth:
 		return e.Code == CodeAuth
+	case ErrProtocol:
+		return e.Code == CodeProtocol
 	}
 	return false
 }

@@ -79,13 +79,19 @@ enum ccx_code
    */
   CCX_CODE_TIMEOUT = 203,
   /**
-   * The connection broke during the exchange (reset, truncated or malformed response).
+   * The connection broke during the exchange (reset, closed early, truncated body).
    */
   CCX_CODE_IO = 204,
   /**
    * The call was cancelled through its `ccx_cancel_token`.
    */
   CCX_CODE_CANCELLED = 205,
+  /**
+   * The server's answer was not valid HTTP/1.1 (malformed status line or header,
+   * conflicting `Content-Length`, broken chunking, head over the size limit). Not
+   * retried for POST; an idempotent call is sent again once, on a new connection.
+   */
+  CCX_CODE_PROTOCOL = 206,
   /**
    * The server answered with a non-success HTTP status (see `ccx_error_http_status`).
    */

@@ -94,6 +94,8 @@ public:
     bool is_not_found() const noexcept { return code_ == CCX_CODE_HTTP_STATUS && http_status_ == 404; }
     bool is_cancelled() const noexcept { return code_ == CCX_CODE_CANCELLED; }
     bool is_timeout() const noexcept { return code_ == CCX_CODE_TIMEOUT; }
+    /// The server's answer was not valid HTTP (CCX_CODE_PROTOCOL).
+    bool is_protocol() const noexcept { return code_ == CCX_CODE_PROTOCOL; }
     bool is_rate_limited() const noexcept { return code_ == CCX_CODE_RATE_LIMITED; }
     bool is_circuit_open() const noexcept { return code_ == CCX_CODE_CIRCUIT_OPEN; }
 

@@ -214,7 +214,6 @@ impl TokenManager {
         let req = HttpRequest {
             method: Method::Post,
             url: &url,
-            host: &cfg.base.host,
             headers: vec![
                 (header::AUTHORIZATION, sensitive(basic.expose())?),
                 (header::ACCEPT, HeaderValue::from_static("application/json")),

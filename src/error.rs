@@ -64,8 +64,8 @@ pub enum ErrorKind {
     Tls,
     /// A time budget ran out.
     Timeout(TimeoutPhase),
-    /// The connection broke while the request or response was in flight
-    /// (reset, closed early, truncated body, malformed HTTP).
+    /// The connection broke while the request or response was in flight (reset, closed
+    /// early, truncated body).
     Io,
     /// The server answered with a non-success status.
     Http {
@@ -97,11 +97,16 @@ pub enum ErrorKind {
     PoolExhausted,
     /// The call was cancelled by the caller.
     Cancelled,
+    /// The server's answer was not valid HTTP/1.1: a malformed status line or header, a
+    /// conflicting or invalid `Content-Length`, broken chunked framing, a response head
+    /// over the size limit. Not retried for POST; an idempotent call is sent again once,
+    /// on a new connection.
+    Protocol,
 }
 
 impl ErrorKind {
     /// Every kind's [`name`](Self::name), in declaration order.
-    pub const NAMES: [&'static str; 14] = [
+    pub const NAMES: [&'static str; 15] = [
         "invalid_input",
         "dns",
         "connect",
@@ -116,6 +121,7 @@ impl ErrorKind {
         "circuit_open",
         "pool_exhausted",
         "cancelled",
+        "protocol",
     ];
 
     /// Position of this kind in [`NAMES`](Self::NAMES).
@@ -135,12 +141,13 @@ impl ErrorKind {
             ErrorKind::CircuitOpen => 11,
             ErrorKind::PoolExhausted => 12,
             ErrorKind::Cancelled => 13,
+            ErrorKind::Protocol => 14,
         }
     }
 
     /// A stable lower-case name for metrics and logs: `invalid_input`, `dns`, `connect`,
     /// `tls`, `timeout`, `io`, `http`, `auth`, `decode`, `body_too_large`, `rate_limited`,
-    /// `circuit_open`, `pool_exhausted` or `cancelled`.
+    /// `circuit_open`, `pool_exhausted`, `cancelled` or `protocol`.
     pub fn name(&self) -> &'static str {
         Self::NAMES[self.index()]
     }
@@ -163,7 +170,12 @@ struct Inner {
     retry_after: Option<Duration>,
     /// The API request of the call was provably never sent (e.g. its token request failed).
     not_sent: bool,
+    /// The underlying error (I/O, TLS, HTTP framing), for [`std::error::Error::source`].
+    source: Option<Source>,
 }
+
+/// The cause of an [`Error`], shared by its clones.
+type Source = std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>;
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
@@ -173,12 +185,19 @@ impl Error {
                 message: message.into(),
                 retry_after: None,
                 not_sent: false,
+                source: None,
             }),
         }
     }
 
     pub(crate) fn invalid(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::InvalidInput, message)
+    }
+
+    /// The same error with `cause` as its [`source`](std::error::Error::source).
+    pub(crate) fn with_source(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Error {
+        self.inner.source = Some(std::sync::Arc::new(cause));
+        self
     }
 
     pub(crate) fn with_retry_after(mut self, d: Option<Duration>) -> Error {
@@ -238,7 +257,7 @@ impl Error {
 
     /// Whether the same call may succeed if tried again later: connection failures,
     /// timeouts, 408, 429, 5xx, rate limiting, an open breaker, an exhausted pool.
-    /// Input, TLS, decode and other 4xx errors are not.
+    /// Input, TLS, malformed HTTP (`Protocol`), decode and other 4xx errors are not.
     pub fn is_retryable(&self) -> bool {
         match &self.inner.kind {
             ErrorKind::Dns | ErrorKind::Connect | ErrorKind::Timeout(_) | ErrorKind::Io => true,
@@ -249,7 +268,8 @@ impl Error {
             | ErrorKind::Tls
             | ErrorKind::Decode
             | ErrorKind::BodyTooLarge { .. }
-            | ErrorKind::Cancelled => false,
+            | ErrorKind::Cancelled
+            | ErrorKind::Protocol => false,
         }
     }
 }
@@ -272,6 +292,7 @@ impl fmt::Display for Error {
             ErrorKind::CircuitOpen => "circuit open".to_string(),
             ErrorKind::PoolExhausted => "connection pool exhausted".to_string(),
             ErrorKind::Cancelled => "cancelled".to_string(),
+            ErrorKind::Protocol => "malformed HTTP response".to_string(),
         };
         write!(f, "{what}")?;
         if !self.inner.message.is_empty() {
@@ -284,7 +305,15 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    /// The underlying I/O, TLS or HTTP framing error, when there is one.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// Parse `Retry-After`: delay seconds or an HTTP-date (RFC 9110 §10.2.3).
 pub(crate) fn parse_retry_after(v: &str) -> Option<Duration> {

@@ -488,7 +488,8 @@ fn attempt(
     }
 }
 
-/// Token, slot and transport, with the 401 refresh and the stale-connection retry.
+/// Token, slot and transport, with the 401 refresh and the fresh-connection resend (after
+/// a stale pooled connection, or a malformed answer to an idempotent call).
 fn send(inner: &Inner, call: &Call, url: &str, deadline: Deadline, ctx: &CallCtx) -> Result<HttpResponse> {
     let cfg = &inner.cfg;
     let clock = &*inner.stages.clock;
@@ -522,7 +523,6 @@ fn send(inner: &Inner, call: &Call, url: &str, deadline: Deadline, ctx: &CallCtx
         let req = HttpRequest {
             method: call.method,
             url,
-            host: &cfg.base.host,
             headers: vec![
                 (header::AUTHORIZATION, token.clone()),
                 (
@@ -560,6 +560,14 @@ fn send(inner: &Inner, call: &Call, url: &str, deadline: Deadline, ctx: &CallCtx
                     && !fresh_connection
                     && opened_by_this_thread() == opened_before =>
             {
+                inner.stages.stats.stale_connection_retries.fetch_add(1, Relaxed);
+                fresh_connection = true;
+            }
+            // A malformed answer: an idempotent call is sent once more, on a new connection
+            // (a proxy or a half-dead connection can garble one answer); never a POST, and
+            // the retry policy does not retry it further.
+            Err(e) if matches!(e.kind(), ErrorKind::Protocol) && call.method.is_idempotent() && !fresh_connection => {
+                log::debug!(target: "cloudconnexa", "{}: {e}; once more on a new connection", call.op);
                 inner.stages.stats.stale_connection_retries.fetch_add(1, Relaxed);
                 fresh_connection = true;
             }

@@ -929,51 +929,66 @@ fn service_unavailable_bursts() {
 // Malformed responses
 // ---------------------------------------------------------------------------
 
-/// One malformed answer to every API request (then the connection is closed).
+/// One malformed answer to every API request (then the connection is closed), and the
+/// kind it must give: `Protocol` for an answer that is not valid HTTP/1.1, `Io` for one
+/// that is valid but cut short by the server closing the connection.
 struct Malformed {
     name: &'static str,
     bytes: &'static [u8],
+    kind: &'static str,
 }
 
 const MALFORMED: &[Malformed] = &[
     Malformed {
         name: "status line not HTTP",
         bytes: b"SSH-2.0-OpenSSH_9.2\r\n\r\n",
+        kind: "Protocol",
     },
     Malformed {
         name: "status code not a number",
         bytes: b"HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\n{}",
+        kind: "Protocol",
     },
     Malformed {
         name: "header line without a colon",
         bytes: b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nthis is not a header\r\n\r\n{}",
+        kind: "Protocol",
     },
     Malformed {
         name: "Content-Length not a number",
         bytes: b"HTTP/1.1 200 OK\r\nContent-Length: two\r\n\r\n{}",
+        kind: "Protocol",
     },
     Malformed {
         name: "head cut short (EOF before the blank line)",
         bytes: b"HTTP/1.1 200 OK\r\nContent-Type: appl",
+        kind: "Io",
     },
     Malformed {
         name: "chunk size not hex",
         bytes: b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+        kind: "Protocol",
     },
     Malformed {
         name: "chunked body cut before the last chunk",
         bytes: b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n{\"content\":",
+        kind: "Io",
     },
     Malformed {
         name: "two different Content-Length headers",
         bytes: b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\n{}abc",
+        kind: "Protocol",
     },
     Malformed {
         name: "body shorter than Content-Length (EOF)",
         bytes: b"HTTP/1.1 200 OK\r\nContent-Length: 200\r\n\r\n{\"content\":[]",
+        kind: "Io",
     },
 ];
 
+/// Malformed answers are `Protocol`: a GET is sent once more on a new connection (2 in
+/// all), then fails; a POST is sent once. Answers cut short by a close are `Io`: a GET is
+/// retried by the policy, a POST is not.
 #[test]
 fn malformed_status_line_headers_and_framing() {
     let mut huge_head = b"HTTP/1.1 200 OK\r\n".to_vec();
@@ -981,31 +996,37 @@ fn malformed_status_line_headers_and_framing() {
         huge_head.extend_from_slice(format!("X-Pad-{i}: {}\r\n", "a".repeat(50)).as_bytes());
     }
     huge_head.extend_from_slice(b"Content-Length: 2\r\n\r\n{}");
-    let cases = MALFORMED
-        .iter()
-        .map(|m| (m.name, m.bytes.to_vec()))
-        .chain([("head of 1 MiB (endless headers)", huge_head)]);
-    for (name, bytes) in cases {
+    let cases = MALFORMED.iter().map(|m| (m.name, m.bytes.to_vec(), m.kind)).chain([(
+        "head of 1 MiB (endless headers)",
+        huge_head,
+        "Protocol",
+    )]);
+    for (name, bytes, kind) in cases {
         let server = ScriptServer::start(api_script(vec![Step::Write(bytes), Step::Close]));
         let client = builder_for(&server.url(), "id", "secret")
             .retry_policy(retries(1))
             .build()
             .unwrap();
-        let (_, o) = measure(&client, || raw_get(&client));
+        let (r, o) = measure(&client, || raw_get(&client));
         let gets = server.count("GET", NETWORKS) as u64;
-        check(
-            name,
-            "GET",
-            &o,
-            "Io",
-            1,
-            backoff_total(1) + Duration::from_secs(1),
-            &format!("{gets} GETs"),
-        );
+        assert!(std::error::Error::source(&r.unwrap_err()).is_some(), "{name}: a source");
+        let (policy_retries, budget) = match kind {
+            "Protocol" => (0, Duration::from_secs(1)),
+            _ => (1, backoff_total(1) + Duration::from_secs(1)),
+        };
+        check(name, "GET", &o, kind, policy_retries, budget, &format!("{gets} GETs"));
         assert_eq!(gets, 1 + o.retries + o.stale_retries, "{name}");
+        if kind == "Protocol" {
+            assert_eq!(gets, 2, "{name}: one resend on a new connection, no more");
+            assert!(
+                o.message.contains("127.0.0.1:"),
+                "{name}: names host:port: {}",
+                o.message
+            );
+        }
         // a POST is not sent again after a broken answer
         let (_, o) = measure(&client, || raw_post(&client));
-        check(name, "POST", &o, "Io", 0, Duration::from_secs(1), "1 POST");
+        check(name, "POST", &o, kind, 0, Duration::from_secs(1), "1 POST");
         assert_eq!(server.count("POST", NETWORKS), 1, "{name}");
     }
 }
@@ -1131,6 +1152,61 @@ fn tls_server() -> MockServer {
     let mut o = opts();
     o.tls = true;
     start(o)
+}
+
+/// An https URL pointed at a plain-HTTP port: the server answers the TLS ClientHello
+/// with a plain HTTP 400. That is a configuration mistake, not a broken connection: `Tls`,
+/// said in words, and no second attempt (one connection in all).
+#[test]
+fn tls_port_that_answers_plain_http() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = connections.clone();
+    listener.set_nonblocking(true).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = stop.clone();
+    let server = std::thread::spawn(move || {
+        while !stopped.load(Relaxed) {
+            match listener.accept() {
+                Ok((mut c, _)) => {
+                    seen.fetch_add(1, Relaxed);
+                    c.set_nonblocking(false).unwrap();
+                    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                    let _ = c.read(&mut [0u8; 1024]);
+                    let _ = c.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(5)),
+            }
+        }
+    });
+    let client = builder_for(&format!("https://127.0.0.1:{port}"), "id", "secret")
+        .allow_insecure_http(false)
+        .build()
+        .unwrap();
+    let (r, o) = measure(&client, || list(&client));
+    stop.store(true, Relaxed);
+    server.join().unwrap();
+    check(
+        "TLS port that answers plain HTTP",
+        "GET",
+        &o,
+        "Tls",
+        0,
+        CONNECT_TIMEOUT,
+        "1 connection",
+    );
+    assert!(
+        o.message.contains("answered plain HTTP on an https URL"),
+        "{}",
+        o.message
+    );
+    assert!(o.message.contains(&format!("127.0.0.1:{port}")), "{}", o.message);
+    assert_eq!(connections.load(Relaxed), 1, "not retried");
+    let e = r.unwrap_err();
+    let cause = std::error::Error::source(&e).expect("the TLS error is the source");
+    assert!(cause.to_string().contains("InvalidContentType"), "{cause}");
 }
 
 #[test]

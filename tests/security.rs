@@ -481,6 +481,7 @@ fn produce_errors(shown: &mut Shown) {
                 "/api/v1/networks/503" => response(503, &[("Retry-After", "0")], r#"{"errorMessage":"busy"}"#),
                 "/api/v1/networks/html" => response(200, &[], "<html>not json</html>"),
                 "/api/v1/networks/big" => response(200, &[], &"x".repeat(8192)),
+                "/api/v1/networks/garbled" => b"HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\n{}".to_vec(),
                 "/api/v1/networks/reset" => {
                     let _ = socket2::SockRef::from(&*s).set_linger(Some(Duration::ZERO));
                     return false;
@@ -508,6 +509,7 @@ fn produce_errors(shown: &mut Shown) {
     shown.err("decode", get("html"));
     shown.err("body too large", get("big"));
     shown.err("reset", get("reset"));
+    shown.err("malformed", get("garbled"));
     shown.err("read timeout", get("stall"));
     stall.set(true);
     shown.err("invalid id", get(".."));
@@ -831,9 +833,9 @@ fn oversize_response_headers_are_refused() {
     ] {
         let started = Instant::now();
         let e = c.request(Method::Get, path).send().expect_err(path);
-        assert_eq!(e.kind(), &ErrorKind::Io, "{path}: {e}");
+        assert_eq!(e.kind(), &ErrorKind::Protocol, "{path}: {e}");
         assert!(
-            e.to_string().contains("header"),
+            e.to_string().contains("head"),
             "{path}: the message names the header: {e}"
         );
         assert!(

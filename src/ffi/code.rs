@@ -27,10 +27,14 @@ pub enum ccx_code {
     Tls = 202,
     /// A time budget ran out (connect, read, pool wait or the whole call).
     Timeout = 203,
-    /// The connection broke during the exchange (reset, truncated or malformed response).
+    /// The connection broke during the exchange (reset, closed early, truncated body).
     Io = 204,
     /// The call was cancelled through its `ccx_cancel_token`.
     Cancelled = 205,
+    /// The server's answer was not valid HTTP/1.1 (malformed status line or header,
+    /// conflicting `Content-Length`, broken chunking, head over the size limit). Not
+    /// retried for POST; an idempotent call is sent again once, on a new connection.
+    Protocol = 206,
     /// The server answered with a non-success HTTP status (see `ccx_error_http_status`).
     HttpStatus = 300,
     /// The token endpoint refused the credentials or failed.
@@ -68,12 +72,13 @@ impl ccx_code {
             ErrorKind::CircuitOpen => ccx_code::CircuitOpen,
             ErrorKind::PoolExhausted => ccx_code::PoolExhausted,
             ErrorKind::Cancelled => ccx_code::Cancelled,
+            ErrorKind::Protocol => ccx_code::Protocol,
             #[allow(unreachable_patterns)]
             _ => ccx_code::Internal,
         }
     }
 
-    const ALL: [ccx_code; 20] = [
+    const ALL: [ccx_code; 21] = [
         ccx_code::Ok,
         ccx_code::NullParameter,
         ccx_code::InvalidParameter,
@@ -85,6 +90,7 @@ impl ccx_code {
         ccx_code::Timeout,
         ccx_code::Io,
         ccx_code::Cancelled,
+        ccx_code::Protocol,
         ccx_code::HttpStatus,
         ccx_code::Auth,
         ccx_code::Decode,
@@ -109,6 +115,7 @@ impl ccx_code {
             ccx_code::Timeout => c"timed out",
             ccx_code::Io => c"connection broken",
             ccx_code::Cancelled => c"cancelled",
+            ccx_code::Protocol => c"malformed HTTP response",
             ccx_code::HttpStatus => c"HTTP error status",
             ccx_code::Auth => c"authentication failed",
             ccx_code::Decode => c"unexpected response body",

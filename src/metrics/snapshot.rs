@@ -211,7 +211,8 @@ pub struct MetricsSnapshot {
     pub retries: u64,
     /// Retries refused by the retry budget.
     pub retry_budget_refusals: u64,
-    /// Requests sent again on a fresh connection after a broken pooled one.
+    /// Requests sent again on a fresh connection: after a broken pooled one, or once after
+    /// a malformed answer (`Protocol`) to an idempotent call.
     pub stale_connection_retries: u64,
     /// GETs answered by an identical GET already in flight.
     pub coalesced: u64,

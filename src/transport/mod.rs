@@ -200,7 +200,6 @@ impl std::fmt::Debug for Transport {
 pub(crate) struct HttpRequest<'a> {
     pub method: Method,
     pub url: &'a str,
-    pub host: &'a str,
     /// Built once where possible (cached bearer token, user agent): cloning a
     /// `HeaderValue` is a reference count, not a copy.
     pub headers: Vec<(HeaderName, HeaderValue)>,
@@ -383,7 +382,7 @@ impl Transport {
             cfg = cfg.max_idle_age(Duration::ZERO);
         }
         let req = cfg.build();
-        let mut resp = self.inner.agent.run(req).map_err(|e| map_error(e, r.host))?;
+        let mut resp = self.inner.agent.run(req).map_err(|e| map_error(e, r.url))?;
         let status = resp.status().as_u16();
         let headers = resp
             .headers()
@@ -404,15 +403,52 @@ impl Transport {
             .with_config()
             .limit(r.max_body)
             .read_to_vec()
-            .map_err(|e| map_error(e, r.host))?;
+            .map_err(|e| map_error(e, r.url))?;
         Ok(HttpResponse { status, headers, body })
     }
 }
 
-/// Map a ureq error to our kinds.
-pub(crate) fn map_error(e: ureq::Error, host: &str) -> Error {
+/// `host:port` of `url` (the default port of its scheme when none is written), for
+/// error messages.
+fn authority(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
+    let hostport = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let has_port = match hostport.rsplit_once(':') {
+        Some((h, p)) => {
+            !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (!h.starts_with('[') || h.ends_with(']'))
+        }
+        None => false,
+    };
+    match (has_port, scheme) {
+        (true, _) => hostport.to_string(),
+        (false, "http") => format!("{hostport}:80"),
+        (false, _) => format!("{hostport}:443"),
+    }
+}
+
+/// The rustls error behind an I/O error, if that is what it is.
+fn rustls_cause(io: &std::io::Error) -> Option<&rustls::Error> {
+    io.get_ref()?.downcast_ref::<rustls::Error>()
+}
+
+/// A TLS failure's message: a handshake answered in plain text is named as such.
+fn tls_message(e: &rustls::Error, peer: &str) -> String {
+    match e {
+        rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => format!(
+            "{peer}: the server answered plain HTTP on an https URL (its reply is not a TLS record); \
+             use http:// for a plain server, or the server's TLS port"
+        ),
+        other => format!("{peer}: {other}"),
+    }
+}
+
+/// Map a ureq error of a request to `url` to our kinds, from the error's type (never its
+/// text): `io::ErrorKind`, the `rustls::Error` inside an I/O error, the resolver's
+/// [`DnsFailure`](resolver::DnsFailure), and ureq's own variants.
+pub(crate) fn map_error(e: ureq::Error, url: &str) -> Error {
     use ureq::Error as U;
     use ureq::Timeout as T;
+    let peer = authority(url);
     match e {
         U::Timeout(t) => {
             let phase = match t {
@@ -423,38 +459,49 @@ pub(crate) fn map_error(e: ureq::Error, host: &str) -> Error {
                 T::RecvBody | T::PerRead => TimeoutPhase::Body,
                 _ => TimeoutPhase::Call,
             };
-            Error::new(ErrorKind::Timeout(phase), format!("talking to {host}"))
+            Error::new(ErrorKind::Timeout(phase), format!("talking to {peer}")).with_source(U::Timeout(t))
         }
-        U::HostNotFound => Error::new(ErrorKind::Dns, format!("cannot resolve {host}")),
+        U::HostNotFound => Error::new(ErrorKind::Dns, format!("cannot resolve {peer}: no address")),
         U::BodyExceedsLimit(n) => Error::new(
             ErrorKind::BodyTooLarge { limit: n },
-            "response body over the configured limit",
+            format!("{peer} sent a body over max_response_bytes"),
         ),
         U::Io(io) => {
             use std::io::ErrorKind as K;
-            let kind = match io.kind() {
-                K::ConnectionRefused
-                | K::HostUnreachable
-                | K::NetworkUnreachable
-                | K::NetworkDown
-                | K::AddrNotAvailable => ErrorKind::Connect,
-                K::InvalidData if io.to_string().contains("certificate") => ErrorKind::Tls,
-                K::TimedOut => ErrorKind::Timeout(TimeoutPhase::Body),
-                _ if io.to_string().contains("failed to lookup") || io.to_string().contains("Name or service") => {
-                    ErrorKind::Dns
-                }
-                _ => ErrorKind::Io,
+            if let Some(tls) = rustls_cause(&io) {
+                let msg = tls_message(tls, &peer);
+                return Error::new(ErrorKind::Tls, msg).with_source(io);
+            }
+            if let Some(dns) = io.get_ref().and_then(|e| e.downcast_ref::<resolver::DnsFailure>()) {
+                let msg = dns.to_string();
+                return Error::new(ErrorKind::Dns, msg).with_source(io);
+            }
+            let (kind, what) = match io.kind() {
+                K::ConnectionRefused => (ErrorKind::Connect, "connection refused"),
+                K::HostUnreachable | K::NetworkUnreachable | K::NetworkDown => (ErrorKind::Connect, "unreachable"),
+                K::AddrNotAvailable => (ErrorKind::Connect, "no local address"),
+                K::TimedOut => (ErrorKind::Timeout(TimeoutPhase::Body), "timed out"),
+                K::ConnectionReset | K::ConnectionAborted => (ErrorKind::Io, "connection reset by the server"),
+                K::UnexpectedEof => (ErrorKind::Io, "connection closed by the server"),
+                K::BrokenPipe => (ErrorKind::Io, "connection closed by the server while sending"),
+                _ => (ErrorKind::Io, "connection broken"),
             };
-            Error::new(kind, format!("{host}: {io}"))
+            Error::new(kind, format!("{peer}: {what} ({io})")).with_source(io)
         }
-        U::Tls(m) => Error::new(ErrorKind::Tls, format!("{host}: {m}")),
-        U::Rustls(r) => Error::new(ErrorKind::Tls, format!("{host}: {r}")),
-        U::Pem(p) => Error::new(ErrorKind::Tls, format!("{host}: {p}")),
-        U::ConnectionFailed => Error::new(ErrorKind::Connect, format!("cannot connect to {host}")),
-        U::Protocol(p) => Error::new(ErrorKind::Io, format!("{host} sent a malformed response: {p}")),
+        U::Tls(m) => Error::new(ErrorKind::Tls, format!("{peer}: {m}")),
+        U::Rustls(r) => Error::new(ErrorKind::Tls, tls_message(&r, &peer)).with_source(r),
+        U::Pem(p) => Error::new(ErrorKind::Tls, format!("{peer}: {p}")),
+        U::ConnectionFailed => Error::new(ErrorKind::Connect, format!("cannot connect to {peer}")),
+        U::Protocol(p) => {
+            Error::new(ErrorKind::Protocol, format!("{peer} sent a malformed response: {p}")).with_source(p)
+        }
+        U::LargeResponseHeader(size, limit) => Error::new(
+            ErrorKind::Protocol,
+            format!("{peer} sent a response head over {limit} bytes ({size} bytes or more)"),
+        ),
         U::BadUri(u) => Error::invalid(format!("bad URL: {u}")),
         U::Http(h) => Error::invalid(format!("bad request: {h}")),
         U::InvalidProxyUrl => Error::invalid("invalid proxy URL"),
-        other => Error::new(ErrorKind::Io, format!("{host}: {other}")),
+        other => Error::new(ErrorKind::Io, format!("{peer}: {other}")).with_source(other),
     }
 }

@@ -190,10 +190,7 @@ impl CachingResolver {
                 flight.cv.wait(&mut done);
             }
             self.stats.hits.fetch_add(1, Relaxed);
-            return done
-                .clone()
-                .expect("set")
-                .map_err(|m| ureq::Error::Io(std::io::Error::other(m)));
+            return done.clone().expect("set").map_err(DnsFailure::into_ureq);
         }
         let result = self.fresh_lookup(uri, config, timeout);
         let result = match result {
@@ -241,15 +238,40 @@ impl CachingResolver {
             }
             Ok(_) => {
                 self.stats.failures.fetch_add(1, Relaxed);
-                Err(ureq::Error::HostNotFound)
+                Err(DnsFailure::into_ureq(format!(
+                    "cannot resolve {}: no address",
+                    uri.host().unwrap_or("")
+                )))
             }
             Err(e) => {
                 self.stats.failures.fetch_add(1, Relaxed);
-                Err(e)
+                Err(match e {
+                    timeout @ ureq::Error::Timeout(_) => timeout,
+                    other => DnsFailure::into_ureq(format!("cannot resolve {}: {other}", uri.host().unwrap_or(""))),
+                })
             }
         }
     }
 }
+
+/// A failed name lookup, carried inside `ureq::Error::Io` so that the transport can tell
+/// it by its type (`map_error` downcasts to it) rather than by the system's wording.
+#[derive(Debug)]
+pub(crate) struct DnsFailure(pub String);
+
+impl DnsFailure {
+    fn into_ureq(message: String) -> ureq::Error {
+        ureq::Error::Io(std::io::Error::other(DnsFailure(message)))
+    }
+}
+
+impl std::fmt::Display for DnsFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DnsFailure {}
 
 impl Resolver for CachingResolver {
     fn resolve(&self, uri: &Uri, config: &Config, timeout: NextTimeout) -> Result<ResolvedSocketAddrs, ureq::Error> {

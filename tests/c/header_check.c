@@ -26,7 +26,8 @@ int main(void) {
         bad++;
     }
     ccx_bytes_free(&out);
-    if (strncmp(ccx_version(), "cloudconnexa ", 13) != 0 || strcmp(ccx_code_str(CCX_CODE_OK), "ok") != 0) {
+    if (strncmp(ccx_version(), "cloudconnexa ", 13) != 0 || strcmp(ccx_code_str(CCX_CODE_OK), "ok") != 0 ||
+        CCX_CODE_PROTOCOL != 206 || strcmp(ccx_code_str(CCX_CODE_PROTOCOL), "malformed HTTP response") != 0) {
         bad++;
     }
     printf("%s: %s\n", ccx_version(), bad ? "FAILED" : "ok");

@@ -140,6 +140,9 @@ void test_version() {
     std::string v = ccx::version();
     CHECK(v.rfind("cloudconnexa ", 0) == 0);
     CHECK(std::string(ccx::code_str(CCX_CODE_CANCELLED)) == "cancelled");
+    ccx::Error garbled(CCX_CODE_PROTOCOL, "127.0.0.1:1 sent a malformed response");
+    CHECK(garbled.is_protocol() && !garbled.is_timeout());
+    CHECK(std::string(garbled.what()) == "malformed HTTP response: 127.0.0.1:1 sent a malformed response");
 }
 
 void test_config_errors(const Emulator &emu) {
