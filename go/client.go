@@ -10,6 +10,7 @@ import "C"
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -140,8 +141,10 @@ type Config struct {
 	ProxyFromEnv      bool
 
 	ConnectTimeout time.Duration // default 5 s
-	ReadTimeout    time.Duration // default 30 s
-	CallTimeout    time.Duration // a whole call, retries included; default 120 s
+	ReadTimeout    time.Duration // default 30 s: the longest idle wait for any read of the head or body
+	// ResponseHeadTimeout bounds the whole response head of one attempt (0: no bound of its own).
+	ResponseHeadTimeout time.Duration
+	CallTimeout         time.Duration // a whole call, retries included; default 120 s
 
 	MaxResponseBytes uint64
 	TLSRoots         TLSRoots
@@ -246,6 +249,9 @@ func applyConfig(conf *C.ccx_client_config, cfg *Config) error {
 		}},
 		{"timeouts", func() C.ccx_code {
 			return C.ccx_client_config_set_timeouts(conf, ms(cfg.ConnectTimeout), ms(cfg.ReadTimeout), ms(cfg.CallTimeout))
+		}},
+		{"response_head_timeout", func() C.ccx_code {
+			return C.ccx_client_config_set_response_head_timeout(conf, ms(cfg.ResponseHeadTimeout))
 		}},
 		{"max_response_bytes", func() C.ccx_code {
 			if cfg.MaxResponseBytes == 0 {
@@ -478,6 +484,18 @@ func (c *Client) call(ctx context.Context, f callFn) error {
 			return &Error{Code: Code(rc), Message: fmt.Sprintf("traceparent %q is not a W3C traceparent", tp)}
 		}
 	}
+	// A context deadline bounds the call in the library too (rounded up to the next
+	// millisecond; the watcher below cancels at the deadline itself).
+	if dl, ok := ctx.Deadline(); ok {
+		left := time.Until(dl)
+		ms := uint64(1)
+		if left > 0 {
+			ms = uint64((left + time.Millisecond - 1) / time.Millisecond)
+		}
+		if rc := C.ccx_call_options_set_timeout_ms(opts, C.uint64_t(ms)); rc != 0 {
+			return setterError(Code(rc), "ccx_call_options_set_timeout_ms")
+		}
+	}
 	var tok *C.ccx_cancel_token
 	if rc := C.ccx_cancel_token_new(&tok); rc != 0 {
 		return setterError(Code(rc), "ccx_cancel_token_new")
@@ -511,6 +529,12 @@ func (c *Client) call(ctx context.Context, f callFn) error {
 			return nil
 		}
 		e := takeError(rc, cerr)
+		// A context deadline reads as a timeout (ErrTimeout, context.DeadlineExceeded),
+		// whether the library's bound or the watcher's cancel ended the call first.
+		if (e.Code == CodeCancelled || e.Code == CodeTimeout) && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			e.Code, e.cause = CodeTimeout, ctx.Err()
+			return e
+		}
 		if e.Code != CodeCancelled {
 			return e
 		}

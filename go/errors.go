@@ -41,8 +41,10 @@ func (c Code) String() string { return codeString(c) }
 // Sentinel errors for errors.Is. A *Error matches the sentinel of its kind:
 //
 //	errors.Is(err, cloudconnexa.ErrNotFound)   // HTTP 404
-//	errors.Is(err, cloudconnexa.ErrCanceled)   // cancelled (context done, or Close)
+//	errors.Is(err, cloudconnexa.ErrCanceled)   // cancelled (context cancelled, or Close)
 //	errors.Is(err, context.Canceled)           // ... when it was the context
+//	errors.Is(err, cloudconnexa.ErrTimeout)    // timed out, or the context's deadline passed
+//	errors.Is(err, context.DeadlineExceeded)   // ... when it was the context's deadline
 var (
 	ErrRateLimited   = errors.New("cloudconnexa: rate limited")
 	ErrCircuitOpen   = errors.New("cloudconnexa: circuit open")

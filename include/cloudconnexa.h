@@ -208,8 +208,8 @@ typedef uint32_t ccx_method;
 #endif // __cplusplus
 
 /**
- * Options of one call: cancel token, caller's W3C `traceparent`. Pass NULL for none.
- * Not thread-safe while being set; safe to share read-only across calls.
+ * Options of one call: cancel token, timeout, caller's W3C `traceparent`. Pass NULL for
+ * none. Not thread-safe while being set; safe to share read-only across calls.
  */
 typedef struct ccx_call_options ccx_call_options;
 
@@ -549,8 +549,10 @@ ccx_code ccx_client_config_set_proxy(struct ccx_client_config *config,
 ccx_code ccx_client_config_set_allow_insecure_http(struct ccx_client_config *config, bool allow);
 
 /**
- * Timeouts in milliseconds; 0 keeps the current value. Defaults: connect 5000, read
- * 30000 (each read of a response), call 120000 (a whole call, retries included).
+ * Timeouts in milliseconds; 0 keeps the current value. Defaults: connect 5000 (TCP
+ * connect plus TLS handshake), read 30000 (the longest idle wait for any single read of
+ * the response head or body, restarted by every byte), call 120000 (a whole call: token,
+ * waits, every attempt and backoff; `CCX_CODE_TIMEOUT` when it runs out).
  *
  * # Safety
  * `config` is NULL or live.
@@ -559,6 +561,16 @@ ccx_code ccx_client_config_set_timeouts(struct ccx_client_config *config,
                                         uint64_t connect_ms,
                                         uint64_t read_ms,
                                         uint64_t call_ms);
+
+/**
+ * Budget in milliseconds for the whole response head of one attempt, however steadily its
+ * bytes arrive; 0 removes it. Default none (the read and call timeouts bound the head).
+ *
+ * # Safety
+ * `config` is NULL or live.
+ */
+ccx_code ccx_client_config_set_response_head_timeout(struct ccx_client_config *config,
+                                                     uint64_t head_ms);
 
 /**
  * Largest response body accepted, in bytes (at least 1024). Default 10 MiB.
@@ -4302,6 +4314,18 @@ ccx_code ccx_call_options_new(struct ccx_call_options **options_out);
  */
 ccx_code ccx_call_options_set_cancel(struct ccx_call_options *options,
                                      const struct ccx_cancel_token *token);
+
+/**
+ * Bound each call made with these options to `timeout_ms` milliseconds over all its
+ * attempts, waits and backoff: the call's deadline is the sooner of this and the client's
+ * call timeout (`ccx_client_config_set_call_timeout_ms`, default 120 s). A call that runs
+ * out fails with `CCX_CODE_TIMEOUT` (phase "call"), ending a request on the wire within
+ * milliseconds. 0 removes the bound. At most 24 h (`CCX_CODE_INVALID_PARAMETER` above).
+ *
+ * # Safety
+ * `options` is NULL or live.
+ */
+ccx_code ccx_call_options_set_timeout_ms(struct ccx_call_options *options, uint64_t timeout_ms);
 
 /**
  * Use the caller's W3C `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`) as the trace of the

@@ -221,7 +221,7 @@ private:
     std::shared_ptr<ccx_cancel_token> p_;
 };
 
-/// Options of one or more calls: cancel token and caller's W3C traceparent. Default-
+/// Options of one or more calls: cancel token, timeout and caller's W3C traceparent. Default-
 /// constructed options are empty and allocate nothing (NULL is passed to C).
 class CallOptions {
 public:
@@ -232,6 +232,14 @@ public:
     /// Run the calls under `token` (the options keep their own reference).
     CallOptions &cancel_with(const CancelToken &token) {
         detail::check(ccx_call_options_set_cancel(ensure(), token.get()), "ccx_call_options_set_cancel");
+        return *this;
+    }
+    /// Bound each call to `timeout` (milliseconds, rounded up) over all its attempts and waits;
+    /// the sooner of this and the client's call timeout applies. Zero removes the bound;
+    /// throws CCX_CODE_INVALID_PARAMETER above 24 h.
+    CallOptions &timeout(std::chrono::milliseconds timeout) {
+        uint64_t ms = timeout.count() < 0 ? 1 : static_cast<uint64_t>(timeout.count());
+        detail::check(ccx_call_options_set_timeout_ms(ensure(), ms), "ccx_call_options_set_timeout_ms");
         return *this;
     }
     /// `00-<32 hex>-<16 hex>-<2 hex>`; throws CCX_CODE_INVALID_PARAMETER if it does not parse.

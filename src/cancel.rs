@@ -1,9 +1,12 @@
-//! Cancelling a call from another thread. A [`CancelToken`] in scope
-//! ([`with_cancel`]) makes every wait of the pipeline (rate limiter, backoff
-//! between retries, per-host slot) end at once with `ErrorKind::Cancelled`.
+//! Cancelling a call from another thread, and bounding one call in time. A
+//! [`CancelToken`] in scope ([`with_cancel`]) makes every wait of the pipeline (rate
+//! limiter, backoff between retries, per-host slot, a token request) end at once with
+//! `ErrorKind::Cancelled`, and shuts down the socket of a request on the wire so its
+//! blocked read ends too. [`with_timeout`] gives the calls in its scope a shorter deadline.
 
-use std::cell::RefCell;
-use std::sync::Arc;
+use std::cell::{Cell, RefCell};
+use std::net::{Shutdown, TcpStream};
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
@@ -11,8 +14,15 @@ use parking_lot::{Condvar, Mutex};
 use crate::error::{Error, ErrorKind, Result};
 
 #[derive(Debug, Default)]
+struct Flag {
+    cancelled: bool,
+    /// Sockets of the requests on the wire under this token: shut down on cancel.
+    sockets: Vec<Weak<TcpStream>>,
+}
+
+#[derive(Debug, Default)]
 struct State {
-    cancelled: Mutex<bool>,
+    cancelled: Mutex<Flag>,
     wake: Condvar,
     /// Threads inside `sleep` (set under the lock before waiting: a test that sees it
     /// and then takes the lock knows the sleeper waits on the condition variable).
@@ -33,15 +43,48 @@ impl CancelToken {
         CancelToken::default()
     }
 
-    /// Cancel every call running (or later started) under this token.
+    /// Cancel every call running (or later started) under this token: waits end at once,
+    /// and the sockets of requests on the wire are shut down (those connections are not
+    /// reused).
     pub fn cancel(&self) {
-        *self.state.cancelled.lock() = true;
+        let sockets = {
+            let mut f = self.state.cancelled.lock();
+            f.cancelled = true;
+            std::mem::take(&mut f.sockets)
+        };
         self.state.wake.notify_all();
+        for s in sockets.iter().filter_map(Weak::upgrade) {
+            let _ = s.shutdown(Shutdown::Both);
+        }
     }
 
     /// Whether [`cancel`](CancelToken::cancel) has been called on this token or one of its clones.
     pub fn is_cancelled(&self) -> bool {
-        *self.state.cancelled.lock()
+        self.state.cancelled.lock().cancelled
+    }
+
+    /// Shut `socket` down when this token is cancelled (at once if it is already).
+    fn watch(&self, socket: &Arc<TcpStream>) {
+        let mut f = self.state.cancelled.lock();
+        if f.cancelled {
+            drop(f);
+            let _ = socket.shutdown(Shutdown::Both);
+            return;
+        }
+        let w = Arc::downgrade(socket);
+        if !f.sockets.iter().any(|s| s.ptr_eq(&w)) {
+            f.sockets.retain(|s| s.strong_count() > 0);
+            f.sockets.push(w);
+        }
+    }
+
+    /// Stop watching `socket` (its request is over).
+    fn unwatch(&self, socket: &Weak<TcpStream>) {
+        self.state
+            .cancelled
+            .lock()
+            .sockets
+            .retain(|s| !s.ptr_eq(socket) && s.strong_count() > 0);
     }
 
     /// `Err(Cancelled)` once cancelled.
@@ -58,21 +101,92 @@ impl CancelToken {
         let mut c = self.state.cancelled.lock();
         #[cfg(test)]
         self.state.sleeping.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        while !*c {
+        while !c.cancelled {
             if self.state.wake.wait_until(&mut c, until).timed_out() {
-                return if *c { Err(cancelled()) } else { Ok(()) };
+                return if c.cancelled { Err(cancelled()) } else { Ok(()) };
             }
         }
         Err(cancelled())
     }
 }
 
-fn cancelled() -> Error {
+pub(crate) fn cancelled() -> Error {
     Error::new(ErrorKind::Cancelled, "the call was cancelled")
 }
 
 thread_local! {
     static CURRENT: RefCell<Option<CancelToken>> = const { RefCell::new(None) };
+    /// Sockets this thread's request in progress registered with its token.
+    static WATCHED: RefCell<Vec<Weak<TcpStream>>> = const { RefCell::new(Vec::new()) };
+    /// The timeout of [`with_timeout`] in scope.
+    static TIMEOUT: Cell<Option<Duration>> = const { Cell::new(None) };
+}
+
+/// Run `f` with every call it makes on this thread bounded by `timeout` over all its
+/// attempts, waits and backoff: the call's deadline is the sooner of this and the
+/// client's `call_timeout`. Running out fails the call with
+/// [`TimeoutPhase::Call`](crate::TimeoutPhase::Call), ending a request on the wire by
+/// its socket's read timeout. Nested scopes: the innermost applies.
+pub fn with_timeout<R>(timeout: Duration, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Duration>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            TIMEOUT.with(|t| t.set(self.0));
+        }
+    }
+    let _restore = Restore(TIMEOUT.with(|t| t.replace(Some(timeout))));
+    f()
+}
+
+/// The timeout of [`with_timeout`] in scope on this thread.
+pub(crate) fn timeout() -> Option<Duration> {
+    TIMEOUT.with(Cell::get)
+}
+
+/// Called by the transport before it blocks on `socket`: the cancel token in scope (if
+/// any) shuts it down when cancelled. Cheap when the socket is already watched.
+pub(crate) fn watch_socket(socket: &Arc<TcpStream>) {
+    let Some(token) = current() else { return };
+    let w = Arc::downgrade(socket);
+    let new = WATCHED.with(|v| {
+        let mut v = v.borrow_mut();
+        let new = !v.iter().any(|s| s.ptr_eq(&w));
+        if new {
+            v.push(w);
+        }
+        new
+    });
+    if new {
+        token.watch(socket);
+    }
+}
+
+/// Scope of one request: the sockets it registered stop being watched when it ends.
+pub(crate) struct RequestScope(());
+
+impl RequestScope {
+    pub(crate) fn start() -> RequestScope {
+        RequestScope(())
+    }
+}
+
+impl Drop for RequestScope {
+    fn drop(&mut self) {
+        let watched = WATCHED.with(|v| std::mem::take(&mut *v.borrow_mut()));
+        if watched.is_empty() {
+            return;
+        }
+        if let Some(token) = current() {
+            for s in &watched {
+                token.unwatch(s);
+            }
+        }
+    }
+}
+
+/// Whether the call in scope was cancelled.
+pub(crate) fn is_cancelled() -> bool {
+    current().is_some_and(|t| t.is_cancelled())
 }
 
 /// Run `f` with `token` cancelling every call it makes on this thread.

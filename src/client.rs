@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use serde::de::DeserializeOwned;
 
-use crate::auth::TokenManager;
+use crate::auth::{HttpTokenSource, TokenManager};
 use crate::config::{ClientBuilder, ClientConfig};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::HttpResponse;
@@ -60,11 +60,17 @@ impl Client {
             )
         });
         let stages = Stages::new(&cfg.resilience, cfg.hook.as_ref().map(|h| h.0.clone()), clock.clone())?;
+        let source = HttpTokenSource {
+            cfg: cfg.clone(),
+            transport: transport.clone(),
+            metrics: stages.metrics.clone(),
+            hook: stages.hook.clone(),
+        };
         Ok(Client {
             inner: Arc::new(Inner {
+                auth: TokenManager::new(clock, cfg.token_refresh_margin, Arc::new(source)),
                 cfg,
                 transport,
-                auth: TokenManager::new(clock),
                 stages,
                 read_cache,
             }),
@@ -88,7 +94,7 @@ impl Client {
     pub fn metrics(&self) -> MetricsSnapshot {
         let inner = &*self.inner;
         let s = &inner.stages;
-        let auth = &inner.auth.stats;
+        let auth = inner.auth.stats();
         crate::metrics::snapshot(SnapshotSources {
             registry: &s.metrics,
             stages: &s.stats,

@@ -20,6 +20,8 @@ pub struct ClientConfig {
     pub(crate) client_secret: Secret,
     /// Longest wait for any single read of the response (head or body). Default 30 s.
     pub(crate) read_timeout: Duration,
+    /// Budget for the whole response head of one attempt. Default none.
+    pub(crate) response_head_timeout: Option<Duration>,
     /// Budget of a whole call, all attempts included. Default 120 s.
     pub(crate) call_timeout: Duration,
     /// The `User-Agent` header, checked at build.
@@ -117,6 +119,7 @@ pub struct ClientBuilder {
     client_secret: Option<Secret>,
     api_version: String,
     read_timeout: Duration,
+    response_head_timeout: Option<Duration>,
     call_timeout: Duration,
     user_agent: String,
     token_refresh_margin: Duration,
@@ -138,6 +141,7 @@ impl Default for ClientBuilder {
             client_secret: None,
             api_version: "v1".into(),
             read_timeout: Duration::from_secs(30),
+            response_head_timeout: None,
             call_timeout: Duration::from_secs(120),
             user_agent: format!("cloudconnexa-rust/{}", env!("CARGO_PKG_VERSION")),
             token_refresh_margin: Duration::from_secs(60),
@@ -271,13 +275,27 @@ impl ClientBuilder {
         self
     }
 
-    /// Longest wait for any read of a response. Default 30 s.
+    /// Longest wait for any single read of a response, head or body: idle time, restarted
+    /// by every byte that arrives, so a slow but steady answer is not cut off (the call
+    /// timeout bounds it). A read that waits longer fails with
+    /// `Timeout(Response)` (head) or `Timeout(Body)`. Default 30 s; at most 24 h.
     pub fn read_timeout(mut self, d: Duration) -> Self {
         self.read_timeout = d;
         self
     }
 
-    /// Budget of a whole call including token fetch, waits and retries. Default 120 s.
+    /// Budget for the whole response head of one attempt (from the request sent to the
+    /// blank line after the headers), however steadily its bytes arrive: a head that takes
+    /// longer fails with `Timeout(Response)`. Default `None`: only `read_timeout` and the
+    /// call timeout bound it.
+    pub fn response_head_timeout(mut self, d: Option<Duration>) -> Self {
+        self.response_head_timeout = d;
+        self
+    }
+
+    /// Budget of a whole call: token fetch, waits for the limiter and the connection slot,
+    /// every attempt and the backoff between them. When it runs out the call fails with
+    /// `Timeout(Call)`. Default 120 s.
     pub fn call_timeout(mut self, d: Duration) -> Self {
         self.call_timeout = d;
         self
@@ -584,6 +602,9 @@ impl ClientBuilder {
             )));
         }
         check_timeout("read_timeout", self.read_timeout)?;
+        if let Some(d) = self.response_head_timeout {
+            check_timeout("response_head_timeout", d)?;
+        }
         check_timeout("call_timeout", self.call_timeout)?;
         if self.token_refresh_margin > Duration::from_secs(3600) {
             return Err(Error::invalid("token_refresh_margin above 1 h"));
@@ -645,6 +666,7 @@ impl ClientBuilder {
             client_id,
             client_secret,
             read_timeout: self.read_timeout,
+            response_head_timeout: self.response_head_timeout,
             call_timeout: self.call_timeout,
             user_agent: crate::transport::HeaderValue::try_from(self.user_agent.clone())
                 .map_err(|_| Error::invalid("user_agent is not a valid HTTP header value"))?,

@@ -223,6 +223,16 @@ impl Error {
         self
     }
 
+    /// The same error with `note` after its message (`message; note`).
+    pub(crate) fn note(mut self, note: &str) -> Error {
+        if self.inner.message.is_empty() {
+            self.inner.message = note.to_string();
+        } else {
+            self.inner.message = format!("{}; {note}", self.inner.message);
+        }
+        self
+    }
+
     /// The kind of failure.
     pub fn kind(&self) -> &ErrorKind {
         &self.inner.kind
@@ -332,9 +342,13 @@ pub(crate) fn http_error(op: &str, resp: &HttpResponse) -> Error {
     let body = serde_json::from_slice::<ApiErrorBody>(&resp.body)
         .ok()
         .filter(|b| b.error_message.is_some() || b.status_error.is_some() || !b.error_details.is_empty());
-    let detail = match &body {
-        Some(b) => b.error_message.clone().unwrap_or_default(),
-        None => raw.chars().take(200).collect(),
+    let detail = match (&body, resp.status) {
+        (_, 300..=399) => match resp.header("location") {
+            Some(to) => format!("redirected to {to}; redirects are not followed (check the API URL)"),
+            None => "a redirect without a Location; redirects are not followed (check the API URL)".to_string(),
+        },
+        (Some(b), _) => b.error_message.clone().unwrap_or_default(),
+        (None, _) => raw.chars().take(200).collect(),
     };
     let msg = if detail.is_empty() {
         op.to_string()
@@ -386,6 +400,30 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "timed out (Connect): to api.example:443 (retry after 1.500 s)"
+        );
+    }
+
+    #[test]
+    fn a_redirect_names_its_location_and_says_it_is_not_followed() {
+        let resp = |headers: Vec<(String, String)>| HttpResponse {
+            status: 302,
+            headers,
+            body: b"moved".to_vec(),
+        };
+        let e = http_error(
+            "getNetworksPage",
+            &resp(vec![("location".into(), "https://login.example/sso".into())]),
+        );
+        assert_eq!(
+            e.to_string(),
+            "HTTP 302: getNetworksPage: redirected to https://login.example/sso; redirects are not followed \
+             (check the API URL)"
+        );
+        let e = http_error("getNetworksPage", &resp(vec![]));
+        assert!(
+            e.to_string()
+                .ends_with("a redirect without a Location; redirects are not followed (check the API URL)"),
+            "{e}"
         );
     }
 

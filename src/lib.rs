@@ -74,11 +74,12 @@ mod request;
 pub mod resilience;
 mod rng;
 mod secret;
+mod timefmt;
 pub mod trace;
 pub mod transport;
 mod url;
 
-pub use cancel::{CancelToken, with_cancel};
+pub use cancel::{CancelToken, with_cancel, with_timeout};
 pub use client::{Client, RawRequest, RawResponse};
 pub use config::ClientBuilder;
 pub use error::{ApiErrorBody, ApiErrorDetail, Error, ErrorKind, Result, TimeoutPhase};

@@ -72,6 +72,8 @@ struct CallCtx {
     /// After a 429: not before this time (ns on the stages' clock), whichever bucket
     /// grants the next token.
     resume_at: std::cell::Cell<u64>,
+    /// The call's whole budget: `call_timeout`, or a shorter `with_timeout` in scope.
+    timeout: std::cell::Cell<std::time::Duration>,
 }
 
 /// The longest a call waits for the first answer of the server before it goes anyway
@@ -102,8 +104,8 @@ pub(crate) struct Stages {
     coalesce: Option<Coalescer<HttpResponse>>,
     stale: Option<StaleCache<HttpResponse>>,
     pub stats: StageStats,
-    pub metrics: Metrics,
-    hook: Option<RequestHook>,
+    pub metrics: Arc<Metrics>,
+    pub hook: Option<RequestHook>,
 }
 
 impl Stages {
@@ -158,7 +160,7 @@ impl Stages {
                 breaker_transitions: transitions,
                 ..StageStats::default()
             },
-            metrics: Metrics::default(),
+            metrics: Arc::default(),
             hook,
             clock,
         })
@@ -261,6 +263,7 @@ pub(crate) fn execute(inner: &Inner, call: &Call) -> Result<HttpResponse> {
         attempts: 0.into(),
         throttled: 0.into(),
         resume_at: 0.into(),
+        timeout: inner.cfg.call_timeout.into(),
     };
     let r = execute_traced(inner, call, &ctx);
     inner
@@ -321,9 +324,34 @@ fn execute_traced(inner: &Inner, call: &Call, ctx: &CallCtx) -> Result<HttpRespo
 }
 
 fn with_retries(inner: &Inner, call: &Call, url: &str, ctx: &CallCtx) -> Result<HttpResponse> {
+    retry_loop(inner, call, url, ctx).map_err(|e| timeout_note(e, ctx))
+}
+
+/// A timeout says which attempt it ended, and a call deadline also its budget.
+fn timeout_note(e: Error, ctx: &CallCtx) -> Error {
+    let attempt = match ctx.attempts.get() {
+        0 => "before the first attempt was sent".to_string(),
+        n => format!("attempt {n}"),
+    };
+    match e.kind() {
+        ErrorKind::Timeout(TimeoutPhase::Call) => e.note(&format!(
+            "call_timeout {:.3} s, {attempt}",
+            ctx.timeout.get().as_secs_f64()
+        )),
+        ErrorKind::Timeout(_) => e.note(&attempt),
+        _ => e,
+    }
+}
+
+fn retry_loop(inner: &Inner, call: &Call, url: &str, ctx: &CallCtx) -> Result<HttpResponse> {
     crate::cancel::check()?;
     let s = &inner.stages;
-    let deadline = Deadline::after(&*s.clock, inner.cfg.call_timeout);
+    let timeout = match crate::cancel::timeout() {
+        Some(t) => t.min(inner.cfg.call_timeout),
+        None => inner.cfg.call_timeout,
+    };
+    ctx.timeout.set(timeout);
+    let deadline = Deadline::after(&*s.clock, timeout);
     s.stats.calls.fetch_add(1, Relaxed);
     if let Some(b) = &s.budget {
         b.record_request();
@@ -349,7 +377,10 @@ fn with_retries(inner: &Inner, call: &Call, url: &str, ctx: &CallCtx) -> Result<
         }
         let wait = s.retry.backoff(retries + 1, err.retry_after());
         if wait >= deadline.left(&*s.clock) {
-            return Err(err.context("no time left in the call deadline for another attempt"));
+            return Err(err.note(&format!(
+                "not retried: the next attempt, due in {:.3} s, would start after the call deadline",
+                wait.as_secs_f64()
+            )));
         }
         if !throttled
             && let Some(b) = &s.budget
@@ -357,7 +388,7 @@ fn with_retries(inner: &Inner, call: &Call, url: &str, ctx: &CallCtx) -> Result<
         {
             s.stats.budget_refusals.fetch_add(1, Relaxed);
             log::warn!(target: "cloudconnexa", "{}: retry budget exhausted, not retrying: {err}", call.op);
-            return Err(err.context("retry budget exhausted"));
+            return Err(err.note("not retried: the retry budget is exhausted (too many retries lately)"));
         }
         retries += 1;
         log::debug!(target: "cloudconnexa", "{}: {err}; retry {retries} in {:.3} s", call.op, wait.as_secs_f64());
@@ -380,7 +411,7 @@ fn attempt(
     let bucket = s.bucket(call.method);
     if let (Some(b), true) = (bucket, s.adaptive) {
         // until the server's first answer tells what is left of the key's bucket
-        b.wait_for_first_answer(deadline.left(&*s.clock).min(FIRST_ANSWER_WAIT));
+        b.wait_for_first_answer(deadline.left(&*s.clock).min(FIRST_ANSWER_WAIT))?;
     }
     let reservation = loop {
         let left = deadline.left(&*s.clock);
@@ -504,20 +535,19 @@ fn send(inner: &Inner, call: &Call, url: &str, deadline: Deadline, ctx: &CallCtx
         if deadline.passed(clock) {
             return Err(Error::new(
                 ErrorKind::Timeout(TimeoutPhase::Call),
-                "call deadline passed",
-            ));
+                format!(
+                    "the call deadline passed before a request to {}:{} could be sent",
+                    cfg.base.host, cfg.base.port
+                ),
+            )
+            .before_sending());
         }
         // the token request, the per-host slot and the exchange wait for real I/O: they
         // get the time left on the clock as a real-time bound
         let io_deadline = deadline.instant(clock);
-        let observer = crate::auth::TokenObserver {
-            metrics: &inner.stages.metrics,
-            trace: &ctx.trace,
-            hook: inner.stages.hook.as_ref(),
-        };
         let (token, generation) = inner
             .auth
-            .token(cfg, &inner.transport, &observer, io_deadline)
+            .token(&ctx.trace, io_deadline)
             .map_err(Error::before_sending)?;
         let span = new_span_id();
         let req = HttpRequest {
@@ -534,6 +564,7 @@ fn send(inner: &Inner, call: &Call, url: &str, deadline: Deadline, ctx: &CallCtx
             ],
             body: body.map(|b| (b, ctype)),
             read_timeout: cfg.read_timeout,
+            head_timeout: cfg.response_head_timeout,
             deadline: io_deadline,
             max_body: cfg.max_response_bytes,
             fresh_connection,
@@ -543,6 +574,11 @@ fn send(inner: &Inner, call: &Call, url: &str, deadline: Deadline, ctx: &CallCtx
         let result = {
             let _slot = inner.transport.permit(&cfg.base.host, io_deadline)?;
             inner.transport.send(&req)
+        };
+        // cancelled with the request on the wire: its socket was shut down under it
+        let result = match result {
+            Err(e) if crate::cancel::is_cancelled() => Err(crate::cancel::cancelled().with_source(e)),
+            r => r,
         };
         observe(inner, call, ctx, &span, &result, sent.elapsed());
         match result {

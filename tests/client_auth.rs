@@ -74,14 +74,25 @@ fn token_is_refreshed_before_it_expires() {
     clock.advance(Duration::from_secs(3540) - Duration::from_nanos(1));
     get_networks(&client).unwrap();
     assert_eq!(stat(&server, "tokens_issued"), 1);
-    // at the refresh point, a margin before the server's expiry
+    // at the refresh point, a margin before the server's expiry: the call goes on with
+    // the valid token while a new one is fetched in the background
     clock.advance(Duration::from_nanos(1));
     get_networks(&client).unwrap();
+    assert_eq!(client.metrics().auth.token_fetches, 2, "the refresh started");
+    let give_up = std::time::Instant::now() + Duration::from_secs(30);
+    while client.metrics().auth.seconds_to_refresh != Some(3600.0 - 60.0) {
+        assert!(
+            std::time::Instant::now() < give_up,
+            "the background refresh did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
     assert_eq!(
         stat(&server, "tokens_issued"),
         2,
         "a new token must be fetched before the old one expires"
     );
+    get_networks(&client).unwrap();
     assert_eq!(client.metrics().auth.token_fetches, 2);
     assert_eq!(
         op_count(&server, "getNetworksPage", 401),

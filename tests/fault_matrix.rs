@@ -130,7 +130,8 @@ fn connect_stall_on_a_full_accept_queue() {
 /// A reset (`reset_before` or `reset_mid_body`): once on a pooled connection (resent at
 /// once on a fresh one), on every GET (retried, then `Io`), on a POST (never resent).
 /// Returns how many POSTs the emulator processed.
-fn resets(kind: &str, what: &str) -> u64 {
+/// Returns how many POSTs the emulator processed, and the message of the failed GET.
+fn resets(kind: &str, what: &str) -> (u64, String) {
     let server = start(opts());
     let client = builder(&server).build().unwrap();
     list(&client).expect("warm-up: token and a pooled connection");
@@ -173,6 +174,7 @@ fn resets(kind: &str, what: &str) -> u64 {
         "the pooled connection is resent once on a fresh one"
     );
     assert_eq!(fired, 1 + o.retries + o.stale_retries);
+    let get_message = o.message.clone();
 
     server.clear_faults();
     list(&client).expect("a pooled connection again");
@@ -198,19 +200,27 @@ fn resets(kind: &str, what: &str) -> u64 {
     );
     assert_eq!(o.stale_retries, 0, "a POST is never resent");
     assert_eq!(faults_fired(&server, kind), before + 1);
-    processed
+    (processed, get_message)
 }
 
 #[test]
 fn reset_before_the_response() {
-    let processed = resets("reset_before", "reset before the response (RST)");
+    let (processed, message) = resets("reset_before", "reset before the response (RST)");
     assert_eq!(processed, 0, "the emulator resets before handling");
+    assert!(
+        message.contains("reset by the server before the response head"),
+        "{message}"
+    );
 }
 
 #[test]
 fn reset_in_the_middle_of_the_body() {
-    let processed = resets("reset_mid_body", "reset mid-body (head and half the body, then RST)");
+    let (processed, message) = resets("reset_mid_body", "reset mid-body (head and half the body, then RST)");
     assert_eq!(processed, 1, "handled, answered 201, cut; never sent twice");
+    assert!(
+        message.contains("reset by the server after 3666 of 7332 body bytes"),
+        "{message}"
+    );
 }
 
 /// Wait until the emulator has closed every idle connection (its counter, not a sleep).
@@ -328,6 +338,15 @@ fn stall_before_the_first_byte() {
         &format!("{fired} GETs"),
     );
     assert_eq!(fired, 3);
+    // phase, configured duration, host:port and the attempt it ended
+    let port = server.base_url().rsplit(':').next().unwrap().to_string();
+    assert_eq!(
+        o.message,
+        format!(
+            "timed out (Response): 127.0.0.1:{port} sent nothing for 0.500 s (read_timeout) while the response \
+             head was due; attempt 3"
+        )
+    );
     let (_, o) = measure(&client, || create(&client, "n"));
     check(
         "stall before the first byte (read timeout 0.5 s)",
@@ -361,6 +380,13 @@ fn stall_longer_than_the_call_deadline() {
         "1 GET",
     );
     assert!(o.took >= call - Duration::from_millis(50), "ended early: {:?}", o.took);
+    assert!(
+        o.message
+            .starts_with("timed out (Call): the call deadline passed while talking to 127.0.0.1:")
+            && o.message.ends_with("; call_timeout 1.000 s, attempt 1"),
+        "{}",
+        o.message
+    );
     assert_eq!(faults_fired(&server, "stall"), 1);
     server.clear_faults();
 }
@@ -460,6 +486,65 @@ fn slow_drip_within_the_budgets_succeeds() {
     );
     assert!(r.unwrap().content.is_empty());
     assert_eq!(server.count("GET", NETWORKS), 1);
+}
+
+/// The head dripped one byte every 200 ms (14 s for the whole head) with read 1 s and call
+/// 4 s: no read waits long enough for the read timeout, so the call deadline ends it, in
+/// phase `Call`, not before 3.5 s; with `response_head_timeout` 1 s it is `Timeout(Response)`.
+#[test]
+fn response_head_dripped_within_the_read_timeout() {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{PAGE}",
+        PAGE.len()
+    )
+    .into_bytes();
+    let drip = move || {
+        ScriptServer::start(api_script(vec![Step::Drip {
+            bytes: head.clone(),
+            chunk: 1,
+            every: Duration::from_millis(200),
+        }]))
+    };
+    let call = Duration::from_secs(4);
+    let server = drip();
+    let client = builder_for(&server.url(), "id", "secret")
+        .read_timeout(Duration::from_secs(1))
+        .call_timeout(call)
+        .build()
+        .unwrap();
+    let (_, o) = measure(&client, || raw_get(&client));
+    check(
+        "response head dripped, 1 B per 200 ms (read timeout 1 s, call timeout 4 s)",
+        "GET",
+        &o,
+        "Timeout(Call)",
+        0,
+        call,
+        "1 GET",
+    );
+    assert!(o.took >= Duration::from_millis(3500), "ended at {:?}", o.took);
+    assert!(o.message.contains("call deadline"), "{}", o.message);
+    assert_eq!(server.count("GET", NETWORKS), 1);
+
+    let server = drip();
+    let client = builder_for(&server.url(), "id", "secret")
+        .read_timeout(Duration::from_secs(1))
+        .response_head_timeout(Some(Duration::from_secs(1)))
+        .call_timeout(call)
+        .retry_policy(retries(0))
+        .build()
+        .unwrap();
+    let (_, o) = measure(&client, || raw_get(&client));
+    check(
+        "the same with response_head_timeout 1 s",
+        "GET",
+        &o,
+        "Timeout(Response)",
+        0,
+        Duration::from_secs(1),
+        "1 GET",
+    );
+    assert!(o.message.contains("response_head_timeout"), "{}", o.message);
 }
 
 #[test]
@@ -1024,6 +1109,14 @@ fn malformed_status_line_headers_and_framing() {
                 o.message
             );
         }
+        if name.starts_with("body shorter than Content-Length") {
+            // bytes received of expected, and how the connection ended
+            assert!(
+                o.message.contains("closed by the server after 13 of 200 body bytes"),
+                "{name}: {}",
+                o.message
+            );
+        }
         // a POST is not sent again after a broken answer
         let (_, o) = measure(&client, || raw_post(&client));
         check(name, "POST", &o, kind, 0, Duration::from_secs(1), "1 POST");
@@ -1077,6 +1170,32 @@ fn bodies_that_are_not_the_json_asked_for() {
         check(name, "GET (typed)", &o, "Decode", 0, Duration::from_secs(1), "1 GET");
         assert_eq!(server.count("GET", NETWORKS), 1);
     }
+
+    // a compressed body (we ask for none): named, not shown as binary, not retried
+    let mut gz =
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: 20\r\n\r\n"
+            .to_vec();
+    gz.extend_from_slice(&[
+        0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xab, 0xae, 5, 0, 0x43, 0xbf, 0xa6, 0xa3, 2, 0,
+    ]);
+    let server = ScriptServer::start(api_script(vec![Step::Write(gz)]));
+    let client = builder_for(&server.url(), "id", "secret").build().unwrap();
+    let (_, o) = measure(&client, || list(&client));
+    check(
+        "200 with a gzip body",
+        "GET (typed)",
+        &o,
+        "Decode",
+        0,
+        Duration::from_secs(1),
+        "1 GET",
+    );
+    assert!(
+        o.message
+            .contains("answered HTTP 200 with a gzip-encoded body, which this client does not decode"),
+        "{}",
+        o.message
+    );
 
     // an error page from a proxy: the status is kept, the body is raw text
     let server = ScriptServer::start(api_script(vec![Step::Write(response(
@@ -1253,7 +1372,13 @@ fn tls_expired_certificate() {
         CONNECT_TIMEOUT,
         "a handshake, no request",
     );
-    assert!(o.message.contains("certificate expired"), "{}", o.message);
+    // dates as RFC 3339 instants, not epoch seconds
+    assert!(
+        o.message
+            .contains("the server's certificate expired at 2021-01-01T00:00:00Z (it is now 20"),
+        "{}",
+        o.message
+    );
     assert_eq!(server.accepted.load(Relaxed), 1, "not retried");
     assert_eq!(server.requests.load(Relaxed), 0);
 }

@@ -189,7 +189,8 @@ fn an_auth_failure_is_a_warning_and_leaks_no_credentials() {
     let server = MockServer::start(o).expect("emulator");
 
     let wrong = builder(&server.base_url(), WRONG_SECRET).build().unwrap();
-    let e = list(&wrong).expect_err("the wrong secret is refused");
+    let trace = cloudconnexa::TraceContext::new_random();
+    let e = cloudconnexa::with_trace_context(trace, || list(&wrong)).expect_err("the wrong secret is refused");
     assert!(
         matches!(e.kind(), ErrorKind::Auth { status: 401 }),
         "{:?}: {e}",
@@ -200,8 +201,11 @@ fn an_auth_failure_is_a_warning_and_leaks_no_credentials() {
             assert!(!text.contains(&f), "{text:?} contains {f:?}");
         }
     }
-    assert_warned(&my_lines(), "the failed token request", |t| {
-        t.contains("token") && t.contains("401")
+    // the token request runs on its own thread; its line carries the call's trace id
+    let trace_id = trace.trace_id_hex();
+    let token_lines: Vec<_> = all_lines().into_iter().filter(|l| l.text.contains(&trace_id)).collect();
+    assert_warned(&token_lines, "the failed token request", |t| {
+        t.contains("token request failed") && t.contains("401")
     });
 
     // the right secret works, and still nothing of it is logged

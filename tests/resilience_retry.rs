@@ -252,6 +252,12 @@ fn the_call_timeout_bounds_all_attempts_together() {
         Some(Duration::from_secs(60)),
         "the server's wish is passed on"
     );
+    // the server's error first, then why it was not retried; nothing said twice
+    assert_eq!(
+        e.to_string(),
+        "HTTP 503: getNetworksPage: Injected fault: HTTP 503; not retried: the next attempt, due in 60.000 s, \
+         would start after the call deadline (retry after 60.000 s)"
+    );
     assert_eq!(op_count(&server, LIST, 503), 1);
 
     // a stalled attempt is cut by the deadline too, not by the 10 s read timeout
@@ -289,7 +295,11 @@ fn the_retry_budget_refuses_retries_once_spent() {
         "first call",
         is_http(503),
     );
-    assert!(e.message().contains("budget"), "the error says why it stopped: {e}");
+    assert!(
+        e.message()
+            .ends_with("; not retried: the retry budget is exhausted (too many retries lately)"),
+        "the error says why it stopped: {e}"
+    );
     assert_eq!(client.metrics().retries, 2, "the floor of 2");
     assert_eq!(client.metrics().retry_budget_refusals, 1);
     assert_eq!(op_count(&server, LIST, 503), 3);

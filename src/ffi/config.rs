@@ -271,8 +271,10 @@ pub unsafe extern "C" fn ccx_client_config_set_allow_insecure_http(
     })
 }
 
-/// Timeouts in milliseconds; 0 keeps the current value. Defaults: connect 5000, read
-/// 30000 (each read of a response), call 120000 (a whole call, retries included).
+/// Timeouts in milliseconds; 0 keeps the current value. Defaults: connect 5000 (TCP
+/// connect plus TLS handshake), read 30000 (the longest idle wait for any single read of
+/// the response head or body, restarted by every byte), call 120000 (a whole call: token,
+/// waits, every attempt and backoff; `CCX_CODE_TIMEOUT` when it runs out).
 ///
 /// # Safety
 /// `config` is NULL or live.
@@ -296,6 +298,22 @@ pub unsafe extern "C" fn ccx_client_config_set_timeouts(
             }
             b
         });
+        Ok(())
+    })
+}
+
+/// Budget in milliseconds for the whole response head of one attempt, however steadily its
+/// bytes arrive; 0 removes it. Default none (the read and call timeouts bound the head).
+///
+/// # Safety
+/// `config` is NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccx_client_config_set_response_head_timeout(
+    config: *mut ccx_client_config,
+    head_ms: u64,
+) -> ccx_code {
+    edit(config, |c| {
+        with_builder(c, |b| b.response_head_timeout((head_ms > 0).then(|| ms(head_ms))));
         Ok(())
     })
 }

@@ -14,13 +14,14 @@ use crate::{CancelToken, TraceContext};
 #[allow(non_camel_case_types)]
 pub struct ccx_cancel_token(pub(crate) CancelToken);
 
-/// Options of one call: cancel token, caller's W3C `traceparent`. Pass NULL for none.
-/// Not thread-safe while being set; safe to share read-only across calls.
+/// Options of one call: cancel token, timeout, caller's W3C `traceparent`. Pass NULL for
+/// none. Not thread-safe while being set; safe to share read-only across calls.
 #[allow(non_camel_case_types)]
 #[derive(Default)]
 pub struct ccx_call_options {
     pub(crate) cancel: Option<CancelToken>,
     pub(crate) trace: Option<TraceContext>,
+    pub(crate) timeout: Option<std::time::Duration>,
 }
 
 /// Create a cancel token. Free it with `ccx_cancel_token_free` after the calls using it returned.
@@ -94,6 +95,27 @@ pub unsafe extern "C" fn ccx_call_options_set_cancel(
     })
 }
 
+/// Bound each call made with these options to `timeout_ms` milliseconds over all its
+/// attempts, waits and backoff: the call's deadline is the sooner of this and the client's
+/// call timeout (`ccx_client_config_set_call_timeout_ms`, default 120 s). A call that runs
+/// out fails with `CCX_CODE_TIMEOUT` (phase "call"), ending a request on the wire within
+/// milliseconds. 0 removes the bound. At most 24 h (`CCX_CODE_INVALID_PARAMETER` above).
+///
+/// # Safety
+/// `options` is NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccx_call_options_set_timeout_ms(options: *mut ccx_call_options, timeout_ms: u64) -> ccx_code {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: caller contract.
+        let o = unsafe { arg_mut(options, "options")? };
+        if timeout_ms > 24 * 3600 * 1000 {
+            return Err(ccx_error::invalid(format!("timeout_ms {timeout_ms} is above 24 h")));
+        }
+        o.timeout = (timeout_ms > 0).then(|| std::time::Duration::from_millis(timeout_ms));
+        Ok(())
+    })
+}
+
 /// Use the caller's W3C `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`) as the trace of the
 /// calls; each request then carries the same trace id and its own span id.
 /// `CCX_CODE_INVALID_PARAMETER` if it does not parse.
@@ -136,9 +158,15 @@ pub(crate) fn with_options<R>(opts: *const ccx_call_options, f: impl FnOnce() ->
     let Some(o) = (unsafe { opts.as_ref() }) else {
         return f();
     };
-    let traced = |f: Box<dyn FnOnce() -> R + '_>| match o.trace {
-        Some(t) => crate::with_trace_context(t, f),
-        None => f(),
+    let traced = |f: Box<dyn FnOnce() -> R + '_>| {
+        let bounded = |f: Box<dyn FnOnce() -> R + '_>| match o.timeout {
+            Some(d) => crate::with_timeout(d, f),
+            None => f(),
+        };
+        match o.trace {
+            Some(t) => crate::with_trace_context(t, || bounded(f)),
+            None => bounded(f),
+        }
     };
     match &o.cancel {
         Some(c) => crate::with_cancel(c, || traced(Box::new(f))),

@@ -194,6 +194,9 @@ impl Breakers {
                 ErrorKind::Http { status: 429, .. } if self.cfg.count_429 => Outcome::Failure,
                 ErrorKind::Http { status, .. } if *status >= 500 => Outcome::Failure,
                 ErrorKind::Http { .. } => Outcome::Success,
+                // the caller's own deadline ran out before its request was sent (waiting
+                // for a token or the limiter): nothing the server did
+                ErrorKind::Timeout(crate::TimeoutPhase::Call) if e.never_sent() => Outcome::Ignored,
                 ErrorKind::Connect | ErrorKind::Timeout(_) | ErrorKind::Io | ErrorKind::Dns => Outcome::Failure,
                 ErrorKind::Auth { status } if *status >= 500 => Outcome::Failure,
                 _ => Outcome::Ignored,
@@ -466,6 +469,17 @@ mod tests {
         assert_eq!(b.outcome(&http(503)), Outcome::Failure);
         assert_eq!(b.outcome(&Err(Error::new(ErrorKind::Connect, ""))), Outcome::Failure);
         assert_eq!(b.outcome(&Err(Error::invalid(""))), Outcome::Ignored);
+        let call = || Error::new(ErrorKind::Timeout(crate::TimeoutPhase::Call), "");
+        assert_eq!(
+            b.outcome(&Err(call())),
+            Outcome::Failure,
+            "a deadline with the request out"
+        );
+        assert_eq!(
+            b.outcome(&Err(call().before_sending())),
+            Outcome::Ignored,
+            "the caller's deadline before anything was sent"
+        );
         assert_eq!(b.outcome(&Ok(503)), Outcome::Failure, "a 5xx response is a failure");
         assert_eq!(b.outcome(&Ok(200)), Outcome::Success);
         assert_eq!(b.outcome(&Ok(429)), Outcome::Success, "429 only counts with count_429");

@@ -322,8 +322,8 @@ impl Bucket {
     /// for at most `max` (real time): the first answer's headers tell how many tokens
     /// are left, and callers that start together would otherwise all spend tokens that
     /// other processes may already have spent. Returns at once after the first answer.
-    pub fn wait_for_first_answer(&self, max: Duration) {
-        self.gate.enter(max);
+    pub fn wait_for_first_answer(&self, max: Duration) -> crate::Result<()> {
+        self.gate.enter(max)
     }
 
     /// An attempt ended (answered or not): opens the first-answer gate.
@@ -347,24 +347,31 @@ impl FirstAnswerGate {
     const PROBING: u8 = 1;
     const OPEN: u8 = 2;
 
-    fn enter(&self, max: Duration) {
+    /// Wait (at most `max`, real time) unless this is the first caller or an answer came;
+    /// `Err(Cancelled)` when the call in scope is cancelled meanwhile (looked at every 10 ms).
+    fn enter(&self, max: Duration) -> crate::Result<()> {
         if self.state.load(Ordering::Acquire) == Self::OPEN {
-            return;
+            return Ok(());
         }
         if self
             .state
             .compare_exchange(Self::FRESH, Self::PROBING, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
         {
-            return;
+            return Ok(());
         }
         let deadline = std::time::Instant::now() + max;
+        let poll = Duration::from_millis(10);
         let mut g = self.lock.lock();
         while self.state.load(Ordering::Acquire) != Self::OPEN {
-            if self.cv.wait_until(&mut g, deadline).timed_out() {
-                return;
+            crate::cancel::check()?;
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return Ok(());
             }
+            let _ = self.cv.wait_until(&mut g, deadline.min(now + poll));
         }
+        Ok(())
     }
 
     fn open(&self) {

@@ -32,6 +32,17 @@ thread_local! {
     static OPENED_HERE: Cell<u64> = const { Cell::new(0) };
 }
 
+thread_local! {
+    /// Whether a read on this thread met a reset (RST) since [`take_reset`]: ureq reports
+    /// a reset in the body as the end of the connection, and the user should know which.
+    static RESET_SEEN: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether a read on this thread met a connection reset since the last call; clears it.
+pub fn take_reset() -> bool {
+    RESET_SEEN.with(|c| c.replace(false))
+}
+
 /// How many connections the calling thread has opened so far.
 pub fn opened_by_this_thread() -> u64 {
     OPENED_HERE.with(Cell::get)
@@ -202,6 +213,7 @@ impl Transport for SocketTransport {
             self.stream.set_write_timeout(d)?;
             self.write_timeout = d;
         }
+        crate::cancel::watch_socket(&self.stream);
         let out = &self.buffers.output()[..amount];
         (&*self.stream).write_all(out).map_err(|e| map_io(e, t.reason))
     }
@@ -213,6 +225,7 @@ impl Transport for SocketTransport {
             self.stream.set_read_timeout(d)?;
             self.read_timeout = d;
         }
+        crate::cancel::watch_socket(&self.stream);
         let started = std::time::Instant::now();
         let input = self.buffers.input_append_buf();
         let n = loop {
@@ -227,6 +240,15 @@ impl Transport for SocketTransport {
                         self.stream.set_read_timeout(Some(left))?;
                         self.read_timeout = Some(left);
                     }
+                }
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+                    ) =>
+                {
+                    RESET_SEEN.with(|c| c.set(true));
+                    return Err(Error::Io(e));
                 }
                 r => break r.map_err(|e| map_io(e, t.reason))?,
             }

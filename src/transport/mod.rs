@@ -14,6 +14,7 @@ pub(crate) use ureq::http::{HeaderName, HeaderValue};
 use ureq::Agent;
 use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
 
+use connector::take_reset;
 pub(crate) use connector::{ConnStats, opened_by_this_thread};
 pub(crate) use permits::{HostPermits, Permit, PermitStats};
 pub(crate) use resolver::{CachingResolver, DnsStats};
@@ -175,6 +176,8 @@ type TestLookup = dyn Fn(&str, u16) -> Option<Vec<std::net::SocketAddr>> + Send 
 
 struct Inner {
     agent: Agent,
+    /// For timeout messages.
+    connect_timeout: Duration,
     permits: HostPermits,
     conns: Arc<ConnStats>,
     dns: Arc<DnsStats>,
@@ -204,7 +207,10 @@ pub(crate) struct HttpRequest<'a> {
     /// `HeaderValue` is a reference count, not a copy.
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub body: Option<(&'a [u8], &'static str)>,
+    /// Longest idle wait for any read (head or body).
     pub read_timeout: Duration,
+    /// Budget of the whole response head, when set.
+    pub head_timeout: Option<Duration>,
     pub deadline: Instant,
     pub max_body: u64,
     /// Skip pooled connections (retry after a stale one).
@@ -294,6 +300,7 @@ impl Transport {
         Ok(Transport {
             inner: Arc::new(Inner {
                 agent,
+                connect_timeout: opts.connect_timeout,
                 permits: HostPermits::new(opts.max_connections_per_host, opts.pool_wait.max_wait()),
                 conns,
                 dns,
@@ -357,7 +364,10 @@ impl Transport {
         if left.is_zero() {
             return Err(Error::new(
                 ErrorKind::Timeout(TimeoutPhase::Call),
-                "call deadline passed",
+                format!(
+                    "the call deadline passed before the request to {} was sent",
+                    authority(r.url)
+                ),
             ));
         }
         let mut b = ureq::http::Request::builder().method(r.method.as_str()).uri(r.url);
@@ -376,20 +386,27 @@ impl Transport {
             .agent
             .configure_request(req)
             .timeout_global(Some(left))
-            .timeout_recv_response(Some(r.read_timeout))
+            .timeout_recv_response(r.head_timeout)
             .timeout_per_read(Some(r.read_timeout));
         if r.fresh_connection {
             cfg = cfg.max_idle_age(Duration::ZERO);
         }
         let req = cfg.build();
-        let mut resp = self.inner.agent.run(req).map_err(|e| map_error(e, r.url))?;
+        // a cancel during the exchange shuts its socket down (see `cancel::watch_socket`)
+        let _scope = crate::cancel::RequestScope::start();
+        take_reset();
+        let mut resp = self
+            .inner
+            .agent
+            .run(req)
+            .map_err(|e| map_error(e, r, Stage::Head, self.inner.connect_timeout))?;
         let status = resp.status().as_u16();
-        let headers = resp
+        let headers: Vec<(String, String)> = resp
             .headers()
             .iter()
             .filter(|(k, _)| {
                 let k = k.as_str();
-                k == "retry-after" || k == "content-type" || k.starts_with("x-ratelimit-")
+                matches!(k, "retry-after" | "content-type" | "location") || k.starts_with("x-ratelimit-")
             })
             .map(|(k, v)| {
                 (
@@ -398,13 +415,51 @@ impl Transport {
                 )
             })
             .collect();
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(r.max_body)
-            .read_to_vec()
-            .map_err(|e| map_error(e, r.url))?;
+        // we send no Accept-Encoding: a compressed body is one we cannot read
+        if let Some(enc) = resp
+            .headers()
+            .get(ureq::http::header::CONTENT_ENCODING)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_ascii_lowercase())
+            .filter(|e| !e.is_empty() && e != "identity")
+        {
+            return Err(Error::new(
+                ErrorKind::Decode,
+                format!(
+                    "{} answered HTTP {status} with a {enc}-encoded body, which this client does not decode \
+                     (it sends no Accept-Encoding)",
+                    authority(r.url)
+                ),
+            ));
+        }
+        let expected = resp.body().content_length();
+        let body = read_body(resp.body_mut(), r, expected, self.inner.connect_timeout)?;
         Ok(HttpResponse { status, headers, body })
+    }
+}
+
+/// The whole body (within `max_body`); an error says how many bytes of how many came.
+fn read_body(body: &mut ureq::Body, r: &HttpRequest<'_>, expected: Option<u64>, connect: Duration) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let cap = expected.unwrap_or(0).min(r.max_body).min(1 << 20) as usize;
+    let mut out = Vec::with_capacity(cap);
+    let mut reader = body.with_config().limit(r.max_body).reader();
+    match reader.read_to_end(&mut out) {
+        Ok(_) => Ok(out),
+        Err(io) => {
+            // ureq's own errors (limit, timeouts, framing) come wrapped in an io::Error
+            let e = match io.get_ref().is_some_and(|e| e.is::<ureq::Error>()) {
+                true => match io.into_inner().map(|e| e.downcast::<ureq::Error>()) {
+                    Some(Ok(e)) => *e,
+                    _ => ureq::Error::ConnectionFailed,
+                },
+                false => ureq::Error::Io(io),
+            };
+            let received = Received {
+                bytes: out.len() as u64,
+                of: expected,
+            };
+            Err(map_error(e, r, Stage::Body(received), connect))
+        }
     }
 }
 
@@ -431,35 +486,116 @@ fn rustls_cause(io: &std::io::Error) -> Option<&rustls::Error> {
     io.get_ref()?.downcast_ref::<rustls::Error>()
 }
 
-/// A TLS failure's message: a handshake answered in plain text is named as such.
+/// A TLS failure's message: a handshake answered in plain text is named as such, and a
+/// certificate's validity dates are RFC 3339 instants.
 fn tls_message(e: &rustls::Error, peer: &str) -> String {
+    use crate::timefmt::rfc3339_secs as date;
+    use rustls::CertificateError as C;
     match e {
         rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => format!(
             "{peer}: the server answered plain HTTP on an https URL (its reply is not a TLS record); \
              use http:// for a plain server, or the server's TLS port"
         ),
+        rustls::Error::InvalidCertificate(C::ExpiredContext { time, not_after }) => format!(
+            "{peer}: the server's certificate expired at {} (it is now {})",
+            date(not_after.as_secs()),
+            date(time.as_secs())
+        ),
+        rustls::Error::InvalidCertificate(C::NotValidYetContext { time, not_before }) => format!(
+            "{peer}: the server's certificate is not valid before {} (it is now {})",
+            date(not_before.as_secs()),
+            date(time.as_secs())
+        ),
         other => format!("{peer}: {other}"),
     }
 }
 
-/// Map a ureq error of a request to `url` to our kinds, from the error's type (never its
-/// text): `io::ErrorKind`, the `rustls::Error` inside an I/O error, the resolver's
-/// [`DnsFailure`](resolver::DnsFailure), and ureq's own variants.
-pub(crate) fn map_error(e: ureq::Error, url: &str) -> Error {
-    use ureq::Error as U;
+/// Which part of the exchange an error came from: connecting, sending and reading the
+/// head (`Agent::run`), or reading the body (with what had come of it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Stage {
+    Head,
+    Body(Received),
+}
+
+/// Body bytes received, of the `Content-Length` when there was one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Received {
+    bytes: u64,
+    of: Option<u64>,
+}
+
+impl std::fmt::Display for Received {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.of {
+            Some(n) => write!(f, "after {} of {n} body bytes", self.bytes),
+            None => write!(f, "after {} body bytes", self.bytes),
+        }
+    }
+}
+
+/// A timeout's phase and what ran out, from ureq's timeout and the stage it hit in: a
+/// per-read timeout is `Response` while the head is read and `Body` after it, so the same
+/// fault always gives the same phase.
+fn timeout_of(
+    t: ureq::Timeout,
+    r: &HttpRequest<'_>,
+    stage: Stage,
+    peer: &str,
+    connect: Duration,
+) -> (TimeoutPhase, String) {
     use ureq::Timeout as T;
-    let peer = authority(url);
+    let secs = |d: Duration| format!("{:.3} s", d.as_secs_f64());
+    match t {
+        T::Resolve => (
+            TimeoutPhase::Resolve,
+            format!("resolving {peer} took over {} (connect_timeout)", secs(connect)),
+        ),
+        T::Connect => (
+            TimeoutPhase::Connect,
+            format!("connecting to {peer} took over {} (connect_timeout)", secs(connect)),
+        ),
+        T::SendRequest | T::SendBody | T::PerWrite | T::Await100 => {
+            (TimeoutPhase::Send, format!("sending the request to {peer}"))
+        }
+        T::PerRead => {
+            let (phase, what) = match stage {
+                Stage::Head => (TimeoutPhase::Response, "response head"),
+                Stage::Body(_) => (TimeoutPhase::Body, "response body"),
+            };
+            let msg = format!(
+                "{peer} sent nothing for {} (read_timeout) while the {what} was due",
+                secs(r.read_timeout)
+            );
+            (phase, msg)
+        }
+        T::RecvResponse => {
+            let budget = r
+                .head_timeout
+                .map_or_else(String::new, |d| format!(" within {}", secs(d)));
+            (
+                TimeoutPhase::Response,
+                format!("{peer} did not complete the response head{budget} (response_head_timeout)"),
+            )
+        }
+        T::RecvBody => (TimeoutPhase::Body, format!("{peer} did not complete the response body")),
+        _ => (
+            TimeoutPhase::Call,
+            format!("the call deadline passed while talking to {peer}"),
+        ),
+    }
+}
+
+/// Map a ureq error of request `r` to our kinds, from the error's type (never its text):
+/// `io::ErrorKind`, the `rustls::Error` inside an I/O error, the resolver's
+/// [`DnsFailure`](resolver::DnsFailure), and ureq's own variants.
+fn map_error(e: ureq::Error, r: &HttpRequest<'_>, stage: Stage, connect: Duration) -> Error {
+    use ureq::Error as U;
+    let peer = authority(r.url);
     match e {
         U::Timeout(t) => {
-            let phase = match t {
-                T::Resolve => TimeoutPhase::Resolve,
-                T::Connect => TimeoutPhase::Connect,
-                T::SendRequest | T::SendBody | T::PerWrite | T::Await100 => TimeoutPhase::Send,
-                T::RecvResponse => TimeoutPhase::Response,
-                T::RecvBody | T::PerRead => TimeoutPhase::Body,
-                _ => TimeoutPhase::Call,
-            };
-            Error::new(ErrorKind::Timeout(phase), format!("talking to {peer}")).with_source(U::Timeout(t))
+            let (phase, msg) = timeout_of(t, r, stage, &peer, connect);
+            Error::new(ErrorKind::Timeout(phase), msg).with_source(U::Timeout(t))
         }
         U::HostNotFound => Error::new(ErrorKind::Dns, format!("cannot resolve {peer}: no address")),
         U::BodyExceedsLimit(n) => Error::new(
@@ -481,12 +617,25 @@ pub(crate) fn map_error(e: ureq::Error, url: &str) -> Error {
                 K::HostUnreachable | K::NetworkUnreachable | K::NetworkDown => (ErrorKind::Connect, "unreachable"),
                 K::AddrNotAvailable => (ErrorKind::Connect, "no local address"),
                 K::TimedOut => (ErrorKind::Timeout(TimeoutPhase::Body), "timed out"),
-                K::ConnectionReset | K::ConnectionAborted => (ErrorKind::Io, "connection reset by the server"),
-                K::UnexpectedEof => (ErrorKind::Io, "connection closed by the server"),
-                K::BrokenPipe => (ErrorKind::Io, "connection closed by the server while sending"),
-                _ => (ErrorKind::Io, "connection broken"),
+                K::ConnectionReset | K::ConnectionAborted => (ErrorKind::Io, "reset by the server"),
+                K::UnexpectedEof if take_reset() => (ErrorKind::Io, "reset by the server"),
+                K::UnexpectedEof => (ErrorKind::Io, "closed by the server"),
+                K::BrokenPipe => (ErrorKind::Io, "closed by the server while the request was sent"),
+                _ => (ErrorKind::Io, "broken"),
             };
-            Error::new(kind, format!("{peer}: {what} ({io})")).with_source(io)
+            let when = match stage {
+                Stage::Body(received) => format!(" {received}"),
+                Stage::Head if kind == ErrorKind::Io => " before the response head".to_string(),
+                Stage::Head => String::new(),
+            };
+            // the system's words only where ours do not already say it
+            let detail = match io.kind() {
+                K::ConnectionRefused | K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof | K::BrokenPipe => {
+                    String::new()
+                }
+                _ => format!(" ({io})"),
+            };
+            Error::new(kind, format!("{peer}: {what}{when}{detail}")).with_source(io)
         }
         U::Tls(m) => Error::new(ErrorKind::Tls, format!("{peer}: {m}")),
         U::Rustls(r) => Error::new(ErrorKind::Tls, tls_message(&r, &peer)).with_source(r),

@@ -1,17 +1,22 @@
 /* The C ABI, end to end, against the emulator: every resource family (CRUD and extras),
  * argument errors, NULL arguments (generated), cancellation from another thread during a
- * rate-limit wait and a backoff sleep, the log and request callbacks, metrics, threads and the
+ * rate-limit wait, a backoff sleep and a request on the wire, a per-call timeout, the log and request callbacks, metrics, threads and the
  * fresh-read cache.
  *
  * Usage: ccx_c_tests PATH/TO/cloudconnexa-mock
  * Exit status 0 when every check passed. Built and run by tests/ffi_c.rs (plain, under
  * valgrind and with AddressSanitizer). */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -776,15 +781,22 @@ static void count_attempt(void *userdata, const ccx_request_event *ev) {
     }
 }
 
+/* New call options running under a new cancel token (both freed by the caller). */
+static ccx_call_options *cancellable_options(ccx_cancel_token **token) {
+    ccx_call_options *opts = NULL;
+    ccx_error *err = NULL;
+    OK(ccx_cancel_token_new(token), &err, "token new");
+    OK(ccx_call_options_new(&opts), &err, "options new");
+    OK(ccx_call_options_set_cancel(opts, *token), &err, "options set cancel");
+    return opts;
+}
+
 /* Start a call on another thread, wait for `ready()` (or `delay_ms`), cancel, join. */
 static void cancel_blocked(const ccx_client *c, const char *what, long delay_ms, bool (*ready)(void),
                            double max_wait_ms) {
     ccx_cancel_token *token = NULL;
-    ccx_call_options *opts = NULL;
     ccx_error *err = NULL;
-    OK(ccx_cancel_token_new(&token), &err, "token new");
-    OK(ccx_call_options_new(&opts), &err, "options new");
-    OK(ccx_call_options_set_cancel(opts, token), &err, "options set cancel");
+    ccx_call_options *opts = cancellable_options(&token);
     struct blocked_call b = {c, opts, CCX_CODE_OK, NULL, 0};
     pthread_t t;
     double t0 = now_ms();
@@ -847,6 +859,202 @@ static void cancellation(const mock *m) {
         ccx_client_free(c);
     }
     mock_stop(&failing);
+}
+
+/* ---- cancel and per-call timeout with the request on the wire ---------------------- */
+
+/* A one-connection-at-a-time HTTP server on 127.0.0.1: the token request is answered,
+ * the first API request is held until the client closes the connection (the time it did
+ * is recorded), later API requests get an empty page. */
+struct stall_server {
+    int listener;
+    int port;
+    atomic_int api_requests;
+    atomic_int closes_seen;
+    double closed_at_ms;
+    atomic_bool stop;
+    pthread_t thread;
+};
+
+static bool read_head(int fd, char *buf, size_t cap) {
+    size_t n = 0;
+    while (n + 1 < cap) {
+        ssize_t r = recv(fd, buf + n, cap - 1 - n, 0);
+        if (r <= 0) {
+            return false;
+        }
+        n += (size_t)r;
+        buf[n] = '\0';
+        char *end = strstr(buf, "\r\n\r\n");
+        if (end != NULL) {
+            /* the token request's form body is short: read what Content-Length says */
+            const char *cl = strcasestr(buf, "content-length:");
+            size_t want = cl != NULL ? strtoul(cl + 15, NULL, 10) : 0;
+            size_t have = n - (size_t)(end + 4 - buf);
+            while (have < want) {
+                char sink[256];
+                r = recv(fd, sink, sizeof sink, 0);
+                if (r <= 0) {
+                    return false;
+                }
+                have += (size_t)r;
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
+static void send_all(int fd, const char *s) {
+    size_t len = strlen(s);
+    while (len > 0) {
+        ssize_t w = send(fd, s, len, MSG_NOSIGNAL);
+        if (w <= 0) {
+            return;
+        }
+        s += w;
+        len -= (size_t)w;
+    }
+}
+
+static void serve_stall_conn(struct stall_server *srv, int fd) {
+    static const char token[] = "{\"access_token\":\"c-stall\",\"expires_in\":3600}";
+    static const char page[] =
+        "{\"content\":[],\"totalElements\":0,\"totalPages\":0,\"numberOfElements\":0,\"page\":0,\"size\":10,"
+        "\"success\":true}";
+    char buf[8192], reply[512];
+    while (!atomic_load(&srv->stop) && read_head(fd, buf, sizeof buf)) {
+        const char *body = page;
+        if (strncmp(buf, "POST /api/v1/oauth/token", 24) == 0) {
+            body = token;
+        } else if (atomic_fetch_add(&srv->api_requests, 1) == 0) {
+            /* hold it: wait for the client to close or shut the connection down */
+            char sink[64];
+            while (!atomic_load(&srv->stop)) {
+                ssize_t r = recv(fd, sink, sizeof sink, 0);
+                if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+                    srv->closed_at_ms = now_ms();
+                    atomic_fetch_add(&srv->closes_seen, 1);
+                    return;
+                }
+            }
+            return;
+        }
+        snprintf(reply, sizeof reply,
+                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s", strlen(body),
+                 body);
+        send_all(fd, reply);
+    }
+}
+
+static void *stall_server_thread(void *arg) {
+    struct stall_server *srv = arg;
+    while (!atomic_load(&srv->stop)) {
+        int fd = accept(srv->listener, NULL, NULL);
+        if (fd < 0) {
+            continue; /* the accept timeout: look at `stop` again */
+        }
+        struct timeval tv = {0, 20 * 1000};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        serve_stall_conn(srv, fd);
+        close(fd);
+    }
+    return NULL;
+}
+
+static bool stall_server_start(struct stall_server *srv) {
+    memset(srv, 0, sizeof *srv);
+    srv->listener = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    struct timeval tv = {0, 20 * 1000};
+    if (srv->listener < 0 || bind(srv->listener, (struct sockaddr *)&a, sizeof a) != 0 ||
+        listen(srv->listener, 16) != 0 || getsockname(srv->listener, (struct sockaddr *)&a, &len) != 0 ||
+        setsockopt(srv->listener, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) {
+        return false;
+    }
+    srv->port = ntohs(a.sin_port);
+    return pthread_create(&srv->thread, NULL, stall_server_thread, srv) == 0;
+}
+
+static void stall_server_stop(struct stall_server *srv) {
+    atomic_store(&srv->stop, true);
+    pthread_join(srv->thread, NULL);
+    close(srv->listener);
+}
+
+static ccx_client *stall_client(const struct stall_server *srv) {
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", srv->port);
+    ccx_client_config *cfg = NULL;
+    ccx_error *err = NULL;
+    ccx_client_config_new(&cfg);
+    ccx_client_config_set_api_url(cfg, url, strlen(url));
+    ccx_client_config_set_client_id(cfg, S("id"));
+    ccx_client_config_set_client_secret(cfg, S("secret"));
+    ccx_client_config_set_allow_insecure_http(cfg, true);
+    /* a 30 s read timeout and a 60 s call: only the cancel or the per-call bound ends it */
+    OK(ccx_client_config_set_timeouts(cfg, 2000, 30000, 60000), &err, "set timeouts");
+    ccx_client *c = build(cfg);
+    ccx_client_config_free(cfg);
+    return c;
+}
+
+static void cancel_on_the_wire(void) {
+    struct stall_server srv;
+    if (!stall_server_start(&srv)) {
+        CHECK(false, "stall server did not start");
+        return;
+    }
+    ccx_client *c = stall_client(&srv);
+    ccx_cancel_token *token = NULL;
+    ccx_error *err = NULL;
+    ccx_call_options *opts = cancellable_options(&token);
+    struct blocked_call b = {c, opts, CCX_CODE_OK, NULL, 0};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, blocked_call_thread, &b) == 0, "pthread_create");
+    for (int i = 0; i < 3000 && atomic_load(&srv.api_requests) == 0; i++) {
+        sleep_ms(10);
+    }
+    CHECK(atomic_load(&srv.api_requests) == 1, "the held request reached the server");
+    sleep_ms(200);
+    double cancelled_at = now_ms();
+    OK(ccx_cancel_token_cancel(token), &err, "cancel");
+    pthread_join(t, NULL);
+    double returned = now_ms() - cancelled_at;
+    CODE(b.rc, &b.err, CCX_CODE_CANCELLED, NULL, "cancel with the request on the wire");
+    CHECK(returned < 2000.0, "returned %.1f ms after the cancel", returned);
+    for (int i = 0; i < 500 && atomic_load(&srv.closes_seen) == 0; i++) {
+        sleep_ms(10);
+    }
+    CHECK(atomic_load(&srv.closes_seen) == 1, "the server saw the connection closed");
+    double seen = srv.closed_at_ms - cancelled_at;
+    CHECK(seen < 2000.0, "the server saw the close %.1f ms after the cancel", seen);
+    fprintf(stderr, "  cancel on the wire: returned in %.1f ms, the server saw the close in %.1f ms\n", returned,
+            seen);
+    /* no broken connection in the pool: the next call is answered, not resent */
+    ccx_bytes out = {0};
+    OK(ccx_regions_list(c, NULL, &out, &err), &err, "the next call");
+    ccx_bytes_free(&out);
+    CHECK(ccx_client_metrics_json(c, &out) == CCX_CODE_OK, "metrics");
+    CHECK(bytes_has(&out, "\"stale_connection_retries\":0"), "no dead pooled connection was tried");
+    ccx_bytes_free(&out);
+    ccx_call_options_free(opts);
+    ccx_cancel_token_free(token);
+
+    /* a per-call timeout: 300 ms on a held request, with a 60 s client call timeout */
+    atomic_store(&srv.api_requests, 0);
+    OK(ccx_call_options_new(&opts), &err, "options new");
+    CODE(ccx_call_options_set_timeout_ms(opts, 25ULL * 3600 * 1000), &err, CCX_CODE_INVALID_PARAMETER, "24 h",
+         "a timeout above 24 h");
+    OK(ccx_call_options_set_timeout_ms(opts, 300), &err, "set timeout");
+    double t0 = now_ms();
+    CODE(ccx_regions_list(c, opts, &out, &err), &err, CCX_CODE_TIMEOUT, "call_timeout 0.300 s", "per-call timeout");
+    double took = now_ms() - t0;
+    CHECK(took >= 250.0 && took < 2300.0, "the per-call timeout ended the call after %.0f ms", took);
+    ccx_call_options_free(opts);
+    ccx_client_free(c);
+    stall_server_stop(&srv);
 }
 
 /* ---- callbacks, metrics, options, threads ----------------------------------------- */
@@ -1288,6 +1496,9 @@ int main(int argc, char **argv) {
     before = g_failures;
     cancellation(&m);
     fprintf(stderr, "%-4s cancellation from another thread\n", g_failures == before ? "ok" : "FAIL");
+    before = g_failures;
+    cancel_on_the_wire();
+    fprintf(stderr, "%-4s cancel and per-call timeout on the wire\n", g_failures == before ? "ok" : "FAIL");
     before = g_failures;
     config_setters(&m);
     fprintf(stderr, "%-4s configuration setters\n", g_failures == before ? "ok" : "FAIL");

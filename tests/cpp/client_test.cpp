@@ -178,6 +178,17 @@ void test_config_errors(const Emulator &emu) {
         CHECK(e.code() == CCX_CODE_INVALID_PARAMETER);
     }
     CHECK(threw);
+    // So does a per-call timeout above 24 h; one within it is accepted.
+    threw = false;
+    try {
+        ccx::CallOptions o;
+        o.timeout(std::chrono::seconds(2));
+        o.timeout(std::chrono::hours(25));
+    } catch (const ccx::Error &e) {
+        threw = true;
+        CHECK(e.code() == CCX_CODE_INVALID_PARAMETER);
+    }
+    CHECK(threw);
 }
 
 void test_crud(const ccx::Client &client) {

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use cloudconnexa::resilience::RetryPolicy;
 use cloudconnexa::{Client, ClientBuilder, ErrorKind};
+#[allow(unused_imports)]
 pub use cloudconnexa_mock::TestPki;
 
 #[path = "../raw_support/mod.rs"]
@@ -127,6 +128,9 @@ pub fn check(fault: &str, call: &str, o: &Outcome, kind: &str, retries: u64, bud
         o.took.as_secs_f64(),
         budget.as_secs_f64()
     );
+    if !o.message.is_empty() {
+        eprintln!("    message: {}", o.message);
+    }
     assert_eq!(o.kind, kind, "{fault}, {call}: {}", o.message);
     assert_eq!(o.retries, retries, "{fault}, {call}: retries ({})", o.message);
     assert!(
@@ -153,6 +157,9 @@ pub enum Step {
     },
     /// Do nothing for this long (interrupted when the server stops).
     Pause(Duration),
+    /// Answer nothing and wait until the client closes or shuts down the connection (or
+    /// the server stops); the time it did is recorded (see [`ScriptServer::closed`]).
+    UntilClosed,
     /// Close the connection (FIN).
     Close,
     /// Reset the connection (SO_LINGER 0, RST).
@@ -181,15 +188,36 @@ type Script = dyn Fn(&Seen) -> Vec<Step> + Send + Sync;
 /// its closure returns; after the last step it reads the next request on the connection.
 pub struct ScriptServer {
     seen: Arc<Mutex<Vec<Seen>>>,
+    closed: Arc<Mutex<Vec<(usize, Instant)>>>,
     acceptor: Acceptor,
 }
 
 impl ScriptServer {
     pub fn start(script: impl Fn(&Seen) -> Vec<Step> + Send + Sync + 'static) -> ScriptServer {
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
-        let requests = seen.clone();
-        let acceptor = Acceptor::start(move |stream, conn, stop| serve(stream, conn, stop, &requests, &script));
-        ScriptServer { seen, acceptor }
+        let closed: Arc<Mutex<Vec<(usize, Instant)>>> = Arc::default();
+        let (requests, closes) = (seen.clone(), closed.clone());
+        let acceptor =
+            Acceptor::start(move |stream, conn, stop| serve(stream, conn, stop, &requests, &script, &closes));
+        ScriptServer { seen, closed, acceptor }
+    }
+
+    /// When the client closed the connections that waited in [`Step::UntilClosed`]:
+    /// (connection, instant).
+    pub fn closed(&self) -> Vec<(usize, Instant)> {
+        self.closed.lock().unwrap().clone()
+    }
+
+    /// Wait (at most `limit`) until `n` requests were read; whether they were.
+    pub fn await_requests(&self, n: usize, limit: Duration) -> bool {
+        let until = Instant::now() + limit;
+        while self.seen().len() < n {
+            if Instant::now() > until {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        true
     }
 
     pub fn url(&self) -> String {
@@ -230,7 +258,29 @@ fn pause(d: Duration, stop: &AtomicBool) -> bool {
     !stop.load(SeqCst)
 }
 
-fn serve(mut stream: TcpStream, conn: usize, stop: &AtomicBool, seen: &Mutex<Vec<Seen>>, script: &Script) {
+/// Read and drop whatever the client sends until it closes the connection (`true`), or
+/// the server stops (`false`).
+fn until_closed(stream: &mut TcpStream, stop: &AtomicBool) -> bool {
+    let mut b = [0u8; 512];
+    while !stop.load(SeqCst) {
+        match stream.read(&mut b) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), IoKind::WouldBlock | IoKind::TimedOut | IoKind::Interrupted) => {}
+            Err(_) => return true,
+        }
+    }
+    false
+}
+
+fn serve(
+    mut stream: TcpStream,
+    conn: usize,
+    stop: &AtomicBool,
+    seen: &Mutex<Vec<Seen>>,
+    script: &Script,
+    closed: &Mutex<Vec<(usize, Instant)>>,
+) {
     let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
     let mut buf = Vec::new();
@@ -251,6 +301,13 @@ fn serve(mut stream: TcpStream, conn: usize, stop: &AtomicBool, seen: &Mutex<Vec
                     (i == 0 || pause(every, stop)) && stream.write_all(piece).and_then(|_| stream.flush()).is_ok()
                 }),
                 Step::Pause(d) => pause(d, stop),
+                Step::UntilClosed => {
+                    let _ = stream.set_read_timeout(Some(Duration::from_millis(5)));
+                    if until_closed(&mut stream, stop) {
+                        closed.lock().unwrap().push((conn, Instant::now()));
+                    }
+                    return;
+                }
                 Step::Close => return,
                 Step::Reset => {
                     let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
