@@ -1235,6 +1235,12 @@ fn response_larger_than_the_limit() {
     );
     assert!(!r.unwrap_err().is_retryable());
     assert_eq!(op_count(&server, LIST, 200), 1);
+    // the limit once, where it came from, and the setting to change
+    let port = server.base_url().rsplit(':').next().unwrap().to_string();
+    assert_eq!(
+        o.message,
+        format!("response body larger than 1024 bytes: 127.0.0.1:{port} sent a body over max_response_bytes")
+    );
 
     // chunked, no Content-Length: the limit is enforced while reading
     let mut chunked =
