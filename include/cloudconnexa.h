@@ -215,9 +215,10 @@ typedef struct ccx_call_options ccx_call_options;
 
 /**
  * A cancel token: `ccx_cancel_token_cancel` from any thread makes every call running
- * with it (through `ccx_call_options_set_cancel`) stop waiting and fail with
- * `CCX_CODE_CANCELLED`: rate-limit waits, backoff between retries, per-host slot waits.
- * Thread-safe.
+ * with it (through `ccx_call_options_set_cancel`) end within milliseconds with
+ * `CCX_CODE_CANCELLED`: rate-limit waits, backoff between retries, per-host slot waits,
+ * waits for a token, and a request on the wire (its socket is shut down and the
+ * connection is not reused). Thread-safe.
  */
 typedef struct ccx_cancel_token ccx_cancel_token;
 
@@ -4282,8 +4283,8 @@ void ccx_clear_logger(void);
 ccx_code ccx_cancel_token_new(struct ccx_cancel_token **token_out);
 
 /**
- * Cancel: calls running with this token stop waiting and fail with `CCX_CODE_CANCELLED`;
- * later calls with it fail at once. Callable from any thread.
+ * Cancel: calls running with this token, waiting or with a request on the wire, fail
+ * with `CCX_CODE_CANCELLED`; later calls with it fail at once. Callable from any thread.
  *
  * # Safety
  * `token` is NULL or a live token.

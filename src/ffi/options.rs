@@ -8,9 +8,10 @@ use super::error::ccx_error;
 use crate::{CancelToken, TraceContext};
 
 /// A cancel token: `ccx_cancel_token_cancel` from any thread makes every call running
-/// with it (through `ccx_call_options_set_cancel`) stop waiting and fail with
-/// `CCX_CODE_CANCELLED`: rate-limit waits, backoff between retries, per-host slot waits.
-/// Thread-safe.
+/// with it (through `ccx_call_options_set_cancel`) end within milliseconds with
+/// `CCX_CODE_CANCELLED`: rate-limit waits, backoff between retries, per-host slot waits,
+/// waits for a token, and a request on the wire (its socket is shut down and the
+/// connection is not reused). Thread-safe.
 #[allow(non_camel_case_types)]
 pub struct ccx_cancel_token(pub(crate) CancelToken);
 
@@ -38,8 +39,8 @@ pub unsafe extern "C" fn ccx_cancel_token_new(token_out: *mut *mut ccx_cancel_to
     })
 }
 
-/// Cancel: calls running with this token stop waiting and fail with `CCX_CODE_CANCELLED`;
-/// later calls with it fail at once. Callable from any thread.
+/// Cancel: calls running with this token, waiting or with a request on the wire, fail
+/// with `CCX_CODE_CANCELLED`; later calls with it fail at once. Callable from any thread.
 ///
 /// # Safety
 /// `token` is NULL or a live token.
