@@ -1,8 +1,8 @@
 //! Writes the files generated from the operation table (`codegen/`: the C functions,
 //! the settings table, the Go wrappers, the `ccx` verbs), generates
 //! `include/cloudconnexa.h` from `src/ffi` with cbindgen, gives the shared library a
-//! soname carrying the major version, and writes `cloudconnexa.pc` next to the built
-//! libraries.
+//! soname carrying the major version with a link of that name beside it, and writes
+//! `cloudconnexa.pc` next to the built libraries.
 
 use std::path::PathBuf;
 
@@ -25,8 +25,11 @@ fn main() {
     // Everything generated from the operation table (before cbindgen reads the C functions).
     codegen::write_all(&dir);
 
-    // The header: from the ffi module only, as the C side sees it.
-    let config = cbindgen::Config::from_file(dir.join("cbindgen.toml")).expect("cbindgen.toml is valid");
+    // The header: from the ffi module only, as the C side sees it, with the version macros
+    // of Cargo.toml's version.
+    let mut config = cbindgen::Config::from_file(dir.join("cbindgen.toml")).expect("cbindgen.toml is valid");
+    let defines = version_macros(&version);
+    config.after_includes = Some(config.after_includes.unwrap_or_default() + &defines);
     match cbindgen::Builder::new().with_crate(&dir).with_config(config).generate() {
         Ok(bindings) => {
             bindings.write_to_file(dir.join("include/cloudconnexa.h"));
@@ -47,6 +50,41 @@ fn main() {
                 include = dir.join("include").display(),
             );
             let _ = std::fs::write(profile_dir.join("cloudconnexa.pc"), pc);
+            // The soname's file beside the library, so a program linked with
+            // `-L target/release -lcloudconnexa` finds `libcloudconnexa.so.MAJOR` at start
+            // (a relative link, dangling until the library is linked after this script).
+            #[cfg(unix)]
+            if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+                let link = profile_dir.join(format!("libcloudconnexa.so.{major}"));
+                if std::fs::symlink_metadata(&link).is_err() {
+                    let _ = std::os::unix::fs::symlink("libcloudconnexa.so", &link);
+                }
+            }
         }
     }
+}
+
+/// The header's `CCX_VERSION_*` macros for `version` (`MAJOR.MINOR.PATCH[-pre]`); each part
+/// must fit a byte, as `CCX_VERSION_NUM` packs them into `0xMMmmpp`.
+fn version_macros(version: &str) -> String {
+    let core = version.split(['-', '+']).next().unwrap_or(version);
+    let parts: Vec<u32> = core
+        .split('.')
+        .map(|p| p.parse().expect("Cargo.toml version parts are numbers"))
+        .collect();
+    assert!(
+        parts.len() == 3 && parts.iter().all(|p| *p < 256),
+        "the version {version} must be MAJOR.MINOR.PATCH with each part below 256"
+    );
+    let (major, minor, patch) = (parts[0], parts[1], parts[2]);
+    format!(
+        "#define CCX_VERSION_MAJOR {major}\n\
+         #define CCX_VERSION_MINOR {minor}\n\
+         #define CCX_VERSION_PATCH {patch}\n\
+         /* (major << 16) | (minor << 8) | patch: the same number as ccx_version_num() of this release */\n\
+         #define CCX_VERSION_NUM 0x{major:02x}{minor:02x}{patch:02x}\n\
+         #define CCX_VERSION_STRING \"{version}\"\n\
+         /* True when this header is version x.y.z or later. */\n\
+         #define CCX_AT_LEAST_VERSION(x, y, z) (CCX_VERSION_NUM >= (((x) << 16) | ((y) << 8) | (z)))\n"
+    )
 }

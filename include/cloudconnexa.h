@@ -26,10 +26,16 @@
  *   resets them to {NULL, 0}: freeing twice is harmless. Every *_free accepts NULL.
  * - ccx_client is thread-safe; configs and call options are used by one thread at a time.
  * - A Rust panic never crosses into C: it becomes CCX_CODE_PANIC.
+ * - What stays stable between releases, and when the soname changes: docs/ABI.md.
  */
 #define CCX_VERSION_MAJOR 0
 #define CCX_VERSION_MINOR 1
 #define CCX_VERSION_PATCH 0
+/* (major << 16) | (minor << 8) | patch: the same number as ccx_version_num() of this release */
+#define CCX_VERSION_NUM 0x000100
+#define CCX_VERSION_STRING "0.1.0"
+/* True when this header is version x.y.z or later. */
+#define CCX_AT_LEAST_VERSION(x, y, z) (CCX_VERSION_NUM >= (((x) << 16) | ((y) << 8) | (z)))
 
 
 /**
@@ -448,6 +454,14 @@ ccx_code ccx_client_request(const struct ccx_client *client,
  * Never NULL, never freed. Thread-safe.
  */
 const char *ccx_code_str(uint32_t code);
+
+/**
+ * The library's version as a number, `(major << 16) | (minor << 8) | patch` (0x000100
+ * for 0.1.0): the value of `CCX_VERSION_NUM` in the header of the same release. Compare
+ * the two to check that the library loaded at run time is the one a program was built
+ * with, or a newer one. Thread-safe; never fails.
+ */
+uint32_t ccx_version_num(void);
 
 /**
  * The library version, e.g. `"cloudconnexa 0.1.0"`: static, NUL-terminated, never freed.

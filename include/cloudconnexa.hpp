@@ -12,7 +12,8 @@
 //   token, limiter and breaker, made with ccx_client_clone). Config and CallOptions are
 //   used by one thread at a time; CancelToken may be cancelled from any thread.
 //
-// Link: target/release/libcloudconnexa.a -lpthread -ldl -lm (static), or -lcloudconnexa.
+// Link: target/release/libcloudconnexa.a -lpthread -ldl -lm (static), or
+// -Ltarget/release -lcloudconnexa -Wl,-rpath,<that directory> (shared, through libcloudconnexa.so.0).
 
 #ifndef CLOUDCONNEXA_HPP
 #define CLOUDCONNEXA_HPP

@@ -140,10 +140,53 @@ pub extern "C" fn ccx_code_str(code: u32) -> *const std::ffi::c_char {
         .as_ptr()
 }
 
+/// The library's version as a number, `(major << 16) | (minor << 8) | patch` (0x000100
+/// for 0.1.0): the value of `CCX_VERSION_NUM` in the header of the same release. Compare
+/// the two to check that the library loaded at run time is the one a program was built
+/// with, or a newer one. Thread-safe; never fails.
+#[unsafe(no_mangle)]
+pub extern "C" fn ccx_version_num() -> u32 {
+    const NUM: u32 = (parse_u32(env!("CARGO_PKG_VERSION_MAJOR")) << 16)
+        | (parse_u32(env!("CARGO_PKG_VERSION_MINOR")) << 8)
+        | parse_u32(env!("CARGO_PKG_VERSION_PATCH"));
+    NUM
+}
+
+/// A decimal number of Cargo's version parts, at compile time.
+const fn parse_u32(s: &str) -> u32 {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut n = 0u32;
+    while i < b.len() {
+        n = n * 10 + (b[i] - b'0') as u32;
+        i += 1;
+    }
+    n
+}
+
 /// The library version, e.g. `"cloudconnexa 0.1.0"`: static, NUL-terminated, never freed.
 #[unsafe(no_mangle)]
 pub extern "C" fn ccx_version() -> *const std::ffi::c_char {
     concat!("cloudconnexa ", env!("CARGO_PKG_VERSION"), "\0")
         .as_ptr()
         .cast()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_version_number_packs_cargos_version() {
+        let v: Vec<u32> = env!("CARGO_PKG_VERSION")
+            .split(['-', '+'])
+            .next()
+            .unwrap()
+            .split('.')
+            .map(|p| p.parse().unwrap())
+            .collect();
+        assert_eq!(ccx_version_num(), (v[0] << 16) | (v[1] << 8) | v[2]);
+        assert_eq!(parse_u32("0"), 0);
+        assert_eq!(parse_u32("255"), 255);
+    }
 }

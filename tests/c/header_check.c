@@ -30,6 +30,13 @@ int main(void) {
         CCX_CODE_PROTOCOL != 206 || strcmp(ccx_code_str(CCX_CODE_PROTOCOL), "malformed HTTP response") != 0) {
         bad++;
     }
+    /* the header's version is the library's */
+    if (CCX_VERSION_NUM != ccx_version_num() || strcmp(ccx_version() + 13, CCX_VERSION_STRING) != 0 ||
+        CCX_VERSION_NUM != ((CCX_VERSION_MAJOR << 16) | (CCX_VERSION_MINOR << 8) | CCX_VERSION_PATCH) ||
+        !CCX_AT_LEAST_VERSION(CCX_VERSION_MAJOR, CCX_VERSION_MINOR, CCX_VERSION_PATCH) ||
+        CCX_AT_LEAST_VERSION(CCX_VERSION_MAJOR + 1, 0, 0)) {
+        bad++;
+    }
     printf("%s: %s\n", ccx_version(), bad ? "FAILED" : "ok");
     return bad;
 }
