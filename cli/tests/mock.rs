@@ -1,4 +1,5 @@
-//! `ccx mock`: prints export lines, then serves until killed.
+//! `ccx mock`: prints export lines, then serves until killed; `--background` returns at once
+//! and leaves the server running.
 
 mod common;
 
@@ -52,4 +53,57 @@ fn mock_prints_export_lines_and_serves() {
         .unwrap();
     assert_eq!(page.total_elements, 3);
     assert!(child.0.try_wait().unwrap().is_none(), "still serving");
+}
+
+/// Kills a process by pid when the test ends, however it ends.
+struct KillPid(u32);
+
+impl Drop for KillPid {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill").arg(self.0.to_string()).status();
+    }
+}
+
+#[test]
+fn mock_background_prints_its_lines_and_returns() {
+    // `.output()` returns only once stdout is closed: the background server keeps none of it
+    let out = common::ccx()
+        .args([
+            "mock",
+            "--background",
+            "--port",
+            "0",
+            "--no-rate-limit",
+            "--networks",
+            "2",
+        ])
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let vars: std::collections::HashMap<&str, &str> = text
+        .lines()
+        .map(|l| {
+            l.strip_prefix("export ")
+                .unwrap_or_else(|| panic!("{l:?}"))
+                .split_once('=')
+                .unwrap()
+        })
+        .collect();
+    let pid: u32 = vars["CLOUDCONNEXA_MOCK_PID"].parse().unwrap();
+    let _kill = KillPid(pid);
+    let client = cloudconnexa::Client::builder()
+        .api_url(vars["CLOUDCONNEXA_API_URL"])
+        .allow_insecure_http(true)
+        .client_id(vars["CLOUDCONNEXA_CLIENT_ID"])
+        .client_secret(vars["CLOUDCONNEXA_CLIENT_SECRET"])
+        .build()
+        .unwrap();
+    let page = client
+        .networks()
+        .list(cloudconnexa::models::PageRequest::first(10))
+        .unwrap();
+    assert_eq!(page.total_elements, 2);
+    assert!(std::path::Path::new(&format!("/proc/{pid}")).exists(), "still serving");
 }

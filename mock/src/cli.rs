@@ -83,6 +83,11 @@ pub struct MockArgs {
     /// Server threads.
     #[arg(long, default_value_t = 2)]
     pub workers: usize,
+    /// Start the emulator as a background process, print its lines and
+    /// `CLOUDCONNEXA_MOCK_PID=<pid>`, and return: `eval "$(ccx mock --background)"`, then
+    /// `kill $CLOUDCONNEXA_MOCK_PID` to stop it.
+    #[arg(long)]
+    pub background: bool,
 }
 
 impl MockArgs {
@@ -147,6 +152,15 @@ pub fn write_env(server: &MockServer, prefix: &str, out: &mut dyn Write) -> std:
 /// serve until the process is killed. A start failure prints `{program}: cannot start: …`
 /// on stderr and exits with status 1.
 pub fn run(args: &MockArgs, program: &str, prefix: &str) -> ! {
+    if args.background {
+        match start_in_background(args, prefix, &mut std::io::stdout().lock()) {
+            Ok(()) => std::process::exit(0),
+            Err(e) => {
+                eprintln!("{program}: cannot start in the background: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
     let server = match MockServer::start(args.options()) {
         Ok(s) => s,
         Err(e) => {
@@ -156,4 +170,32 @@ pub fn run(args: &MockArgs, program: &str, prefix: &str) -> ! {
     };
     let _ = write_env(&server, prefix, &mut std::io::stdout().lock());
     server.wait()
+}
+
+/// Run this same command without `--background` as a child process with its own stdout
+/// (so a shell's `$(...)` does not wait for it), copy its lines to `out` once it is ready,
+/// add `CLOUDCONNEXA_MOCK_PID`, and leave it running.
+fn start_in_background(args: &MockArgs, prefix: &str, out: &mut dyn Write) -> std::io::Result<()> {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().skip(1).filter(|a| a != "--background").collect();
+    let mut child = Command::new(std::env::current_exe()?)
+        .args(argv)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut lines = BufReader::new(child.stdout.take().expect("piped"));
+    let wanted = if args.tls { 4 } else { 3 };
+    for _ in 0..wanted {
+        let mut line = String::new();
+        if lines.read_line(&mut line)? == 0 {
+            let status = child.wait()?;
+            return Err(std::io::Error::other(format!(
+                "the emulator exited ({status}) before it was ready"
+            )));
+        }
+        out.write_all(line.as_bytes())?;
+    }
+    writeln!(out, "{prefix}CLOUDCONNEXA_MOCK_PID={}", child.id())?;
+    out.flush()
 }
