@@ -113,3 +113,12 @@ func codeString(c Code) string {
 func Version() string {
 	return C.GoString(C.ccx_version())
 }
+
+// VersionNum is the linked library's version as (major << 16) | (minor << 8) | patch,
+// e.g. 0x000100 for 0.1.0 (the header's CCX_VERSION_NUM of the same release).
+func VersionNum() uint32 {
+	return uint32(C.ccx_version_num())
+}
+
+// headerVersionNum is CCX_VERSION_NUM of the header this package was compiled with.
+const headerVersionNum = uint32(C.CCX_VERSION_NUM)

@@ -18,6 +18,9 @@ func TestVersion(t *testing.T) {
 	if v := Version(); !strings.HasPrefix(v, "cloudconnexa ") {
 		t.Fatalf("Version() = %q", v)
 	}
+	if n := VersionNum(); n != headerVersionNum || n == 0 {
+		t.Fatalf("VersionNum() = %#x, the header says %#x", n, headerVersionNum)
+	}
 	if s := CodeCancelled.String(); s != "cancelled" {
 		t.Fatalf("CodeCancelled.String() = %q", s)
 	}
