@@ -16,6 +16,23 @@ impl Drop for Killed {
     }
 }
 
+/// How many networks the emulator at `url` holds, asked through the library with the
+/// credentials it printed.
+fn networks_served(url: &str, id: &str, secret: &str) -> u64 {
+    let client = cloudconnexa::Client::builder()
+        .api_url(url)
+        .allow_insecure_http(true)
+        .client_id(id)
+        .client_secret(secret)
+        .build()
+        .unwrap();
+    client
+        .networks()
+        .list(cloudconnexa::models::PageRequest::first(10))
+        .unwrap()
+        .total_elements
+}
+
 #[test]
 fn mock_prints_export_lines_and_serves() {
     let child = common::ccx()
@@ -40,18 +57,14 @@ fn mock_prints_export_lines_and_serves() {
     let url = &vars["CLOUDCONNEXA_API_URL"];
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     assert_eq!(vars["CLOUDCONNEXA_CLIENT_ID"], "ccx-mock-client");
-    let client = cloudconnexa::Client::builder()
-        .api_url(url)
-        .allow_insecure_http(true)
-        .client_id(&vars["CLOUDCONNEXA_CLIENT_ID"])
-        .client_secret(&vars["CLOUDCONNEXA_CLIENT_SECRET"])
-        .build()
-        .unwrap();
-    let page = client
-        .networks()
-        .list(cloudconnexa::models::PageRequest::first(10))
-        .unwrap();
-    assert_eq!(page.total_elements, 3);
+    assert_eq!(
+        networks_served(
+            url,
+            &vars["CLOUDCONNEXA_CLIENT_ID"],
+            &vars["CLOUDCONNEXA_CLIENT_SECRET"]
+        ),
+        3
+    );
     assert!(child.0.try_wait().unwrap().is_none(), "still serving");
 }
 
@@ -93,17 +106,13 @@ fn mock_background_prints_its_lines_and_returns() {
         .collect();
     let pid: u32 = vars["CLOUDCONNEXA_MOCK_PID"].parse().unwrap();
     let _kill = KillPid(pid);
-    let client = cloudconnexa::Client::builder()
-        .api_url(vars["CLOUDCONNEXA_API_URL"])
-        .allow_insecure_http(true)
-        .client_id(vars["CLOUDCONNEXA_CLIENT_ID"])
-        .client_secret(vars["CLOUDCONNEXA_CLIENT_SECRET"])
-        .build()
-        .unwrap();
-    let page = client
-        .networks()
-        .list(cloudconnexa::models::PageRequest::first(10))
-        .unwrap();
-    assert_eq!(page.total_elements, 2);
+    assert_eq!(
+        networks_served(
+            vars["CLOUDCONNEXA_API_URL"],
+            vars["CLOUDCONNEXA_CLIENT_ID"],
+            vars["CLOUDCONNEXA_CLIENT_SECRET"]
+        ),
+        2
+    );
     assert!(std::path::Path::new(&format!("/proc/{pid}")).exists(), "still serving");
 }
