@@ -15,7 +15,7 @@ CARGO ?= cargo
 # smoke runs of both benchmarks.
 test: deps fmt-check cycles clippy doc-check unit c-test header-drift cpp-test go-test miri fuzz-smoke bench-smoke bench-compare-smoke fleet-smoke
 
-# Install the system packages the tests and benchmarks need (nginx, wrk, pkg-config,
+# Install the system packages the tests and benchmarks need (nginx, wrk, pkg-config, cmake, tinyproxy,
 # redis-server, go, valgrind, jq, curl) with apt-get, only those that are missing.
 deps:
 	bash scripts/install-deps.sh

@@ -24,6 +24,8 @@ NEEDED=(
     "readelf binutils"
     "curl-config libcurl4-openssl-dev"
     "py:requests python3-requests"
+    "cmake cmake"
+    "tinyproxy tinyproxy"
 )
 
 # nginx lives in /usr/sbin, which is not on every user's PATH. `py:M` is a module of
