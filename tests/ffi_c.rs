@@ -198,7 +198,7 @@ fn c_suite_under_valgrind() {
             "--errors-for-leak-kinds=definite,indirect,possible",
             "--error-exitcode=97",
             "--child-silent-after-fork=yes",
-            "--suppressions=tests/c/valgrind.supp",
+            "--suppressions=packaging/cloudconnexa.supp",
         ])
         .arg(format!("--log-file={}", log.display()))
         .arg(&e.suite)

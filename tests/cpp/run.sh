@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build tests/cpp/client_test.cpp against include/cloudconnexa.hpp and the static library,
 # then run it under valgrind (memcheck: no errors, no definite/indirect/possible leaks,
-# see valgrind.supp for the two suppressed runtime globals). Run by `make cpp-test`, which
+# see packaging/cloudconnexa.supp for the two suppressed runtime globals). Run by `make cpp-test`, which
 # first builds target/release/libcloudconnexa.a and target/release/cloudconnexa-mock.
 #
 # A missing g++ or valgrind skips the step with a message, except under CI=true, where it
@@ -51,7 +51,7 @@ rc=0
 valgrind --leak-check=full \
     --show-leak-kinds=definite,indirect,possible \
     --errors-for-leak-kinds=definite,indirect,possible \
-    --suppressions=tests/cpp/valgrind.supp \
+    --suppressions=packaging/cloudconnexa.supp \
     --error-exitcode=99 --log-file="$log" \
     "$OUT/client_test" "$MOCK" || rc=$?
 if [ "$rc" != 0 ]; then
