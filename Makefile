@@ -4,7 +4,7 @@
 CARGO ?= cargo
 
 .PHONY: test deps fmt fmt-check cycles clippy doc-check unit redis-test doc bench-smoke bench-mock clean
-.PHONY: cpp-test go-test
+.PHONY: cpp-test go-test readme-test
 .PHONY: c-test header-drift miri fuzz-smoke fuzz bench-compare bench-compare-smoke ccx-bench soak
 .PHONY: fleet fleet-smoke
 
@@ -13,7 +13,7 @@ CARGO ?= cargo
 # integration, which include the fault matrix, the security suite, the concurrency stress
 # and the 20-second soak), the C/C++/Go layers, Miri, a bounded fuzz run, and seconds-long
 # smoke runs of both benchmarks.
-test: deps fmt-check cycles clippy doc-check unit c-test header-drift cpp-test go-test miri fuzz-smoke bench-smoke bench-compare-smoke fleet-smoke
+test: deps fmt-check cycles clippy doc-check unit c-test header-drift cpp-test go-test readme-test miri fuzz-smoke bench-smoke bench-compare-smoke fleet-smoke
 
 # Install the system packages the tests and benchmarks need (nginx, wrk, pkg-config, cmake, tinyproxy,
 # redis-server, go, valgrind, jq, curl) with apt-get, only those that are missing.
@@ -61,6 +61,11 @@ go-test:
 	$(CARGO) build --release --lib
 	$(CARGO) build --release -p cloudconnexa-mock
 	bash go/run-tests.sh
+
+# The README's Rust, C, C++ and Go quickstarts, extracted, compiled and run against the
+# emulator as written (scripts/test-readme.sh).
+readme-test:
+	bash scripts/test-readme.sh
 
 # Unit, integration and doc tests of every crate in the workspace.
 unit:
