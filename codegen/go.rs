@@ -2,7 +2,7 @@
 //! function directly. One Go type per group (`Client.DNSLog()`, `Client.Settings()`…).
 //! gofmt-clean as written: tabs, no alignment needed.
 
-use super::gomodels::{SETTING_TYPES, go_type, type_name};
+use super::gomodels::{SETTING_TYPES, go_type, ident, type_name};
 use super::table::{Arg, FAMILIES, Family, GoOut, Group, OPS, Op, Out, SETTINGS, SETTINGS_TABLE, Value};
 
 /// `user_id` → `UserID`, `start_ipsec` → `StartIPsec`, `dns_log` → `DNSLog`.
@@ -68,7 +68,7 @@ fn signature(op: &Op) -> String {
     let ret = match (op.out, op.go_out) {
         (Out::Unit, _) => "error".to_string(),
         (Out::Json, GoOut::Raw) => "([]byte, error)".into(),
-        (Out::Json, GoOut::One(t)) => format!("(*{}, error)", type_name(t)),
+        (Out::Json, GoOut::One(t) | GoOut::Cursor { page: t, .. }) => format!("(*{}, error)", type_name(t)),
         (Out::Json, GoOut::Page(t)) => format!("(*Page[{}], error)", type_name(t)),
         (Out::Json, GoOut::List(t)) => format!("([]{}, error)", type_name(t)),
         (Out::Bool, _) => "(bool, error)".into(),
@@ -81,7 +81,7 @@ fn signature(op: &Op) -> String {
 fn decoded(op: &Op) -> String {
     match op.go_out {
         GoOut::Raw => "result(&out, err)".into(),
-        GoOut::One(t) => format!("decode[{}](result(&out, err))", type_name(t)),
+        GoOut::One(t) | GoOut::Cursor { page: t, .. } => format!("decode[{}](result(&out, err))", type_name(t)),
         GoOut::Page(t) => format!("decode[Page[{}]](result(&out, err))", type_name(t)),
         GoOut::List(t) => format!("decodeList[{}](result(&out, err))", type_name(t)),
     }
@@ -169,9 +169,52 @@ fn method(op: &Op, g: &Group) -> String {
         Out::Text => o += "\treturn textResult(result(&out, err))\n",
     }
     o += "}\n\n";
-    if let GoOut::Page(t) = op.go_out {
-        o += &all_method(op, g, &type_name(t));
+    match op.go_out {
+        GoOut::Page(t) => o += &all_method(op, g, &type_name(t)),
+        GoOut::Cursor { .. } => o += &cursor_all_method(op, g),
+        _ => {}
     }
+    o
+}
+
+/// `All` beside a typed cursor-paged `List` (whose one argument is the query): a lazy
+/// iterator that sends each page's cursor in a copy of the query.
+fn cursor_all_method(op: &Op, g: &Group) -> String {
+    let GoOut::Cursor {
+        item,
+        items,
+        next,
+        cursor,
+        ..
+    } = op.go_out
+    else {
+        unreachable!()
+    };
+    assert!(
+        op.args.len() == 1 && !op.go_body.is_empty(),
+        "a cursor-paged list takes one typed query"
+    );
+    let (q, item) = (type_name(op.go_body), type_name(item));
+    let (items, next, cursor) = (ident(items), ident(next), ident(cursor));
+    let mut o = super::doc::comment(
+        "// ",
+        &format!(
+            "All iterates over every {} that {} would list from query (nil: the defaults), following the \
+             cursors page by page as Next needs them.",
+            g.label,
+            method_name(op)
+        ),
+    );
+    o += &format!(
+        "func (s {}) All(ctx context.Context, query *{q}) *Iter[{item}] {{\n\
+         \tvar q {q}\n\tif query != nil {{\n\t\tq = *query\n\t}}\n\
+         \treturn newChunkIter(ctx, func(ctx context.Context) ([]{item}, bool, error) {{\n\
+         \t\tp, err := s.{}(ctx, &q)\n\t\tif err != nil || p == nil {{\n\t\t\treturn nil, false, err\n\t\t}}\n\
+         \t\tmore := p.{next} != \"\" && p.{next} != q.{cursor}\n\
+         \t\tq.{cursor} = p.{next}\n\t\treturn p.{items}, more, nil\n\t}})\n}}\n\n",
+        g.go,
+        method_name(op),
+    );
     o
 }
 
@@ -222,20 +265,20 @@ fn settings_methods() -> String {
                     .unwrap_or_else(|| panic!("no Go type for setting type {rust}")),
             ),
         };
-        let get = super::gomodels::ident(st.get);
+        let get = ident(st.get);
         let g = SETTINGS.go;
         o += &format!(
-            "// {get} reads the account setting {} ({}).\nfunc (s {g}) {get}(ctx context.Context) ({t}, error) {{\n\
+            "// {get} reads the account setting {}{}.\nfunc (s {g}) {get}(ctx context.Context) ({t}, error) {{\n\
              \treturn getSetting[{t}](ctx, s, {:?})\n}}\n\n",
             st.name,
             match st.value {
-                Value::Enum(e) => format!("an API enum, {e}"),
-                _ => "GET /api/v1/settings/".to_string() + st.name,
+                Value::Enum(e) => format!(", a value of the API's enum {e}"),
+                _ => String::new(),
             },
             st.name
         );
         if let Some(set) = st.set {
-            let set = super::gomodels::ident(set);
+            let set = ident(set);
             o += &format!(
                 "// {set} changes the account setting {}; the stored value comes back.\n\
                  func (s {g}) {set}(ctx context.Context, v {t}) ({t}, error) {{\n\
@@ -272,8 +315,16 @@ pub fn generate() -> String {
         o += &super::doc::comment(
             "// ",
             &format!(
-                "{} holds the operations of {} beyond CRUD ({}); get it from Client.{}().",
-                g.go, g.cli, g.about, g.go
+                "{} holds the operations of {} ({}){}; get it from Client.{}().",
+                g.go,
+                g.cli,
+                g.about,
+                if FAMILIES.iter().any(|f| camel(f.c) == g.go) {
+                    ": its CRUD methods are in families_gen.go, the others below"
+                } else {
+                    ""
+                },
+                g.go
             ),
         );
         o += &format!("type {} struct{{ c *Client }}\n\n", g.go);

@@ -124,7 +124,7 @@ fn roots() -> Vec<String> {
     for op in OPS {
         match op.go_out {
             GoOut::Raw => {}
-            GoOut::One(s) | GoOut::Page(s) | GoOut::List(s) => r.push(s.into()),
+            GoOut::One(s) | GoOut::Page(s) | GoOut::List(s) | GoOut::Cursor { page: s, .. } => r.push(s.into()),
         }
         if !op.go_body.is_empty() {
             r.push(op.go_body.into());

@@ -254,6 +254,17 @@ pub enum GoOut {
     Page(&'static str),
     /// A JSON array: `[]T`.
     List(&'static str),
+    /// One page of a cursor-paged list: `*T` of schema `page`, whose array field `items`
+    /// holds `item`s and whose `next` field is the cursor of the next page, passed in the
+    /// `cursor` field of the operation's JSON argument. The Go type also gets `All`, a
+    /// lazy iterator following the cursors (ending at an empty or repeated one).
+    Cursor {
+        page: &'static str,
+        item: &'static str,
+        items: &'static str,
+        next: &'static str,
+        cursor: &'static str,
+    },
 }
 
 /// A Go model the OpenAPI document has no schema for (a query the C ABI takes as JSON):
@@ -534,7 +545,9 @@ pub const OPS: &[Op] = &[
     // sessions
     op(&[&SESSIONS], "list", SESSION_QUERY, Out::Json,
         "One page of VPN sessions as JSON `{\"sessions\": […], \"nextCursor\": …}`.")
-        .typed(GoOut::One("SessionsResponse"), "SessionQuery"),
+        .typed(GoOut::Cursor {
+            page: "SessionsResponse", item: "SessionResponse", items: "sessions", next: "nextCursor", cursor: "cursor",
+        }, "SessionQuery"),
     op(&[&SESSIONS], "list_all", SESSION_QUERY, Out::Json,
         "Every VPN session matching `query_json`, following the cursors from `cursor` on, as a JSON array.")
         .typed(GoOut::List("SessionResponse"), "SessionQuery"),

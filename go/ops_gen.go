@@ -10,8 +10,8 @@ import "C"
 
 import "context"
 
-// NetworkConnectors holds the operations of network-connectors beyond CRUD (Connectors of
-// networks); get it from Client.NetworkConnectors().
+// NetworkConnectors holds the operations of network-connectors (Connectors of networks): its CRUD
+// methods are in families_gen.go, the others below; get it from Client.NetworkConnectors().
 type NetworkConnectors struct{ c *Client }
 
 // NetworkConnectors returns the network-connectors operations.
@@ -105,8 +105,8 @@ func (s NetworkConnectors) StopIPsec(ctx context.Context, id string) error {
 	})
 }
 
-// HostConnectors holds the operations of host-connectors beyond CRUD (Connectors of hosts); get it
-// from Client.HostConnectors().
+// HostConnectors holds the operations of host-connectors (Connectors of hosts): its CRUD methods
+// are in families_gen.go, the others below; get it from Client.HostConnectors().
 type HostConnectors struct{ c *Client }
 
 // HostConnectors returns the host-connectors operations.
@@ -179,7 +179,8 @@ func (s HostConnectors) Suspend(ctx context.Context, id string) error {
 	})
 }
 
-// Users holds the operations of users beyond CRUD (Users); get it from Client.Users().
+// Users holds the operations of users (Users): its CRUD methods are in families_gen.go, the others
+// below; get it from Client.Users().
 type Users struct{ c *Client }
 
 // Users returns the users operations.
@@ -203,8 +204,7 @@ func (s Users) Suspend(ctx context.Context, id string) error {
 	})
 }
 
-// Devices holds the operations of devices beyond CRUD (Devices of users); get it from
-// Client.Devices().
+// Devices holds the operations of devices (Devices of users); get it from Client.Devices().
 type Devices struct{ c *Client }
 
 // Devices returns the devices operations.
@@ -328,7 +328,7 @@ func (s Devices) RevokeProfile(ctx context.Context, userID string, id string) (s
 	return textResult(result(&out, err))
 }
 
-// Regions holds the operations of regions beyond CRUD (VPN regions); get it from Client.Regions().
+// Regions holds the operations of regions (VPN regions); get it from Client.Regions().
 type Regions struct{ c *Client }
 
 // Regions returns the regions operations.
@@ -356,8 +356,8 @@ func (s Regions) Get(ctx context.Context, id string) (*VPNRegion, error) {
 	return decode[VPNRegion](result(&out, err))
 }
 
-// AccessGroups holds the operations of access-groups beyond CRUD (Access groups); get it from
-// Client.AccessGroups().
+// AccessGroups holds the operations of access-groups (Access groups): its CRUD methods are in
+// families_gen.go, the others below; get it from Client.AccessGroups().
 type AccessGroups struct{ c *Client }
 
 // AccessGroups returns the access-groups operations.
@@ -431,8 +431,7 @@ func (s AccessGroups) RemoveDestination(ctx context.Context, id string, itemType
 	return decode[AccessGroup](result(&out, err))
 }
 
-// Sessions holds the operations of sessions beyond CRUD (VPN sessions); get it from
-// Client.Sessions().
+// Sessions holds the operations of sessions (VPN sessions); get it from Client.Sessions().
 type Sessions struct{ c *Client }
 
 // Sessions returns the sessions operations.
@@ -454,6 +453,24 @@ func (s Sessions) List(ctx context.Context, query *SessionQuery) (*SessionPage, 
 	return decode[SessionPage](result(&out, err))
 }
 
+// All iterates over every VPN session that List would list from query (nil: the defaults),
+// following the cursors page by page as Next needs them.
+func (s Sessions) All(ctx context.Context, query *SessionQuery) *Iter[Session] {
+	var q SessionQuery
+	if query != nil {
+		q = *query
+	}
+	return newChunkIter(ctx, func(ctx context.Context) ([]Session, bool, error) {
+		p, err := s.List(ctx, &q)
+		if err != nil || p == nil {
+			return nil, false, err
+		}
+		more := p.NextCursor != "" && p.NextCursor != q.Cursor
+		q.Cursor = p.NextCursor
+		return p.Sessions, more, nil
+	})
+}
+
 // ListAll calls ccx_sessions_list_all: Every VPN session matching `query_json`, following the
 // cursors from `cursor` on, as a JSON array. Arguments and errors: ccx_sessions_list_all in
 // cloudconnexa.h. The JSON answer comes back decoded.
@@ -470,8 +487,7 @@ func (s Sessions) ListAll(ctx context.Context, query *SessionQuery) ([]Session, 
 	return decodeList[Session](result(&out, err))
 }
 
-// Settings holds the operations of settings beyond CRUD (Account settings); get it from
-// Client.Settings().
+// Settings holds the operations of settings (Account settings); get it from Client.Settings().
 type Settings struct{ c *Client }
 
 // Settings returns the settings operations.
@@ -514,7 +530,7 @@ func (s Settings) Set(ctx context.Context, name string, value []byte) ([]byte, e
 	return result(&out, err)
 }
 
-// TrustedDevicesAllowed reads the account setting auth/trusted-devices-allowed (GET /api/v1/settings/auth/trusted-devices-allowed).
+// TrustedDevicesAllowed reads the account setting auth/trusted-devices-allowed.
 func (s Settings) TrustedDevicesAllowed(ctx context.Context) (bool, error) {
 	return getSetting[bool](ctx, s, "auth/trusted-devices-allowed")
 }
@@ -524,7 +540,7 @@ func (s Settings) SetTrustedDevicesAllowed(ctx context.Context, v bool) (bool, e
 	return setSetting(ctx, s, "auth/trusted-devices-allowed", v)
 }
 
-// TwoFactorAuthEnabled reads the account setting auth/two-factor-auth (GET /api/v1/settings/auth/two-factor-auth).
+// TwoFactorAuthEnabled reads the account setting auth/two-factor-auth.
 func (s Settings) TwoFactorAuthEnabled(ctx context.Context) (bool, error) {
 	return getSetting[bool](ctx, s, "auth/two-factor-auth")
 }
@@ -534,17 +550,17 @@ func (s Settings) SetTwoFactorAuthEnabled(ctx context.Context, v bool) (bool, er
 	return setSetting(ctx, s, "auth/two-factor-auth", v)
 }
 
-// SAMLGroupMappings reads the account setting auth/saml/group-mappings (GET /api/v1/settings/auth/saml/group-mappings).
+// SAMLGroupMappings reads the account setting auth/saml/group-mappings.
 func (s Settings) SAMLGroupMappings(ctx context.Context) (*GroupMapping, error) {
 	return getSetting[*GroupMapping](ctx, s, "auth/saml/group-mappings")
 }
 
-// LDAPGroupMappings reads the account setting auth/ldap/group-mappings (GET /api/v1/settings/auth/ldap/group-mappings).
+// LDAPGroupMappings reads the account setting auth/ldap/group-mappings.
 func (s Settings) LDAPGroupMappings(ctx context.Context) (*GroupMapping, error) {
 	return getSetting[*GroupMapping](ctx, s, "auth/ldap/group-mappings")
 }
 
-// DNSServers reads the account setting dns/custom-servers (GET /api/v1/settings/dns/custom-servers).
+// DNSServers reads the account setting dns/custom-servers.
 func (s Settings) DNSServers(ctx context.Context) (*DNSServerAddresses, error) {
 	return getSetting[*DNSServerAddresses](ctx, s, "dns/custom-servers")
 }
@@ -554,7 +570,7 @@ func (s Settings) SetDNSServers(ctx context.Context, v *DNSServerAddresses) (*DN
 	return setSetting(ctx, s, "dns/custom-servers", v)
 }
 
-// DefaultDNSSuffix reads the account setting dns/default-suffix (GET /api/v1/settings/dns/default-suffix).
+// DefaultDNSSuffix reads the account setting dns/default-suffix.
 func (s Settings) DefaultDNSSuffix(ctx context.Context) (string, error) {
 	return getSetting[string](ctx, s, "dns/default-suffix")
 }
@@ -564,7 +580,7 @@ func (s Settings) SetDefaultDNSSuffix(ctx context.Context, v string) (string, er
 	return setSetting(ctx, s, "dns/default-suffix", v)
 }
 
-// DNSProxyEnabled reads the account setting dns/proxy-enabled (GET /api/v1/settings/dns/proxy-enabled).
+// DNSProxyEnabled reads the account setting dns/proxy-enabled.
 func (s Settings) DNSProxyEnabled(ctx context.Context) (bool, error) {
 	return getSetting[bool](ctx, s, "dns/proxy-enabled")
 }
@@ -574,7 +590,7 @@ func (s Settings) SetDNSProxyEnabled(ctx context.Context, v bool) (bool, error) 
 	return setSetting(ctx, s, "dns/proxy-enabled", v)
 }
 
-// DNSZones reads the account setting dns/zones (GET /api/v1/settings/dns/zones).
+// DNSZones reads the account setting dns/zones.
 func (s Settings) DNSZones(ctx context.Context) ([]DNSZone, error) {
 	return getSetting[[]DNSZone](ctx, s, "dns/zones")
 }
@@ -584,7 +600,7 @@ func (s Settings) SetDNSZones(ctx context.Context, v []DNSZone) ([]DNSZone, erro
 	return setSetting(ctx, s, "dns/zones", v)
 }
 
-// DefaultConnectAuth reads the account setting user/connect-auth (an API enum, ConnectAuth).
+// DefaultConnectAuth reads the account setting user/connect-auth, a value of the API's enum ConnectAuth.
 func (s Settings) DefaultConnectAuth(ctx context.Context) (string, error) {
 	return getSetting[string](ctx, s, "user/connect-auth")
 }
@@ -594,7 +610,7 @@ func (s Settings) SetDefaultConnectAuth(ctx context.Context, v string) (string, 
 	return setSetting(ctx, s, "user/connect-auth", v)
 }
 
-// DeviceAllowancePerUser reads the account setting user/device-allowance (GET /api/v1/settings/user/device-allowance).
+// DeviceAllowancePerUser reads the account setting user/device-allowance.
 func (s Settings) DeviceAllowancePerUser(ctx context.Context) (int, error) {
 	return getSetting[int](ctx, s, "user/device-allowance")
 }
@@ -604,7 +620,7 @@ func (s Settings) SetDeviceAllowancePerUser(ctx context.Context, v int) (int, er
 	return setSetting(ctx, s, "user/device-allowance", v)
 }
 
-// ForceUpdateDeviceAllowance reads the account setting user/device-allowance-force-update (GET /api/v1/settings/user/device-allowance-force-update).
+// ForceUpdateDeviceAllowance reads the account setting user/device-allowance-force-update.
 func (s Settings) ForceUpdateDeviceAllowance(ctx context.Context) (bool, error) {
 	return getSetting[bool](ctx, s, "user/device-allowance-force-update")
 }
@@ -614,7 +630,7 @@ func (s Settings) SetForceUpdateDeviceAllowance(ctx context.Context, v bool) (bo
 	return setSetting(ctx, s, "user/device-allowance-force-update", v)
 }
 
-// DeviceEnforcement reads the account setting user/device-enforcement (an API enum, DeviceEnforcement).
+// DeviceEnforcement reads the account setting user/device-enforcement, a value of the API's enum DeviceEnforcement.
 func (s Settings) DeviceEnforcement(ctx context.Context) (string, error) {
 	return getSetting[string](ctx, s, "user/device-enforcement")
 }
@@ -624,7 +640,7 @@ func (s Settings) SetDeviceEnforcement(ctx context.Context, v string) (string, e
 	return setSetting(ctx, s, "user/device-enforcement", v)
 }
 
-// ProfileDistribution reads the account setting user/profile-distribution (an API enum, ProfileDistribution).
+// ProfileDistribution reads the account setting user/profile-distribution, a value of the API's enum ProfileDistribution.
 func (s Settings) ProfileDistribution(ctx context.Context) (string, error) {
 	return getSetting[string](ctx, s, "user/profile-distribution")
 }
@@ -634,7 +650,7 @@ func (s Settings) SetProfileDistribution(ctx context.Context, v string) (string,
 	return setSetting(ctx, s, "user/profile-distribution", v)
 }
 
-// ConnectionTimeout reads the account setting users/connection-timeout (GET /api/v1/settings/users/connection-timeout).
+// ConnectionTimeout reads the account setting users/connection-timeout.
 func (s Settings) ConnectionTimeout(ctx context.Context) (int, error) {
 	return getSetting[int](ctx, s, "users/connection-timeout")
 }
@@ -644,7 +660,7 @@ func (s Settings) SetConnectionTimeout(ctx context.Context, v int) (int, error) 
 	return setSetting(ctx, s, "users/connection-timeout", v)
 }
 
-// ClientOptions reads the account setting wpc/client-options (GET /api/v1/settings/wpc/client-options).
+// ClientOptions reads the account setting wpc/client-options.
 func (s Settings) ClientOptions(ctx context.Context) ([]string, error) {
 	return getSetting[[]string](ctx, s, "wpc/client-options")
 }
@@ -654,7 +670,7 @@ func (s Settings) SetClientOptions(ctx context.Context, v []string) ([]string, e
 	return setSetting(ctx, s, "wpc/client-options", v)
 }
 
-// DefaultRegion reads the account setting wpc/default-region (GET /api/v1/settings/wpc/default-region).
+// DefaultRegion reads the account setting wpc/default-region.
 func (s Settings) DefaultRegion(ctx context.Context) (string, error) {
 	return getSetting[string](ctx, s, "wpc/default-region")
 }
@@ -664,7 +680,7 @@ func (s Settings) SetDefaultRegion(ctx context.Context, v string) (string, error
 	return setSetting(ctx, s, "wpc/default-region", v)
 }
 
-// DomainRoutingSubnet reads the account setting wpc/domain-routing-subnet (GET /api/v1/settings/wpc/domain-routing-subnet).
+// DomainRoutingSubnet reads the account setting wpc/domain-routing-subnet.
 func (s Settings) DomainRoutingSubnet(ctx context.Context) (*DomainRoutingSubnet, error) {
 	return getSetting[*DomainRoutingSubnet](ctx, s, "wpc/domain-routing-subnet")
 }
@@ -674,7 +690,7 @@ func (s Settings) SetDomainRoutingSubnet(ctx context.Context, v *DomainRoutingSu
 	return setSetting(ctx, s, "wpc/domain-routing-subnet", v)
 }
 
-// IPAllocationMode reads the account setting wpc/ip-allocation-mode (an API enum, IpAllocationMode).
+// IPAllocationMode reads the account setting wpc/ip-allocation-mode, a value of the API's enum IpAllocationMode.
 func (s Settings) IPAllocationMode(ctx context.Context) (string, error) {
 	return getSetting[string](ctx, s, "wpc/ip-allocation-mode")
 }
@@ -684,7 +700,7 @@ func (s Settings) SetIPAllocationMode(ctx context.Context, v string) (string, er
 	return setSetting(ctx, s, "wpc/ip-allocation-mode", v)
 }
 
-// RoutesAdvancedConfigurationEnabled reads the account setting wpc/routes-advanced-configuration-enabled (GET /api/v1/settings/wpc/routes-advanced-configuration-enabled).
+// RoutesAdvancedConfigurationEnabled reads the account setting wpc/routes-advanced-configuration-enabled.
 func (s Settings) RoutesAdvancedConfigurationEnabled(ctx context.Context) (bool, error) {
 	return getSetting[bool](ctx, s, "wpc/routes-advanced-configuration-enabled")
 }
@@ -694,7 +710,7 @@ func (s Settings) SetRoutesAdvancedConfigurationEnabled(ctx context.Context, v b
 	return setSetting(ctx, s, "wpc/routes-advanced-configuration-enabled", v)
 }
 
-// SnatEnabled reads the account setting wpc/snat (GET /api/v1/settings/wpc/snat).
+// SnatEnabled reads the account setting wpc/snat.
 func (s Settings) SnatEnabled(ctx context.Context) (bool, error) {
 	return getSetting[bool](ctx, s, "wpc/snat")
 }
@@ -704,7 +720,7 @@ func (s Settings) SetSnatEnabled(ctx context.Context, v bool) (bool, error) {
 	return setSetting(ctx, s, "wpc/snat", v)
 }
 
-// Subnet reads the account setting wpc/subnet (GET /api/v1/settings/wpc/subnet).
+// Subnet reads the account setting wpc/subnet.
 func (s Settings) Subnet(ctx context.Context) (*Subnet, error) {
 	return getSetting[*Subnet](ctx, s, "wpc/subnet")
 }
@@ -714,7 +730,7 @@ func (s Settings) SetSubnet(ctx context.Context, v *Subnet) (*Subnet, error) {
 	return setSetting(ctx, s, "wpc/subnet", v)
 }
 
-// Topology reads the account setting wpc/topology (an API enum, Topology).
+// Topology reads the account setting wpc/topology, a value of the API's enum Topology.
 func (s Settings) Topology(ctx context.Context) (string, error) {
 	return getSetting[string](ctx, s, "wpc/topology")
 }
@@ -724,8 +740,8 @@ func (s Settings) SetTopology(ctx context.Context, v string) (string, error) {
 	return setSetting(ctx, s, "wpc/topology", v)
 }
 
-// DNSLog holds the operations of dns-log beyond CRUD (DNS log: the names users resolved, per hour
-// (API v1.2)); get it from Client.DNSLog().
+// DNSLog holds the operations of dns-log (DNS log: the names users resolved, per hour (API v1.2));
+// get it from Client.DNSLog().
 type DNSLog struct{ c *Client }
 
 // DNSLog returns the dns-log operations.
@@ -781,8 +797,8 @@ func (s DNSLog) ListAll(ctx context.Context, query []byte) ([]byte, error) {
 	return result(&out, err)
 }
 
-// AccessVisibility holds the operations of access-visibility beyond CRUD (Access visibility: which
-// resources users reach (API v1.2)); get it from Client.AccessVisibility().
+// AccessVisibility holds the operations of access-visibility (Access visibility: which resources
+// users reach (API v1.2)); get it from Client.AccessVisibility().
 type AccessVisibility struct{ c *Client }
 
 // AccessVisibility returns the access-visibility operations.
@@ -815,8 +831,8 @@ func (s AccessVisibility) Disable(ctx context.Context) error {
 	})
 }
 
-// CyberShield holds the operations of cybershield beyond CRUD (Cyber Shield block and allow lists);
-// get it from Client.CyberShield().
+// CyberShield holds the operations of cybershield (Cyber Shield block and allow lists); get it from
+// Client.CyberShield().
 type CyberShield struct{ c *Client }
 
 // CyberShield returns the cybershield operations.

@@ -34,17 +34,32 @@ const AllPageSize = 100
 // An error (the context's too) ends the walk; Err reports it. An Iter is for one
 // goroutine.
 type Iter[T any] struct {
-	ctx   context.Context
-	fetch func(ctx context.Context, page uint32) (*Page[T], error)
-	next  uint32 // the page Next fetches when buf is used up
+	ctx context.Context
+	// fetch gives the next chunk of items and whether another may follow.
+	fetch func(ctx context.Context) (items []T, more bool, err error)
 	buf   []T
 	i     int
 	cur   T
 	err   error
-	last  bool // the page in buf is the last one
+	last  bool // no chunk follows the one in buf
 }
 
+// newIter walks a page-numbered list: page 0, 1, ... until the last page (TotalPages) or
+// an empty one.
 func newIter[T any](ctx context.Context, fetch func(ctx context.Context, page uint32) (*Page[T], error)) *Iter[T] {
+	var page uint32
+	return newChunkIter(ctx, func(ctx context.Context) ([]T, bool, error) {
+		p, err := fetch(ctx, page)
+		if err != nil || p == nil {
+			return nil, false, err
+		}
+		page++
+		return p.Content, len(p.Content) > 0 && int(page) < p.TotalPages, nil
+	})
+}
+
+// newChunkIter walks a list given chunk by chunk (pages, cursor pages).
+func newChunkIter[T any](ctx context.Context, fetch func(ctx context.Context) ([]T, bool, error)) *Iter[T] {
 	return &Iter[T]{ctx: ctx, fetch: fetch}
 }
 
@@ -55,19 +70,12 @@ func (it *Iter[T]) Next() bool {
 		if it.err != nil || it.last {
 			return false
 		}
-		p, err := it.fetch(it.ctx, it.next)
+		items, more, err := it.fetch(it.ctx)
 		if err != nil {
 			it.err = err
 			return false
 		}
-		if p == nil {
-			p = &Page[T]{}
-		}
-		it.buf, it.i = p.Content, 0
-		it.next++
-		if len(p.Content) == 0 || int(it.next) >= p.TotalPages {
-			it.last = true
-		}
+		it.buf, it.i, it.last = items, 0, !more
 	}
 	it.cur = it.buf[it.i]
 	it.i++

@@ -419,6 +419,19 @@ func TestTypedRegionsSessionsAccessItems(t *testing.T) {
 	if err != nil || len(all) < len(page.Sessions) {
 		t.Fatalf("Sessions.ListAll = %d sessions, %v", len(all), err)
 	}
+	// All follows the cursors in pages of 7 and sees what ListAll sees, in order.
+	q := &SessionQuery{Size: Ptr(7)}
+	n := 0
+	it := c.Sessions().All(ctx, q)
+	for it.Next() {
+		if n >= len(all) || it.Value().ID != all[n].ID {
+			t.Fatalf("Sessions.All item %d = %s, ListAll's %d items differ", n, it.Value().ID, len(all))
+		}
+		n++
+	}
+	if it.Err() != nil || n != len(all) || len(all) <= 7 || q.Cursor != "" {
+		t.Fatalf("Sessions.All: %d of %d sessions (%v); the query's cursor %q", n, len(all), it.Err(), q.Cursor)
+	}
 	if _, err := c.Sessions().List(ctx, nil); err != nil {
 		t.Fatalf("Sessions.List(nil): %v", err)
 	}
