@@ -598,3 +598,25 @@ func TestTypedConcurrentAcrossFamilies(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A cancelled context ends a walk with the context's error; a view of an unknown family
+// fails every call instead of panicking.
+func TestTypedCancelAndBadFamily(t *testing.T) {
+	c := newTestClient(t, testConfig())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	it := c.Networks().All(ctx)
+	if it.Next() || !errors.Is(it.Err(), context.Canceled) || !errors.Is(it.Err(), ErrCanceled) {
+		t.Fatalf("All with a cancelled context: next ran, err %v", it.Err())
+	}
+	if it.Next() {
+		t.Fatal("Next after the error")
+	}
+	var e *Error
+	if _, err := c.Collection(Family(99)).List(context.Background(), 0, 1); !errors.As(err, &e) || e.Code != CodeInvalidParameter {
+		t.Fatalf("unknown family: %v", err)
+	}
+	if err := c.ChildCollection(ChildFamily(-1)).Delete(context.Background(), "x"); !errors.As(err, &e) || e.Code != CodeInvalidParameter {
+		t.Fatalf("unknown child family: %v", err)
+	}
+}
