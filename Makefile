@@ -56,7 +56,9 @@ cpp-test:
 	$(CARGO) build --release -p cloudconnexa-mock
 	bash tests/cpp/run.sh
 
-# The Go package (go/): gofmt, go vet, go test -race (and a cgocheck=2 run) against the emulator.
+# The Go package (go/): gofmt, go vet, go test -race (and a cgocheck=2 run) against the emulator
+# with the static library (tag ccx_intree), the default pkg-config build (shared library) and
+# go/examples/crud.
 go-test:
 	$(CARGO) build --release --lib
 	$(CARGO) build --release -p cloudconnexa-mock
