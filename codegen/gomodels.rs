@@ -49,6 +49,11 @@ fn word(w: &str) -> String {
         "ldap" => "LDAP",
         "cidr" => "CIDR",
         "ike" => "IKE",
+        "iso" => "ISO",
+        "os" => "OS",
+        "ios" => "IOS",
+        "macos" => "MacOS",
+        "snat" => "SNAT",
         _ => "",
     };
     if !up.is_empty() {

@@ -202,9 +202,9 @@ type DevicePosture struct {
 	Android       *Android `json:"android,omitempty"`
 	Description   string   `json:"description,omitempty"`
 	ID            string   `json:"id,omitempty"`
-	Ios           *IOS     `json:"ios,omitempty"`
+	IOS           *IOS     `json:"ios,omitempty"`
 	Linux         *Linux   `json:"linux,omitempty"`
-	Macos         *MacOS   `json:"macos,omitempty"`
+	MacOS         *MacOS   `json:"macos,omitempty"`
 	Name          string   `json:"name,omitempty"`
 	UserGroupsIDs []string `json:"userGroupsIds,omitempty"`
 	Windows       *Windows `json:"windows,omitempty"`
@@ -215,9 +215,9 @@ type DevicePosture struct {
 type DevicePostureRequest struct {
 	Android     *AndroidRequest `json:"android,omitempty"`
 	Description string          `json:"description,omitempty"`
-	Ios         *IOSRequest     `json:"ios,omitempty"`
+	IOS         *IOSRequest     `json:"ios,omitempty"`
 	Linux       *LinuxRequest   `json:"linux,omitempty"`
-	Macos       *MacOSRequest   `json:"macos,omitempty"`
+	MacOS       *MacOSRequest   `json:"macos,omitempty"`
 	// Name is required.
 	Name          string          `json:"name"`
 	UserGroupsIDs []string        `json:"userGroupsIds,omitempty"`
@@ -666,7 +666,7 @@ type NetworkUpdateRequest struct {
 // Platform is the OpenAPI schema PlatformResponse. An answer of the API; fields it does not know
 // are ignored.
 type Platform struct {
-	Os      string `json:"os,omitempty"`
+	OS      string `json:"os,omitempty"`
 	Version string `json:"version,omitempty"`
 }
 
@@ -718,8 +718,8 @@ type Session struct {
 	LastName                    string `json:"lastName,omitempty"`
 	NetworkID                   string `json:"networkId,omitempty"`
 	NetworkName                 string `json:"networkName,omitempty"`
-	OsType                      string `json:"osType,omitempty"`
-	OsVersion                   string `json:"osVersion,omitempty"`
+	OSType                      string `json:"osType,omitempty"`
+	OSVersion                   string `json:"osVersion,omitempty"`
 	Protocol                    string `json:"protocol,omitempty"`
 	PublicIP                    string `json:"publicIp,omitempty"`
 	Region                      string `json:"region,omitempty"`
@@ -831,7 +831,7 @@ type UserUpdateRequest struct {
 type VPNRegion struct {
 	Continent  string `json:"continent,omitempty"`
 	Country    string `json:"country,omitempty"`
-	CountryIso string `json:"countryIso,omitempty"`
+	CountryISO string `json:"countryIso,omitempty"`
 	ID         string `json:"id,omitempty"`
 	RegionName string `json:"regionName,omitempty"`
 }

@@ -710,13 +710,13 @@ func (s Settings) SetRoutesAdvancedConfigurationEnabled(ctx context.Context, v b
 	return setSetting(ctx, s, "wpc/routes-advanced-configuration-enabled", v)
 }
 
-// SnatEnabled reads the account setting wpc/snat.
-func (s Settings) SnatEnabled(ctx context.Context) (bool, error) {
+// SNATEnabled reads the account setting wpc/snat.
+func (s Settings) SNATEnabled(ctx context.Context) (bool, error) {
 	return getSetting[bool](ctx, s, "wpc/snat")
 }
 
-// SetSnatEnabled changes the account setting wpc/snat; the stored value comes back.
-func (s Settings) SetSnatEnabled(ctx context.Context, v bool) (bool, error) {
+// SetSNATEnabled changes the account setting wpc/snat; the stored value comes back.
+func (s Settings) SetSNATEnabled(ctx context.Context, v bool) (bool, error) {
 	return setSetting(ctx, s, "wpc/snat", v)
 }
 
