@@ -56,7 +56,9 @@ cpp-test:
 	$(CARGO) build --release -p cloudconnexa-mock
 	bash tests/cpp/run.sh
 
-# The Go package (go/): gofmt, go vet, go test -race (and a cgocheck=2 run) against the emulator.
+# The Go package (go/): gofmt, go vet, go test -race (and a cgocheck=2 run) against the emulator
+# with the static library (tag ccx_intree), the default pkg-config build (shared library) and
+# go/examples/crud.
 go-test:
 	$(CARGO) build --release --lib
 	$(CARGO) build --release -p cloudconnexa-mock
@@ -142,7 +144,7 @@ c-test:
 
 # The committed header and the files generated from codegen/table.rs are what the build writes. Run after a
 # build: CI works in a fresh clone, so any difference means they were not committed.
-header-drift: GENERATED = include/cloudconnexa.h src/ffi/generated.rs src/ffi/settings_gen.rs go/ops_gen.go go/families_gen.go cli/src/ops_gen.rs
+header-drift: GENERATED = include/cloudconnexa.h src/ffi/generated.rs src/ffi/settings_gen.rs go/ops_gen.go go/families_gen.go go/models_gen.go cli/src/ops_gen.rs
 header-drift:
 	$(CARGO) build -p cloudconnexa --lib
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \

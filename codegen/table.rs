@@ -9,7 +9,8 @@
 //! arguments and answer, the one-line summary of its docs and the `ccx` verb.
 
 /// A CRUD family: Rust accessor (also the C name), label for docs, parent (for families
-/// under a network or host), required fields of a create body, and how `ccx` shows it.
+/// under a network or host), required fields of a create body, how `ccx` shows it and the
+/// models of its typed Go API.
 pub struct Family {
     pub accessor: &'static str,
     pub c: &'static str,
@@ -17,6 +18,20 @@ pub struct Family {
     pub parent: Option<&'static str>,
     pub required: &'static [&'static str],
     pub cli: Cli,
+    pub go: GoModels,
+}
+
+/// The OpenAPI schemas (spec/cloudconnexa-api-1.1.0.json) of a family's typed Go API: what
+/// get, list, create and update answer (`item`), and the bodies of create and update. The
+/// Go structs are generated from these schemas (`NetworkResponse` becomes `Network`).
+pub struct GoModels {
+    pub item: &'static str,
+    pub create: &'static str,
+    pub update: &'static str,
+}
+
+const fn go(item: &'static str, create: &'static str, update: &'static str) -> GoModels {
+    GoModels { item, create, update }
 }
 
 /// A CRUD family on the command line: `ccx <name> list|get|create|update|delete`.
@@ -36,6 +51,7 @@ const fn family(
     parent: Option<&'static str>,
     required: &'static [&'static str],
     cli: Cli,
+    go: GoModels,
 ) -> Family {
     Family {
         accessor,
@@ -44,6 +60,7 @@ const fn family(
         parent,
         required,
         cli,
+        go,
     }
 }
 
@@ -71,47 +88,62 @@ const CONNECTOR: &[&str] = &["id", "name", "networkItemId", "vpnRegionId", "conn
 pub const FAMILIES: &[Family] = &[
     family("networks", "network", None, &["name"],
         cli("networks", &["network"], "WPC networks", "networks::NetworkResource",
-            &["id", "name", "egress", "internetAccess", "routes", "connectors"])),
+            &["id", "name", "egress", "internetAccess", "routes", "connectors"]),
+        go("NetworkResponse", "NetworkCreateRequest", "NetworkUpdateRequest")),
     family("hosts", "host", None, &["name"],
         cli("hosts", &["host"], "Hosts", "hosts::HostResource",
-            &["id", "name", "domain", "internetAccess", "connectors"])),
+            &["id", "name", "domain", "internetAccess", "connectors"]),
+        go("HostResponse", "HostCreateRequest", "HostUpdateRequest")),
     family("users", "user", None, &["username", "email"],
         cli("users", &["user"], "Users", "users::UserResource",
-            &["id", "username", "email", "status", "role", "devices"])),
+            &["id", "username", "email", "status", "role", "devices"]),
+        go("UserResponse", "UserCreateRequest", "UserUpdateRequest")),
     family("user_groups", "user group", None, &["name"],
         cli("user-groups", &["user-group", "groups"], "User groups", "user_groups::UserGroupResource",
-            &["id", "name", "internetAccess", "maxDevice", "connectAuth"])),
+            &["id", "name", "internetAccess", "maxDevice", "connectAuth"]),
+        go("UserGroupResponse", "UserGroupRequest", "UserGroupRequest")),
     family("device_postures", "device posture", None, &["name"],
         cli("device-postures", &["postures"], "Device posture policies", "postures::DevicePostureResource",
-            &["id", "name", "description", "userGroupsIds"])),
+            &["id", "name", "description", "userGroupsIds"]),
+        go("DevicePostureResponse", "DevicePostureRequest", "DevicePostureRequest")),
     family("dns_records", "DNS record", None, &["domain"],
         cli("dns-records", &["dns"], "DNS records", "dns_records::DnsRecordResource",
-            &["id", "domain", "description", "ipv4Addresses"])),
+            &["id", "domain", "description", "ipv4Addresses"]),
+        go("DnsRecordResponse", "DnsRecordRequest", "DnsRecordRequest")),
     family("access_groups", "access group", None, &["name"],
         cli("access-groups", &["access"], "Access groups", "access_groups::AccessGroupResource",
-            &["id", "name", "description", "source", "destination"])),
+            &["id", "name", "description", "source", "destination"]),
+        go("AccessGroupResponse", "AccessGroupRequest", "AccessGroupRequest")),
     family("location_contexts", "location context", None, &["name"],
         cli("location-contexts", &["locations"], "Location context policies",
-            "location_contexts::LocationContextResource", &["id", "name", "description", "userGroupsIds"])),
+            "location_contexts::LocationContextResource", &["id", "name", "description", "userGroupsIds"]),
+        go("LocationContextResponse", "LocationContextRequest", "LocationContextRequest")),
     family("network_routes", "network route", Some("network"), &["value"],
         cli("network-routes", &["routes"], "Routes of networks (--network)", "routes::NetworkRouteResource",
-            &["id", "type", "subnet", "description"])),
+            &["id", "type", "subnet", "description"]),
+        go("NetworkRouteResponse", "NetworkRouteRequest", "NetworkRouteRequest")),
     family("network_connectors", "network connector", Some("network"), &["name", "vpnRegionId"],
         cli("network-connectors", &["connectors"], "Connectors of networks (--network)",
-            "connectors::NetworkConnectorResource", CONNECTOR)),
+            "connectors::NetworkConnectorResource", CONNECTOR),
+        go("NetworkConnectorResponse", "NetworkConnectorRequest", "NetworkConnectorRequest")),
     family("network_ip_services", "network IP service", Some("network"), &["name"],
         cli("network-ip-services", &["ip-services"], "IP services of networks (--network)",
-            "services::NetworkIpServiceResource", NET_CHILD)),
+            "services::NetworkIpServiceResource", NET_CHILD),
+        go("NetworkIpServiceResponse", "NetworkIpServiceRequest", "NetworkIpServiceRequest")),
     family("network_applications", "network application", Some("network"), &["name"],
         cli("network-applications", &["applications"], "Applications of networks (--network)",
-            "applications::NetworkApplicationResource", NET_CHILD)),
+            "applications::NetworkApplicationResource", NET_CHILD),
+        go("ApplicationResponse", "ApplicationRequest", "ApplicationRequest")),
     family("host_connectors", "host connector", Some("host"), &["name", "vpnRegionId"],
-        cli("host-connectors", &[], "Connectors of hosts (--host)", "connectors::HostConnectorResource", CONNECTOR)),
+        cli("host-connectors", &[], "Connectors of hosts (--host)", "connectors::HostConnectorResource", CONNECTOR),
+        go("HostConnectorResponse", "HostConnectorRequest", "HostConnectorRequest")),
     family("host_ip_services", "host IP service", Some("host"), &["name"],
-        cli("host-ip-services", &[], "IP services of hosts (--host)", "services::HostIpServiceResource", NET_CHILD)),
+        cli("host-ip-services", &[], "IP services of hosts (--host)", "services::HostIpServiceResource", NET_CHILD),
+        go("HostIpServiceResponse", "HostIpServiceRequest", "HostIpServiceRequest")),
     family("host_applications", "host application", Some("host"), &["name"],
         cli("host-applications", &[], "Applications of hosts (--host)", "applications::HostApplicationResource",
-            NET_CHILD)),
+            NET_CHILD),
+        go("ApplicationResponse", "ApplicationRequest", "ApplicationRequest")),
 ];
 
 /// A service of the client that operations belong to: `client.<rust>()` in Rust,
@@ -204,7 +236,58 @@ pub struct Op {
     pub go: &'static str,
     /// Needs no client and makes no request (C: only `json_out`).
     pub offline: bool,
+    /// What the Go method decodes a JSON answer into (`GoOut::Raw`: `[]byte`).
+    pub go_out: GoOut,
+    /// The model of the Go method's JSON argument: an OpenAPI schema or a model of
+    /// `GO_MODELS` (the argument is then a pointer to its Go struct); "" keeps `[]byte`.
+    pub go_body: &'static str,
 }
+
+/// The Go type of an operation's JSON answer, by OpenAPI schema (or `GO_MODELS`) name.
+#[derive(Clone, Copy)]
+pub enum GoOut {
+    /// `[]byte`, as the C function answers it.
+    Raw,
+    /// One model: `*T` (nil when the answer is JSON `null`).
+    One(&'static str),
+    /// The API's page envelope: `*Page[T]`; the Go type also gets `All`, a lazy iterator.
+    Page(&'static str),
+    /// A JSON array: `[]T`.
+    List(&'static str),
+    /// One page of a cursor-paged list: `*T` of schema `page`, whose array field `items`
+    /// holds `item`s and whose `next` field is the cursor of the next page, passed in the
+    /// `cursor` field of the operation's JSON argument. The Go type also gets `All`, a
+    /// lazy iterator following the cursors (ending at an empty or repeated one).
+    Cursor {
+        page: &'static str,
+        item: &'static str,
+        items: &'static str,
+        next: &'static str,
+        cursor: &'static str,
+    },
+}
+
+/// A Go model the OpenAPI document has no schema for (a query the C ABI takes as JSON):
+/// its name, doc and fields (JSON name, Go type, doc), every field optional.
+pub struct GoModel {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub fields: &'static [(&'static str, &'static str, &'static str)],
+}
+
+/// The models of `GoModel`.
+pub const GO_MODELS: &[GoModel] = &[GoModel {
+    name: "SessionQuery",
+    doc: "SessionQuery chooses VPN sessions; every field is optional (nil: all defaults).",
+    fields: &[
+        ("size", "*int", "1..=100, default 100"),
+        ("startDate", "string", "RFC 3339"),
+        ("endDate", "string", "RFC 3339"),
+        ("status", "string", "ACTIVE, COMPLETED or FAILED"),
+        ("returnOnlyNew", "*bool", ""),
+        ("cursor", "string", "a previous page's NextCursor"),
+    ],
+}];
 
 const fn group(
     rust: &'static str,
@@ -353,6 +436,8 @@ const fn op(
         cli: None,
         go: "",
         offline: false,
+        go_out: GoOut::Raw,
+        go_body: "",
     }
 }
 
@@ -364,6 +449,14 @@ impl Op {
     /// The Go method name (default: the name in CamelCase).
     const fn go(self, g: &'static str) -> Op {
         Op { go: g, ..self }
+    }
+    /// The Go types of the JSON answer and of the JSON argument ("": `[]byte`).
+    const fn typed(self, go_out: GoOut, go_body: &'static str) -> Op {
+        Op {
+            go_out,
+            go_body,
+            ..self
+        }
     }
 }
 
@@ -401,20 +494,25 @@ pub const OPS: &[Op] = &[
         .verb("stop-ipsec").go("StopIPsec"),
     // devices (under a user)
     op(&[&DEVICES], "list", &[Arg::OptId("user_id"), Arg::Page], Out::Json,
-        "One page of devices as the API's page envelope JSON, only those of user `user_id` unless it is empty."),
+        "One page of devices as the API's page envelope JSON, only those of user `user_id` unless it is empty.")
+        .typed(GoOut::Page("DeviceResponse"), ""),
     op(&[&DEVICES], "list_all", &[Arg::OptId("user_id")], Out::Json,
-        "Every device (of user `user_id` unless it is empty), all pages, as a JSON array."),
+        "Every device (of user `user_id` unless it is empty), all pages, as a JSON array.")
+        .typed(GoOut::List("DeviceResponse"), ""),
     op(&[&DEVICES], "get", USER_AND_ID, Out::Json,
-        "Device `id` of user `user_id`, as JSON (a device of another user is an HTTP 404)."),
+        "Device `id` of user `user_id`, as JSON (a device of another user is an HTTP 404).")
+        .typed(GoOut::One("DeviceResponse"), ""),
     op(&[&DEVICES], "create", &[Arg::Id("user_id"), Arg::Json {
         name: "json", conv: "device_create", optional: false,
         doc: "`json` is the device as a JSON object (required: `name`); a missing field or a wrong type is \
               `CCX_CODE_INVALID_JSON` naming the field.",
-    }], Out::Json, "Create a device of user `user_id`; the created device comes back as JSON."),
+    }], Out::Json, "Create a device of user `user_id`; the created device comes back as JSON.")
+        .typed(GoOut::One("DeviceResponse"), "DeviceRequest"),
     op(&[&DEVICES], "update", &[Arg::Id("user_id"), Arg::Id("id"), Arg::Json {
         name: "json", conv: "device_update", optional: false,
         doc: "`json` is the device as a JSON object; a wrong type is `CCX_CODE_INVALID_JSON` naming the field.",
-    }], Out::Json, "Update device `id` of user `user_id`; the updated device comes back as JSON."),
+    }], Out::Json, "Update device `id` of user `user_id`; the updated device comes back as JSON.")
+        .typed(GoOut::One("DeviceResponse"), "DeviceRequest"),
     op(&[&DEVICES], "delete", USER_AND_ID, Out::Unit, "Delete device `id` of user `user_id`."),
     op(&[&DEVICES], "generate_profile", &[Arg::Id("user_id"), Arg::Id("id"), Arg::Id("region_id")], Out::Text,
         "Generate an OpenVPN profile of device `id` of user `user_id` in region `region_id`; the `.ovpn` text \
@@ -423,28 +521,36 @@ pub const OPS: &[Op] = &[
         "Revoke the profiles of device `id` of user `user_id`; the service's confirmation text comes back as a \
          JSON string.").verb("revoke-profile"),
     // regions
-    op(&[&REGIONS], "list", &[], Out::Json, "Every VPN region, as a JSON array (one call, not paged)."),
+    op(&[&REGIONS], "list", &[], Out::Json, "Every VPN region, as a JSON array (one call, not paged).")
+        .typed(GoOut::List("VpnRegionResponse"), ""),
     op(&[&REGIONS], "get", ID, Out::Json,
         "The VPN region with id `id` as JSON, or JSON `null` when there is none (the API has no single-region \
-         call: this fetches the list and scans it)."),
+         call: this fetches the list and scans it).").typed(GoOut::One("VpnRegionResponse"), ""),
     // access group items
     op(&[&ACCESS_GROUPS], "add_source", ACCESS_ITEM, Out::Json,
-        "Add a source to access group `id`; the group as stored comes back as JSON.").verb("add-source"),
+        "Add a source to access group `id`; the group as stored comes back as JSON.").verb("add-source")
+        .typed(GoOut::One("AccessGroupResponse"), "AccessItemSourceRequest"),
     op(&[&ACCESS_GROUPS], "add_destination", ACCESS_ITEM, Out::Json,
-        "Add a destination to access group `id`; the group as stored comes back as JSON.").verb("add-destination"),
+        "Add a destination to access group `id`; the group as stored comes back as JSON.").verb("add-destination")
+        .typed(GoOut::One("AccessGroupResponse"), "AccessItemDestinationRequest"),
     op(&[&ACCESS_GROUPS], "remove_source", ACCESS_REMOVE, Out::Json,
         "Remove sources of access group `id`: every source of type `item_type`, or only those under `parent_id`, \
          or only the child `child_id` of `parent_id` (`parent_id` and `child_id` may be empty: none; a child \
          without a parent is `CCX_CODE_INVALID_PARAMETER`). The group as stored comes back as JSON.")
-        .verb("remove-source"),
+        .verb("remove-source").typed(GoOut::One("AccessGroupResponse"), ""),
     op(&[&ACCESS_GROUPS], "remove_destination", ACCESS_REMOVE, Out::Json,
         "Remove destinations of access group `id`, chosen as by `ccx_access_groups_remove_source`. The group as \
-         stored comes back as JSON.").verb("remove-destination"),
+         stored comes back as JSON.").verb("remove-destination")
+        .typed(GoOut::One("AccessGroupResponse"), ""),
     // sessions
     op(&[&SESSIONS], "list", SESSION_QUERY, Out::Json,
-        "One page of VPN sessions as JSON `{\"sessions\": […], \"nextCursor\": …}`."),
+        "One page of VPN sessions as JSON `{\"sessions\": […], \"nextCursor\": …}`.")
+        .typed(GoOut::Cursor {
+            page: "SessionsResponse", item: "SessionResponse", items: "sessions", next: "nextCursor", cursor: "cursor",
+        }, "SessionQuery"),
     op(&[&SESSIONS], "list_all", SESSION_QUERY, Out::Json,
-        "Every VPN session matching `query_json`, following the cursors from `cursor` on, as a JSON array."),
+        "Every VPN session matching `query_json`, following the cursors from `cursor` on, as a JSON array.")
+        .typed(GoOut::List("SessionResponse"), "SessionQuery"),
     // settings, by name
     Op {
         call: Call::Expr("convert::setting_names()"),

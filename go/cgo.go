@@ -1,11 +1,11 @@
 package cloudconnexa
 
-// The cgo boundary: the link flags, and the helpers that move bytes, strings and errors
-// across (collections.go holds the C trampolines of the CRUD families).
+// The cgo boundary: the helpers that move bytes, strings and errors across
+// (collections.go holds the C trampolines of the CRUD families). The link flags are in
+// link_pkgconfig.go (the default: pkg-config's cloudconnexa) and link_intree.go (the
+// build tag ccx_intree: the static library of this repository's build tree).
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../include
-#cgo LDFLAGS: ${SRCDIR}/../target/release/libcloudconnexa.a -lpthread -ldl -lm
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -45,12 +45,11 @@ func TestNetworkCRUD(t *testing.T) {
 		t.Fatalf("List page: %+v", page)
 	}
 
-	egress := false
-	created, err := nets.Create(ctx, NetworkCreate{
+	created, err := nets.Create(ctx, &NetworkCreateRequest{
 		Name:        "go-test-net",
 		Description: "from Go",
-		Egress:      &egress,
-		Routes:      []RouteRequest{{Value: "10.66.0.0/24", Description: "r1"}},
+		Egress:      Ptr(false),
+		Routes:      []NetworkRouteRequest{{Value: "10.66.0.0/24", Description: "r1"}},
 	})
 	if err != nil {
 		t.Fatalf("Create: %v", err)
@@ -67,8 +66,7 @@ func TestNetworkCRUD(t *testing.T) {
 		t.Fatalf("Get answer: %+v", got)
 	}
 
-	desc := "updated"
-	upd, err := nets.Update(ctx, created.ID, NetworkUpdate{Name: "go-test-net-2", Description: &desc})
+	upd, err := nets.Update(ctx, created.ID, &NetworkUpdateRequest{Name: "go-test-net-2", Description: "updated"})
 	if err != nil {
 		t.Fatalf("Update: %v", err)
 	}
@@ -235,7 +233,7 @@ func TestTraceparent(t *testing.T) {
 func TestConcurrentSharedClient(t *testing.T) {
 	c := newTestClient(t, testConfig())
 	ctx := context.Background()
-	seed, err := c.Networks().Create(ctx, NetworkCreate{Name: "go-concurrency"})
+	seed, err := c.Networks().Create(ctx, &NetworkCreateRequest{Name: "go-concurrency"})
 	if err != nil {
 		t.Fatal(err)
 	}

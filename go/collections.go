@@ -49,20 +49,30 @@ type childFamily struct {
 // Collection is a top-level family with JSON in and out ([]byte, as the API's models).
 // The library checks the JSON against its typed model (CodeInvalidJSON names the field).
 type Collection struct {
-	c *Client
-	f *family
+	c   *Client
+	f   *family
+	bad error // an unknown family: every call fails with it
 }
 
-// Collection returns the raw-JSON view of a family.
+// Collection returns the raw-JSON view of a family. Every call of the view of an
+// unknown family fails with CodeInvalidParameter.
 func (c *Client) Collection(f Family) *Collection {
 	if f < 0 || int(f) >= len(families) {
-		panic(fmt.Sprintf("cloudconnexa: unknown family %d", int(f)))
+		return &Collection{c: c, bad: unknownFamily("family", int(f))}
 	}
 	return &Collection{c: c, f: &families[f]}
 }
 
+// unknownFamily is the error of every call of the view of an unknown family.
+func unknownFamily(kind string, f int) error {
+	return &Error{Code: CodeInvalidParameter, Message: fmt.Sprintf("unknown %s %d", kind, f)}
+}
+
 // List returns one page (page from 0, size 1..1000) as the API's page envelope JSON.
 func (col *Collection) List(ctx context.Context, page, size uint32) ([]byte, error) {
+	if bad := col.bad; bad != nil {
+		return nil, bad
+	}
 	var out C.ccx_bytes
 	err := col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		return col.f.list(cl, C.uint32_t(page), C.uint32_t(size), o, &out, e)
@@ -72,6 +82,9 @@ func (col *Collection) List(ctx context.Context, page, size uint32) ([]byte, err
 
 // ListAll returns every item, all pages, as a JSON array.
 func (col *Collection) ListAll(ctx context.Context) ([]byte, error) {
+	if bad := col.bad; bad != nil {
+		return nil, bad
+	}
 	var out C.ccx_bytes
 	err := col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		return col.f.listAll(cl, o, &out, e)
@@ -81,6 +94,9 @@ func (col *Collection) ListAll(ctx context.Context) ([]byte, error) {
 
 // Create creates an item from a JSON body; the created item comes back as JSON.
 func (col *Collection) Create(ctx context.Context, body []byte) ([]byte, error) {
+	if bad := col.bad; bad != nil {
+		return nil, bad
+	}
 	var out C.ccx_bytes
 	err := col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		bp, bn := bytesArg(body)
@@ -91,6 +107,9 @@ func (col *Collection) Create(ctx context.Context, body []byte) ([]byte, error) 
 
 // Get returns one item by id as JSON (ErrNotFound when there is none).
 func (col *Collection) Get(ctx context.Context, id string) ([]byte, error) {
+	if bad := col.bad; bad != nil {
+		return nil, bad
+	}
 	var out C.ccx_bytes
 	err := col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		ip, in := strArg(id)
@@ -101,6 +120,9 @@ func (col *Collection) Get(ctx context.Context, id string) ([]byte, error) {
 
 // Update updates one item from a JSON body; the updated item comes back as JSON.
 func (col *Collection) Update(ctx context.Context, id string, body []byte) ([]byte, error) {
+	if bad := col.bad; bad != nil {
+		return nil, bad
+	}
 	var out C.ccx_bytes
 	err := col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		ip, in := strArg(id)
@@ -112,6 +134,9 @@ func (col *Collection) Update(ctx context.Context, id string, body []byte) ([]by
 
 // Delete deletes one item (and what it contains).
 func (col *Collection) Delete(ctx context.Context, id string) error {
+	if bad := col.bad; bad != nil {
+		return bad
+	}
 	return col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		ip, in := strArg(id)
 		return col.f.delete(cl, ip, in, o, e)
@@ -121,20 +146,25 @@ func (col *Collection) Delete(ctx context.Context, id string) error {
 // ChildCollection is a family under a network or host, JSON in and out. An empty
 // parentID in List and ListAll means every item of the family.
 type ChildCollection struct {
-	c *Client
-	f *childFamily
+	c   *Client
+	f   *childFamily
+	bad error // an unknown family: every call fails with it
 }
 
-// ChildCollection returns the raw-JSON view of a family under a network or host.
+// ChildCollection returns the raw-JSON view of a family under a network or host. Every
+// call of the view of an unknown family fails with CodeInvalidParameter.
 func (c *Client) ChildCollection(f ChildFamily) *ChildCollection {
 	if f < 0 || int(f) >= len(childFamilies) {
-		panic(fmt.Sprintf("cloudconnexa: unknown child family %d", int(f)))
+		return &ChildCollection{c: c, bad: unknownFamily("child family", int(f))}
 	}
 	return &ChildCollection{c: c, f: &childFamilies[f]}
 }
 
 // List returns one page of the items under parentID.
 func (col *ChildCollection) List(ctx context.Context, parentID string, page, size uint32) ([]byte, error) {
+	if bad := col.bad; bad != nil {
+		return nil, bad
+	}
 	var out C.ccx_bytes
 	err := col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		pp, pn := strArg(parentID)
@@ -145,6 +175,9 @@ func (col *ChildCollection) List(ctx context.Context, parentID string, page, siz
 
 // ListAll returns every item under parentID as a JSON array.
 func (col *ChildCollection) ListAll(ctx context.Context, parentID string) ([]byte, error) {
+	if bad := col.bad; bad != nil {
+		return nil, bad
+	}
 	var out C.ccx_bytes
 	err := col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		pp, pn := strArg(parentID)
@@ -155,6 +188,9 @@ func (col *ChildCollection) ListAll(ctx context.Context, parentID string) ([]byt
 
 // Create creates an item under parentID from a JSON body.
 func (col *ChildCollection) Create(ctx context.Context, parentID string, body []byte) ([]byte, error) {
+	if bad := col.bad; bad != nil {
+		return nil, bad
+	}
 	var out C.ccx_bytes
 	err := col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		pp, pn := strArg(parentID)
@@ -166,6 +202,9 @@ func (col *ChildCollection) Create(ctx context.Context, parentID string, body []
 
 // Get returns one item by id as JSON.
 func (col *ChildCollection) Get(ctx context.Context, id string) ([]byte, error) {
+	if bad := col.bad; bad != nil {
+		return nil, bad
+	}
 	var out C.ccx_bytes
 	err := col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		ip, in := strArg(id)
@@ -176,6 +215,9 @@ func (col *ChildCollection) Get(ctx context.Context, id string) ([]byte, error) 
 
 // Update updates one item from a JSON body.
 func (col *ChildCollection) Update(ctx context.Context, id string, body []byte) ([]byte, error) {
+	if bad := col.bad; bad != nil {
+		return nil, bad
+	}
 	var out C.ccx_bytes
 	err := col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		ip, in := strArg(id)
@@ -187,6 +229,9 @@ func (col *ChildCollection) Update(ctx context.Context, id string, body []byte) 
 
 // Delete deletes one item.
 func (col *ChildCollection) Delete(ctx context.Context, id string) error {
+	if bad := col.bad; bad != nil {
+		return bad
+	}
 	return col.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		ip, in := strArg(id)
 		return col.f.delete(cl, ip, in, o, e)

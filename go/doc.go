@@ -2,9 +2,11 @@
 // thread-safe client for the OpenVPN Cloud Connexa REST API with its own connection
 // pool, rate limiter, circuit breaker, retries and metrics.
 //
-// It links target/release/libcloudconnexa.a statically through cgo (build it first with
-// `cargo build --release --lib` in the repository root). One *Client is meant to be
-// shared by every goroutine:
+// The module is example.invalid/cloudconnexa/go. It links the library found by
+// pkg-config (cloudconnexa.pc: installed, or the build tree's target/release through
+// PKG_CONFIG_PATH); the build tag ccx_intree links the build tree's static
+// target/release/libcloudconnexa.a instead (README.md beside this file). One *Client is
+// meant to be shared by every goroutine:
 //
 //	c, err := cloudconnexa.NewClient(cloudconnexa.Config{
 //		CloudID:      "acme",
@@ -14,6 +16,10 @@
 //	if err != nil { ... }
 //	defer c.Close()
 //	page, err := c.Networks().List(ctx, 0, 100)
+//	it := c.Users().All(ctx)
+//	for it.Next() { u := it.Value(); ... }
+//	if err := it.Err(); err != nil { ... }
+//	_, err = c.Networks().Get(ctx, id)
 //	if errors.Is(err, cloudconnexa.ErrNotFound) { ... }
 //
 // Every call takes a context.Context: when it is done, the call stops waiting (in the
@@ -28,13 +34,17 @@
 // the shared request was cancelled by its first caller, the other callers are not
 // failed: this package runs their calls again.
 //
-// Client.Collection and Client.ChildCollection reach every CRUD family with JSON in and
-// out (Client.Networks is its typed view). Every other operation has a typed method on
-// its group, generated with the C functions from the operation table
-// (docs/OPERATIONS.md): Client.DNSLog(), CyberShield(), AccessVisibility(), Settings(),
-// Users(), Devices(), Regions(), Sessions(), AccessGroups(), NetworkConnectors() and
-// HostConnectors(), e.g. c.NetworkConnectors().StartIPsec(ctx, id) or
-// c.Settings().Set(ctx, "wpc/topology", []byte(`"CUSTOM"`)).
+// Every family has a typed API, generated with the C functions from the operation table
+// (docs/OPERATIONS.md) and with its structs from the OpenAPI document: Client.Networks(),
+// Hosts(), Users(), UserGroups(), DevicePostures(), DNSRecords(), AccessGroups(),
+// LocationContexts(), NetworkRoutes(), NetworkConnectors(), NetworkIPServices(),
+// NetworkApplications(), HostConnectors(), HostIPServices(), HostApplications(),
+// Devices(), Regions(), Sessions() and Settings(), with Get, List (one *Page), All (an
+// *Iter fetching pages lazily), ListAll, Create, Update and Delete where the API has
+// them, and the other operations: c.NetworkConnectors().StartIPsec(ctx, id),
+// c.Settings().SetTopology(ctx, "CUSTOM"), c.DNSLog().Enable(ctx)...
+// Client.Collection and Client.ChildCollection reach the CRUD families with JSON in and
+// out, and Client.Do any request.
 //
 // Each call in flight holds an OS thread while it is inside C; Config.MaxConcurrentCalls
 // bounds them.

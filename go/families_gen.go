@@ -8,6 +8,8 @@ package cloudconnexa
 */
 import "C"
 
+import "context"
+
 // Family names a top-level CRUD family of the API.
 type Family int
 
@@ -356,4 +358,756 @@ var childFamilies = [...]childFamily{
 			return C.ccx_host_applications_delete(cl, id, n, o, e)
 		},
 	},
+}
+
+// Networks is the typed API of the networks (models: Network, NetworkCreateRequest,
+// NetworkUpdateRequest); get it from Client.Networks().
+type Networks struct{ c *Client }
+
+// Networks returns the typed API of the networks.
+func (c *Client) Networks() Networks { return Networks{c} }
+
+// List returns one page of the networks (page from 0, size 1..1000).
+func (s Networks) List(ctx context.Context, page, size uint32) (*Page[Network], error) {
+	return decode[Page[Network]](s.c.Collection(FamilyNetworks).List(ctx, page, size))
+}
+
+// All iterates over the networks, fetching pages of AllPageSize as Next needs them.
+func (s Networks) All(ctx context.Context) *Iter[Network] {
+	return newIter(ctx, func(ctx context.Context, page uint32) (*Page[Network], error) {
+		return s.List(ctx, page, AllPageSize)
+	})
+}
+
+// ListAll returns the networks, every page, fetched by the library in one call.
+func (s Networks) ListAll(ctx context.Context) ([]Network, error) {
+	return decodeList[Network](s.c.Collection(FamilyNetworks).ListAll(ctx))
+}
+
+// Get returns the network id (an error matching ErrNotFound when there is none).
+func (s Networks) Get(ctx context.Context, id string) (*Network, error) {
+	return decode[Network](s.c.Collection(FamilyNetworks).Get(ctx, id))
+}
+
+// Create creates a network; the created one comes back. Required: name.
+func (s Networks) Create(ctx context.Context, v *NetworkCreateRequest) (*Network, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[Network](s.c.Collection(FamilyNetworks).Create(ctx, body))
+}
+
+// Update replaces the network id with v; the stored one comes back.
+func (s Networks) Update(ctx context.Context, id string, v *NetworkUpdateRequest) (*Network, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[Network](s.c.Collection(FamilyNetworks).Update(ctx, id, body))
+}
+
+// Delete deletes the network id.
+func (s Networks) Delete(ctx context.Context, id string) error {
+	return s.c.Collection(FamilyNetworks).Delete(ctx, id)
+}
+
+// Hosts is the typed API of the hosts (models: Host, HostCreateRequest, HostUpdateRequest); get it
+// from Client.Hosts().
+type Hosts struct{ c *Client }
+
+// Hosts returns the typed API of the hosts.
+func (c *Client) Hosts() Hosts { return Hosts{c} }
+
+// List returns one page of the hosts (page from 0, size 1..1000).
+func (s Hosts) List(ctx context.Context, page, size uint32) (*Page[Host], error) {
+	return decode[Page[Host]](s.c.Collection(FamilyHosts).List(ctx, page, size))
+}
+
+// All iterates over the hosts, fetching pages of AllPageSize as Next needs them.
+func (s Hosts) All(ctx context.Context) *Iter[Host] {
+	return newIter(ctx, func(ctx context.Context, page uint32) (*Page[Host], error) {
+		return s.List(ctx, page, AllPageSize)
+	})
+}
+
+// ListAll returns the hosts, every page, fetched by the library in one call.
+func (s Hosts) ListAll(ctx context.Context) ([]Host, error) {
+	return decodeList[Host](s.c.Collection(FamilyHosts).ListAll(ctx))
+}
+
+// Get returns the host id (an error matching ErrNotFound when there is none).
+func (s Hosts) Get(ctx context.Context, id string) (*Host, error) {
+	return decode[Host](s.c.Collection(FamilyHosts).Get(ctx, id))
+}
+
+// Create creates a host; the created one comes back. Required: name.
+func (s Hosts) Create(ctx context.Context, v *HostCreateRequest) (*Host, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[Host](s.c.Collection(FamilyHosts).Create(ctx, body))
+}
+
+// Update replaces the host id with v; the stored one comes back.
+func (s Hosts) Update(ctx context.Context, id string, v *HostUpdateRequest) (*Host, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[Host](s.c.Collection(FamilyHosts).Update(ctx, id, body))
+}
+
+// Delete deletes the host id.
+func (s Hosts) Delete(ctx context.Context, id string) error {
+	return s.c.Collection(FamilyHosts).Delete(ctx, id)
+}
+
+// List returns one page of the users (page from 0, size 1..1000).
+func (s Users) List(ctx context.Context, page, size uint32) (*Page[User], error) {
+	return decode[Page[User]](s.c.Collection(FamilyUsers).List(ctx, page, size))
+}
+
+// All iterates over the users, fetching pages of AllPageSize as Next needs them.
+func (s Users) All(ctx context.Context) *Iter[User] {
+	return newIter(ctx, func(ctx context.Context, page uint32) (*Page[User], error) {
+		return s.List(ctx, page, AllPageSize)
+	})
+}
+
+// ListAll returns the users, every page, fetched by the library in one call.
+func (s Users) ListAll(ctx context.Context) ([]User, error) {
+	return decodeList[User](s.c.Collection(FamilyUsers).ListAll(ctx))
+}
+
+// Get returns the user id (an error matching ErrNotFound when there is none).
+func (s Users) Get(ctx context.Context, id string) (*User, error) {
+	return decode[User](s.c.Collection(FamilyUsers).Get(ctx, id))
+}
+
+// Create creates a user; the created one comes back. Required: username, email.
+func (s Users) Create(ctx context.Context, v *UserCreateRequest) (*User, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[User](s.c.Collection(FamilyUsers).Create(ctx, body))
+}
+
+// Update replaces the user id with v; the stored one comes back.
+func (s Users) Update(ctx context.Context, id string, v *UserUpdateRequest) (*User, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[User](s.c.Collection(FamilyUsers).Update(ctx, id, body))
+}
+
+// Delete deletes the user id.
+func (s Users) Delete(ctx context.Context, id string) error {
+	return s.c.Collection(FamilyUsers).Delete(ctx, id)
+}
+
+// UserGroups is the typed API of the user groups (models: UserGroup, UserGroupRequest,
+// UserGroupRequest); get it from Client.UserGroups().
+type UserGroups struct{ c *Client }
+
+// UserGroups returns the typed API of the user groups.
+func (c *Client) UserGroups() UserGroups { return UserGroups{c} }
+
+// List returns one page of the user groups (page from 0, size 1..1000).
+func (s UserGroups) List(ctx context.Context, page, size uint32) (*Page[UserGroup], error) {
+	return decode[Page[UserGroup]](s.c.Collection(FamilyUserGroups).List(ctx, page, size))
+}
+
+// All iterates over the user groups, fetching pages of AllPageSize as Next needs them.
+func (s UserGroups) All(ctx context.Context) *Iter[UserGroup] {
+	return newIter(ctx, func(ctx context.Context, page uint32) (*Page[UserGroup], error) {
+		return s.List(ctx, page, AllPageSize)
+	})
+}
+
+// ListAll returns the user groups, every page, fetched by the library in one call.
+func (s UserGroups) ListAll(ctx context.Context) ([]UserGroup, error) {
+	return decodeList[UserGroup](s.c.Collection(FamilyUserGroups).ListAll(ctx))
+}
+
+// Get returns the user group id (an error matching ErrNotFound when there is none).
+func (s UserGroups) Get(ctx context.Context, id string) (*UserGroup, error) {
+	return decode[UserGroup](s.c.Collection(FamilyUserGroups).Get(ctx, id))
+}
+
+// Create creates a user group; the created one comes back. Required: name.
+func (s UserGroups) Create(ctx context.Context, v *UserGroupRequest) (*UserGroup, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[UserGroup](s.c.Collection(FamilyUserGroups).Create(ctx, body))
+}
+
+// Update replaces the user group id with v; the stored one comes back.
+func (s UserGroups) Update(ctx context.Context, id string, v *UserGroupRequest) (*UserGroup, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[UserGroup](s.c.Collection(FamilyUserGroups).Update(ctx, id, body))
+}
+
+// Delete deletes the user group id.
+func (s UserGroups) Delete(ctx context.Context, id string) error {
+	return s.c.Collection(FamilyUserGroups).Delete(ctx, id)
+}
+
+// DevicePostures is the typed API of the device postures (models: DevicePosture,
+// DevicePostureRequest, DevicePostureRequest); get it from Client.DevicePostures().
+type DevicePostures struct{ c *Client }
+
+// DevicePostures returns the typed API of the device postures.
+func (c *Client) DevicePostures() DevicePostures { return DevicePostures{c} }
+
+// List returns one page of the device postures (page from 0, size 1..1000).
+func (s DevicePostures) List(ctx context.Context, page, size uint32) (*Page[DevicePosture], error) {
+	return decode[Page[DevicePosture]](s.c.Collection(FamilyDevicePostures).List(ctx, page, size))
+}
+
+// All iterates over the device postures, fetching pages of AllPageSize as Next needs them.
+func (s DevicePostures) All(ctx context.Context) *Iter[DevicePosture] {
+	return newIter(ctx, func(ctx context.Context, page uint32) (*Page[DevicePosture], error) {
+		return s.List(ctx, page, AllPageSize)
+	})
+}
+
+// ListAll returns the device postures, every page, fetched by the library in one call.
+func (s DevicePostures) ListAll(ctx context.Context) ([]DevicePosture, error) {
+	return decodeList[DevicePosture](s.c.Collection(FamilyDevicePostures).ListAll(ctx))
+}
+
+// Get returns the device posture id (an error matching ErrNotFound when there is none).
+func (s DevicePostures) Get(ctx context.Context, id string) (*DevicePosture, error) {
+	return decode[DevicePosture](s.c.Collection(FamilyDevicePostures).Get(ctx, id))
+}
+
+// Create creates a device posture; the created one comes back. Required: name.
+func (s DevicePostures) Create(ctx context.Context, v *DevicePostureRequest) (*DevicePosture, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[DevicePosture](s.c.Collection(FamilyDevicePostures).Create(ctx, body))
+}
+
+// Update replaces the device posture id with v; the stored one comes back.
+func (s DevicePostures) Update(ctx context.Context, id string, v *DevicePostureRequest) (*DevicePosture, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[DevicePosture](s.c.Collection(FamilyDevicePostures).Update(ctx, id, body))
+}
+
+// Delete deletes the device posture id.
+func (s DevicePostures) Delete(ctx context.Context, id string) error {
+	return s.c.Collection(FamilyDevicePostures).Delete(ctx, id)
+}
+
+// DNSRecords is the typed API of the DNS records (models: DNSRecord, DNSRecordRequest,
+// DNSRecordRequest); get it from Client.DNSRecords().
+type DNSRecords struct{ c *Client }
+
+// DNSRecords returns the typed API of the DNS records.
+func (c *Client) DNSRecords() DNSRecords { return DNSRecords{c} }
+
+// List returns one page of the DNS records (page from 0, size 1..1000).
+func (s DNSRecords) List(ctx context.Context, page, size uint32) (*Page[DNSRecord], error) {
+	return decode[Page[DNSRecord]](s.c.Collection(FamilyDNSRecords).List(ctx, page, size))
+}
+
+// All iterates over the DNS records, fetching pages of AllPageSize as Next needs them.
+func (s DNSRecords) All(ctx context.Context) *Iter[DNSRecord] {
+	return newIter(ctx, func(ctx context.Context, page uint32) (*Page[DNSRecord], error) {
+		return s.List(ctx, page, AllPageSize)
+	})
+}
+
+// ListAll returns the DNS records, every page, fetched by the library in one call.
+func (s DNSRecords) ListAll(ctx context.Context) ([]DNSRecord, error) {
+	return decodeList[DNSRecord](s.c.Collection(FamilyDNSRecords).ListAll(ctx))
+}
+
+// Get returns the DNS record id (an error matching ErrNotFound when there is none).
+func (s DNSRecords) Get(ctx context.Context, id string) (*DNSRecord, error) {
+	return decode[DNSRecord](s.c.Collection(FamilyDNSRecords).Get(ctx, id))
+}
+
+// Create creates a DNS record; the created one comes back. Required: domain.
+func (s DNSRecords) Create(ctx context.Context, v *DNSRecordRequest) (*DNSRecord, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[DNSRecord](s.c.Collection(FamilyDNSRecords).Create(ctx, body))
+}
+
+// Update replaces the DNS record id with v; the stored one comes back.
+func (s DNSRecords) Update(ctx context.Context, id string, v *DNSRecordRequest) (*DNSRecord, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[DNSRecord](s.c.Collection(FamilyDNSRecords).Update(ctx, id, body))
+}
+
+// Delete deletes the DNS record id.
+func (s DNSRecords) Delete(ctx context.Context, id string) error {
+	return s.c.Collection(FamilyDNSRecords).Delete(ctx, id)
+}
+
+// List returns one page of the access groups (page from 0, size 1..1000).
+func (s AccessGroups) List(ctx context.Context, page, size uint32) (*Page[AccessGroup], error) {
+	return decode[Page[AccessGroup]](s.c.Collection(FamilyAccessGroups).List(ctx, page, size))
+}
+
+// All iterates over the access groups, fetching pages of AllPageSize as Next needs them.
+func (s AccessGroups) All(ctx context.Context) *Iter[AccessGroup] {
+	return newIter(ctx, func(ctx context.Context, page uint32) (*Page[AccessGroup], error) {
+		return s.List(ctx, page, AllPageSize)
+	})
+}
+
+// ListAll returns the access groups, every page, fetched by the library in one call.
+func (s AccessGroups) ListAll(ctx context.Context) ([]AccessGroup, error) {
+	return decodeList[AccessGroup](s.c.Collection(FamilyAccessGroups).ListAll(ctx))
+}
+
+// Get returns the access group id (an error matching ErrNotFound when there is none).
+func (s AccessGroups) Get(ctx context.Context, id string) (*AccessGroup, error) {
+	return decode[AccessGroup](s.c.Collection(FamilyAccessGroups).Get(ctx, id))
+}
+
+// Create creates a access group; the created one comes back. Required: name.
+func (s AccessGroups) Create(ctx context.Context, v *AccessGroupRequest) (*AccessGroup, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[AccessGroup](s.c.Collection(FamilyAccessGroups).Create(ctx, body))
+}
+
+// Update replaces the access group id with v; the stored one comes back.
+func (s AccessGroups) Update(ctx context.Context, id string, v *AccessGroupRequest) (*AccessGroup, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[AccessGroup](s.c.Collection(FamilyAccessGroups).Update(ctx, id, body))
+}
+
+// Delete deletes the access group id.
+func (s AccessGroups) Delete(ctx context.Context, id string) error {
+	return s.c.Collection(FamilyAccessGroups).Delete(ctx, id)
+}
+
+// LocationContexts is the typed API of the location contexts (models: LocationContext,
+// LocationContextRequest, LocationContextRequest); get it from Client.LocationContexts().
+type LocationContexts struct{ c *Client }
+
+// LocationContexts returns the typed API of the location contexts.
+func (c *Client) LocationContexts() LocationContexts { return LocationContexts{c} }
+
+// List returns one page of the location contexts (page from 0, size 1..1000).
+func (s LocationContexts) List(ctx context.Context, page, size uint32) (*Page[LocationContext], error) {
+	return decode[Page[LocationContext]](s.c.Collection(FamilyLocationContexts).List(ctx, page, size))
+}
+
+// All iterates over the location contexts, fetching pages of AllPageSize as Next needs them.
+func (s LocationContexts) All(ctx context.Context) *Iter[LocationContext] {
+	return newIter(ctx, func(ctx context.Context, page uint32) (*Page[LocationContext], error) {
+		return s.List(ctx, page, AllPageSize)
+	})
+}
+
+// ListAll returns the location contexts, every page, fetched by the library in one call.
+func (s LocationContexts) ListAll(ctx context.Context) ([]LocationContext, error) {
+	return decodeList[LocationContext](s.c.Collection(FamilyLocationContexts).ListAll(ctx))
+}
+
+// Get returns the location context id (an error matching ErrNotFound when there is none).
+func (s LocationContexts) Get(ctx context.Context, id string) (*LocationContext, error) {
+	return decode[LocationContext](s.c.Collection(FamilyLocationContexts).Get(ctx, id))
+}
+
+// Create creates a location context; the created one comes back. Required: name.
+func (s LocationContexts) Create(ctx context.Context, v *LocationContextRequest) (*LocationContext, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[LocationContext](s.c.Collection(FamilyLocationContexts).Create(ctx, body))
+}
+
+// Update replaces the location context id with v; the stored one comes back.
+func (s LocationContexts) Update(ctx context.Context, id string, v *LocationContextRequest) (*LocationContext, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[LocationContext](s.c.Collection(FamilyLocationContexts).Update(ctx, id, body))
+}
+
+// Delete deletes the location context id.
+func (s LocationContexts) Delete(ctx context.Context, id string) error {
+	return s.c.Collection(FamilyLocationContexts).Delete(ctx, id)
+}
+
+// NetworkRoutes is the typed API of the network routes (models: NetworkRoute, NetworkRouteRequest,
+// NetworkRouteRequest); get it from Client.NetworkRoutes().
+type NetworkRoutes struct{ c *Client }
+
+// NetworkRoutes returns the typed API of the network routes.
+func (c *Client) NetworkRoutes() NetworkRoutes { return NetworkRoutes{c} }
+
+// List returns one page of the network routes of network networkID (an empty networkID: of every network) (page from 0, size 1..1000).
+func (s NetworkRoutes) List(ctx context.Context, networkID string, page, size uint32) (*Page[NetworkRoute], error) {
+	return decode[Page[NetworkRoute]](s.c.ChildCollection(FamilyNetworkRoutes).List(ctx, networkID, page, size))
+}
+
+// All iterates over the network routes of network networkID (an empty networkID: of every network), fetching pages of AllPageSize as Next needs them.
+func (s NetworkRoutes) All(ctx context.Context, networkID string) *Iter[NetworkRoute] {
+	return newIter(ctx, func(ctx context.Context, page uint32) (*Page[NetworkRoute], error) {
+		return s.List(ctx, networkID, page, AllPageSize)
+	})
+}
+
+// ListAll returns the network routes of network networkID (an empty networkID: of every network), every page, fetched by the library in one call.
+func (s NetworkRoutes) ListAll(ctx context.Context, networkID string) ([]NetworkRoute, error) {
+	return decodeList[NetworkRoute](s.c.ChildCollection(FamilyNetworkRoutes).ListAll(ctx, networkID))
+}
+
+// Get returns the network route id (an error matching ErrNotFound when there is none).
+func (s NetworkRoutes) Get(ctx context.Context, id string) (*NetworkRoute, error) {
+	return decode[NetworkRoute](s.c.ChildCollection(FamilyNetworkRoutes).Get(ctx, id))
+}
+
+// Create creates a network route under network networkID; the created one comes back. Required: value.
+func (s NetworkRoutes) Create(ctx context.Context, networkID string, v *NetworkRouteRequest) (*NetworkRoute, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[NetworkRoute](s.c.ChildCollection(FamilyNetworkRoutes).Create(ctx, networkID, body))
+}
+
+// Update replaces the network route id with v; the stored one comes back.
+func (s NetworkRoutes) Update(ctx context.Context, id string, v *NetworkRouteRequest) (*NetworkRoute, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[NetworkRoute](s.c.ChildCollection(FamilyNetworkRoutes).Update(ctx, id, body))
+}
+
+// Delete deletes the network route id.
+func (s NetworkRoutes) Delete(ctx context.Context, id string) error {
+	return s.c.ChildCollection(FamilyNetworkRoutes).Delete(ctx, id)
+}
+
+// List returns one page of the network connectors of network networkID (an empty networkID: of every network) (page from 0, size 1..1000).
+func (s NetworkConnectors) List(ctx context.Context, networkID string, page, size uint32) (*Page[NetworkConnector], error) {
+	return decode[Page[NetworkConnector]](s.c.ChildCollection(FamilyNetworkConnectors).List(ctx, networkID, page, size))
+}
+
+// All iterates over the network connectors of network networkID (an empty networkID: of every network), fetching pages of AllPageSize as Next needs them.
+func (s NetworkConnectors) All(ctx context.Context, networkID string) *Iter[NetworkConnector] {
+	return newIter(ctx, func(ctx context.Context, page uint32) (*Page[NetworkConnector], error) {
+		return s.List(ctx, networkID, page, AllPageSize)
+	})
+}
+
+// ListAll returns the network connectors of network networkID (an empty networkID: of every network), every page, fetched by the library in one call.
+func (s NetworkConnectors) ListAll(ctx context.Context, networkID string) ([]NetworkConnector, error) {
+	return decodeList[NetworkConnector](s.c.ChildCollection(FamilyNetworkConnectors).ListAll(ctx, networkID))
+}
+
+// Get returns the network connector id (an error matching ErrNotFound when there is none).
+func (s NetworkConnectors) Get(ctx context.Context, id string) (*NetworkConnector, error) {
+	return decode[NetworkConnector](s.c.ChildCollection(FamilyNetworkConnectors).Get(ctx, id))
+}
+
+// Create creates a network connector under network networkID; the created one comes back. Required: name, vpnRegionId.
+func (s NetworkConnectors) Create(ctx context.Context, networkID string, v *NetworkConnectorRequest) (*NetworkConnector, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[NetworkConnector](s.c.ChildCollection(FamilyNetworkConnectors).Create(ctx, networkID, body))
+}
+
+// Update replaces the network connector id with v; the stored one comes back.
+func (s NetworkConnectors) Update(ctx context.Context, id string, v *NetworkConnectorRequest) (*NetworkConnector, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[NetworkConnector](s.c.ChildCollection(FamilyNetworkConnectors).Update(ctx, id, body))
+}
+
+// Delete deletes the network connector id.
+func (s NetworkConnectors) Delete(ctx context.Context, id string) error {
+	return s.c.ChildCollection(FamilyNetworkConnectors).Delete(ctx, id)
+}
+
+// NetworkIPServices is the typed API of the network IP services (models: NetworkIPService,
+// NetworkIPServiceRequest, NetworkIPServiceRequest); get it from Client.NetworkIPServices().
+type NetworkIPServices struct{ c *Client }
+
+// NetworkIPServices returns the typed API of the network IP services.
+func (c *Client) NetworkIPServices() NetworkIPServices { return NetworkIPServices{c} }
+
+// List returns one page of the network IP services of network networkID (an empty networkID: of every network) (page from 0, size 1..1000).
+func (s NetworkIPServices) List(ctx context.Context, networkID string, page, size uint32) (*Page[NetworkIPService], error) {
+	return decode[Page[NetworkIPService]](s.c.ChildCollection(FamilyNetworkIPServices).List(ctx, networkID, page, size))
+}
+
+// All iterates over the network IP services of network networkID (an empty networkID: of every network), fetching pages of AllPageSize as Next needs them.
+func (s NetworkIPServices) All(ctx context.Context, networkID string) *Iter[NetworkIPService] {
+	return newIter(ctx, func(ctx context.Context, page uint32) (*Page[NetworkIPService], error) {
+		return s.List(ctx, networkID, page, AllPageSize)
+	})
+}
+
+// ListAll returns the network IP services of network networkID (an empty networkID: of every network), every page, fetched by the library in one call.
+func (s NetworkIPServices) ListAll(ctx context.Context, networkID string) ([]NetworkIPService, error) {
+	return decodeList[NetworkIPService](s.c.ChildCollection(FamilyNetworkIPServices).ListAll(ctx, networkID))
+}
+
+// Get returns the network IP service id (an error matching ErrNotFound when there is none).
+func (s NetworkIPServices) Get(ctx context.Context, id string) (*NetworkIPService, error) {
+	return decode[NetworkIPService](s.c.ChildCollection(FamilyNetworkIPServices).Get(ctx, id))
+}
+
+// Create creates a network IP service under network networkID; the created one comes back. Required: name.
+func (s NetworkIPServices) Create(ctx context.Context, networkID string, v *NetworkIPServiceRequest) (*NetworkIPService, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[NetworkIPService](s.c.ChildCollection(FamilyNetworkIPServices).Create(ctx, networkID, body))
+}
+
+// Update replaces the network IP service id with v; the stored one comes back.
+func (s NetworkIPServices) Update(ctx context.Context, id string, v *NetworkIPServiceRequest) (*NetworkIPService, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[NetworkIPService](s.c.ChildCollection(FamilyNetworkIPServices).Update(ctx, id, body))
+}
+
+// Delete deletes the network IP service id.
+func (s NetworkIPServices) Delete(ctx context.Context, id string) error {
+	return s.c.ChildCollection(FamilyNetworkIPServices).Delete(ctx, id)
+}
+
+// NetworkApplications is the typed API of the network applications (models: Application,
+// ApplicationRequest, ApplicationRequest); get it from Client.NetworkApplications().
+type NetworkApplications struct{ c *Client }
+
+// NetworkApplications returns the typed API of the network applications.
+func (c *Client) NetworkApplications() NetworkApplications { return NetworkApplications{c} }
+
+// List returns one page of the network applications of network networkID (an empty networkID: of every network) (page from 0, size 1..1000).
+func (s NetworkApplications) List(ctx context.Context, networkID string, page, size uint32) (*Page[Application], error) {
+	return decode[Page[Application]](s.c.ChildCollection(FamilyNetworkApplications).List(ctx, networkID, page, size))
+}
+
+// All iterates over the network applications of network networkID (an empty networkID: of every network), fetching pages of AllPageSize as Next needs them.
+func (s NetworkApplications) All(ctx context.Context, networkID string) *Iter[Application] {
+	return newIter(ctx, func(ctx context.Context, page uint32) (*Page[Application], error) {
+		return s.List(ctx, networkID, page, AllPageSize)
+	})
+}
+
+// ListAll returns the network applications of network networkID (an empty networkID: of every network), every page, fetched by the library in one call.
+func (s NetworkApplications) ListAll(ctx context.Context, networkID string) ([]Application, error) {
+	return decodeList[Application](s.c.ChildCollection(FamilyNetworkApplications).ListAll(ctx, networkID))
+}
+
+// Get returns the network application id (an error matching ErrNotFound when there is none).
+func (s NetworkApplications) Get(ctx context.Context, id string) (*Application, error) {
+	return decode[Application](s.c.ChildCollection(FamilyNetworkApplications).Get(ctx, id))
+}
+
+// Create creates a network application under network networkID; the created one comes back. Required: name.
+func (s NetworkApplications) Create(ctx context.Context, networkID string, v *ApplicationRequest) (*Application, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[Application](s.c.ChildCollection(FamilyNetworkApplications).Create(ctx, networkID, body))
+}
+
+// Update replaces the network application id with v; the stored one comes back.
+func (s NetworkApplications) Update(ctx context.Context, id string, v *ApplicationRequest) (*Application, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[Application](s.c.ChildCollection(FamilyNetworkApplications).Update(ctx, id, body))
+}
+
+// Delete deletes the network application id.
+func (s NetworkApplications) Delete(ctx context.Context, id string) error {
+	return s.c.ChildCollection(FamilyNetworkApplications).Delete(ctx, id)
+}
+
+// List returns one page of the host connectors of host hostID (an empty hostID: of every host) (page from 0, size 1..1000).
+func (s HostConnectors) List(ctx context.Context, hostID string, page, size uint32) (*Page[HostConnector], error) {
+	return decode[Page[HostConnector]](s.c.ChildCollection(FamilyHostConnectors).List(ctx, hostID, page, size))
+}
+
+// All iterates over the host connectors of host hostID (an empty hostID: of every host), fetching pages of AllPageSize as Next needs them.
+func (s HostConnectors) All(ctx context.Context, hostID string) *Iter[HostConnector] {
+	return newIter(ctx, func(ctx context.Context, page uint32) (*Page[HostConnector], error) {
+		return s.List(ctx, hostID, page, AllPageSize)
+	})
+}
+
+// ListAll returns the host connectors of host hostID (an empty hostID: of every host), every page, fetched by the library in one call.
+func (s HostConnectors) ListAll(ctx context.Context, hostID string) ([]HostConnector, error) {
+	return decodeList[HostConnector](s.c.ChildCollection(FamilyHostConnectors).ListAll(ctx, hostID))
+}
+
+// Get returns the host connector id (an error matching ErrNotFound when there is none).
+func (s HostConnectors) Get(ctx context.Context, id string) (*HostConnector, error) {
+	return decode[HostConnector](s.c.ChildCollection(FamilyHostConnectors).Get(ctx, id))
+}
+
+// Create creates a host connector under host hostID; the created one comes back. Required: name, vpnRegionId.
+func (s HostConnectors) Create(ctx context.Context, hostID string, v *HostConnectorRequest) (*HostConnector, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[HostConnector](s.c.ChildCollection(FamilyHostConnectors).Create(ctx, hostID, body))
+}
+
+// Update replaces the host connector id with v; the stored one comes back.
+func (s HostConnectors) Update(ctx context.Context, id string, v *HostConnectorRequest) (*HostConnector, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[HostConnector](s.c.ChildCollection(FamilyHostConnectors).Update(ctx, id, body))
+}
+
+// Delete deletes the host connector id.
+func (s HostConnectors) Delete(ctx context.Context, id string) error {
+	return s.c.ChildCollection(FamilyHostConnectors).Delete(ctx, id)
+}
+
+// HostIPServices is the typed API of the host IP services (models: HostIPService,
+// HostIPServiceRequest, HostIPServiceRequest); get it from Client.HostIPServices().
+type HostIPServices struct{ c *Client }
+
+// HostIPServices returns the typed API of the host IP services.
+func (c *Client) HostIPServices() HostIPServices { return HostIPServices{c} }
+
+// List returns one page of the host IP services of host hostID (an empty hostID: of every host) (page from 0, size 1..1000).
+func (s HostIPServices) List(ctx context.Context, hostID string, page, size uint32) (*Page[HostIPService], error) {
+	return decode[Page[HostIPService]](s.c.ChildCollection(FamilyHostIPServices).List(ctx, hostID, page, size))
+}
+
+// All iterates over the host IP services of host hostID (an empty hostID: of every host), fetching pages of AllPageSize as Next needs them.
+func (s HostIPServices) All(ctx context.Context, hostID string) *Iter[HostIPService] {
+	return newIter(ctx, func(ctx context.Context, page uint32) (*Page[HostIPService], error) {
+		return s.List(ctx, hostID, page, AllPageSize)
+	})
+}
+
+// ListAll returns the host IP services of host hostID (an empty hostID: of every host), every page, fetched by the library in one call.
+func (s HostIPServices) ListAll(ctx context.Context, hostID string) ([]HostIPService, error) {
+	return decodeList[HostIPService](s.c.ChildCollection(FamilyHostIPServices).ListAll(ctx, hostID))
+}
+
+// Get returns the host IP service id (an error matching ErrNotFound when there is none).
+func (s HostIPServices) Get(ctx context.Context, id string) (*HostIPService, error) {
+	return decode[HostIPService](s.c.ChildCollection(FamilyHostIPServices).Get(ctx, id))
+}
+
+// Create creates a host IP service under host hostID; the created one comes back. Required: name.
+func (s HostIPServices) Create(ctx context.Context, hostID string, v *HostIPServiceRequest) (*HostIPService, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[HostIPService](s.c.ChildCollection(FamilyHostIPServices).Create(ctx, hostID, body))
+}
+
+// Update replaces the host IP service id with v; the stored one comes back.
+func (s HostIPServices) Update(ctx context.Context, id string, v *HostIPServiceRequest) (*HostIPService, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[HostIPService](s.c.ChildCollection(FamilyHostIPServices).Update(ctx, id, body))
+}
+
+// Delete deletes the host IP service id.
+func (s HostIPServices) Delete(ctx context.Context, id string) error {
+	return s.c.ChildCollection(FamilyHostIPServices).Delete(ctx, id)
+}
+
+// HostApplications is the typed API of the host applications (models: Application,
+// ApplicationRequest, ApplicationRequest); get it from Client.HostApplications().
+type HostApplications struct{ c *Client }
+
+// HostApplications returns the typed API of the host applications.
+func (c *Client) HostApplications() HostApplications { return HostApplications{c} }
+
+// List returns one page of the host applications of host hostID (an empty hostID: of every host) (page from 0, size 1..1000).
+func (s HostApplications) List(ctx context.Context, hostID string, page, size uint32) (*Page[Application], error) {
+	return decode[Page[Application]](s.c.ChildCollection(FamilyHostApplications).List(ctx, hostID, page, size))
+}
+
+// All iterates over the host applications of host hostID (an empty hostID: of every host), fetching pages of AllPageSize as Next needs them.
+func (s HostApplications) All(ctx context.Context, hostID string) *Iter[Application] {
+	return newIter(ctx, func(ctx context.Context, page uint32) (*Page[Application], error) {
+		return s.List(ctx, hostID, page, AllPageSize)
+	})
+}
+
+// ListAll returns the host applications of host hostID (an empty hostID: of every host), every page, fetched by the library in one call.
+func (s HostApplications) ListAll(ctx context.Context, hostID string) ([]Application, error) {
+	return decodeList[Application](s.c.ChildCollection(FamilyHostApplications).ListAll(ctx, hostID))
+}
+
+// Get returns the host application id (an error matching ErrNotFound when there is none).
+func (s HostApplications) Get(ctx context.Context, id string) (*Application, error) {
+	return decode[Application](s.c.ChildCollection(FamilyHostApplications).Get(ctx, id))
+}
+
+// Create creates a host application under host hostID; the created one comes back. Required: name.
+func (s HostApplications) Create(ctx context.Context, hostID string, v *ApplicationRequest) (*Application, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[Application](s.c.ChildCollection(FamilyHostApplications).Create(ctx, hostID, body))
+}
+
+// Update replaces the host application id with v; the stored one comes back.
+func (s HostApplications) Update(ctx context.Context, id string, v *ApplicationRequest) (*Application, error) {
+	body, err := encode(v, "v")
+	if err != nil {
+		return nil, err
+	}
+	return decode[Application](s.c.ChildCollection(FamilyHostApplications).Update(ctx, id, body))
+}
+
+// Delete deletes the host application id.
+func (s HostApplications) Delete(ctx context.Context, id string) error {
+	return s.c.ChildCollection(FamilyHostApplications).Delete(ctx, id)
 }

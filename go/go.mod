@@ -1,3 +1,3 @@
-module cloudconnexa
+module example.invalid/cloudconnexa/go
 
 go 1.19

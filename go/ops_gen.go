@@ -10,8 +10,8 @@ import "C"
 
 import "context"
 
-// NetworkConnectors holds the operations of network-connectors beyond CRUD (Connectors of
-// networks); get it from Client.NetworkConnectors().
+// NetworkConnectors holds the operations of network-connectors (Connectors of networks): its CRUD
+// methods are in families_gen.go, the others below; get it from Client.NetworkConnectors().
 type NetworkConnectors struct{ c *Client }
 
 // NetworkConnectors returns the network-connectors operations.
@@ -105,8 +105,8 @@ func (s NetworkConnectors) StopIPsec(ctx context.Context, id string) error {
 	})
 }
 
-// HostConnectors holds the operations of host-connectors beyond CRUD (Connectors of hosts); get it
-// from Client.HostConnectors().
+// HostConnectors holds the operations of host-connectors (Connectors of hosts): its CRUD methods
+// are in families_gen.go, the others below; get it from Client.HostConnectors().
 type HostConnectors struct{ c *Client }
 
 // HostConnectors returns the host-connectors operations.
@@ -179,7 +179,8 @@ func (s HostConnectors) Suspend(ctx context.Context, id string) error {
 	})
 }
 
-// Users holds the operations of users beyond CRUD (Users); get it from Client.Users().
+// Users holds the operations of users (Users): its CRUD methods are in families_gen.go, the others
+// below; get it from Client.Users().
 type Users struct{ c *Client }
 
 // Users returns the users operations.
@@ -203,8 +204,7 @@ func (s Users) Suspend(ctx context.Context, id string) error {
 	})
 }
 
-// Devices holds the operations of devices beyond CRUD (Devices of users); get it from
-// Client.Devices().
+// Devices holds the operations of devices (Devices of users); get it from Client.Devices().
 type Devices struct{ c *Client }
 
 // Devices returns the devices operations.
@@ -212,66 +212,82 @@ func (c *Client) Devices() Devices { return Devices{c} }
 
 // List calls ccx_devices_list: One page of devices as the API's page envelope JSON, only those of
 // user `user_id` unless it is empty. An empty optional id means none. Arguments and errors:
-// ccx_devices_list in cloudconnexa.h. The JSON answer comes back as []byte.
-func (s Devices) List(ctx context.Context, userID string, page, size uint32) ([]byte, error) {
+// ccx_devices_list in cloudconnexa.h. The JSON answer comes back decoded.
+func (s Devices) List(ctx context.Context, userID string, page, size uint32) (*Page[Device], error) {
 	var out C.ccx_bytes
 	err := s.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		userIDP, userIDN := strArg(userID)
 		return C.ccx_devices_list(cl, userIDP, userIDN, C.uint32_t(page), C.uint32_t(size), o, &out, e)
 	})
-	return result(&out, err)
+	return decode[Page[Device]](result(&out, err))
+}
+
+// All iterates over every device that List would list, fetching pages of AllPageSize as Next needs
+// them.
+func (s Devices) All(ctx context.Context, userID string) *Iter[Device] {
+	return newIter(ctx, func(ctx context.Context, page uint32) (*Page[Device], error) {
+		return s.List(ctx, userID, page, AllPageSize)
+	})
 }
 
 // ListAll calls ccx_devices_list_all: Every device (of user `user_id` unless it is empty), all
 // pages, as a JSON array. An empty optional id means none. Arguments and errors:
-// ccx_devices_list_all in cloudconnexa.h. The JSON answer comes back as []byte.
-func (s Devices) ListAll(ctx context.Context, userID string) ([]byte, error) {
+// ccx_devices_list_all in cloudconnexa.h. The JSON answer comes back decoded.
+func (s Devices) ListAll(ctx context.Context, userID string) ([]Device, error) {
 	var out C.ccx_bytes
 	err := s.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		userIDP, userIDN := strArg(userID)
 		return C.ccx_devices_list_all(cl, userIDP, userIDN, o, &out, e)
 	})
-	return result(&out, err)
+	return decodeList[Device](result(&out, err))
 }
 
 // Get calls ccx_devices_get: Device `id` of user `user_id`, as JSON (a device of another user is an
-// HTTP 404). Arguments and errors: ccx_devices_get in cloudconnexa.h. The JSON answer comes back as
-// []byte.
-func (s Devices) Get(ctx context.Context, userID string, id string) ([]byte, error) {
+// HTTP 404). Arguments and errors: ccx_devices_get in cloudconnexa.h. The JSON answer comes back
+// decoded.
+func (s Devices) Get(ctx context.Context, userID string, id string) (*Device, error) {
 	var out C.ccx_bytes
 	err := s.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		userIDP, userIDN := strArg(userID)
 		idP, idN := strArg(id)
 		return C.ccx_devices_get(cl, userIDP, userIDN, idP, idN, o, &out, e)
 	})
-	return result(&out, err)
+	return decode[Device](result(&out, err))
 }
 
 // Create calls ccx_devices_create: Create a device of user `user_id`; the created device comes back
 // as JSON. Arguments and errors: ccx_devices_create in cloudconnexa.h. The JSON answer comes back
-// as []byte.
-func (s Devices) Create(ctx context.Context, userID string, body []byte) ([]byte, error) {
+// decoded.
+func (s Devices) Create(ctx context.Context, userID string, body *DeviceRequest) (*Device, error) {
+	bodyJSON, err := encode(body, "body")
+	if err != nil {
+		return nil, err
+	}
 	var out C.ccx_bytes
-	err := s.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
+	err = s.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		userIDP, userIDN := strArg(userID)
-		bodyP, bodyN := bytesArg(body)
+		bodyP, bodyN := bytesArg(bodyJSON)
 		return C.ccx_devices_create(cl, userIDP, userIDN, bodyP, bodyN, o, &out, e)
 	})
-	return result(&out, err)
+	return decode[Device](result(&out, err))
 }
 
 // Update calls ccx_devices_update: Update device `id` of user `user_id`; the updated device comes
 // back as JSON. Arguments and errors: ccx_devices_update in cloudconnexa.h. The JSON answer comes
-// back as []byte.
-func (s Devices) Update(ctx context.Context, userID string, id string, body []byte) ([]byte, error) {
+// back decoded.
+func (s Devices) Update(ctx context.Context, userID string, id string, body *DeviceRequest) (*Device, error) {
+	bodyJSON, err := encode(body, "body")
+	if err != nil {
+		return nil, err
+	}
 	var out C.ccx_bytes
-	err := s.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
+	err = s.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		userIDP, userIDN := strArg(userID)
 		idP, idN := strArg(id)
-		bodyP, bodyN := bytesArg(body)
+		bodyP, bodyN := bytesArg(bodyJSON)
 		return C.ccx_devices_update(cl, userIDP, userIDN, idP, idN, bodyP, bodyN, o, &out, e)
 	})
-	return result(&out, err)
+	return decode[Device](result(&out, err))
 }
 
 // Delete calls ccx_devices_delete: Delete device `id` of user `user_id`. Arguments and errors:
@@ -312,36 +328,36 @@ func (s Devices) RevokeProfile(ctx context.Context, userID string, id string) (s
 	return textResult(result(&out, err))
 }
 
-// Regions holds the operations of regions beyond CRUD (VPN regions); get it from Client.Regions().
+// Regions holds the operations of regions (VPN regions); get it from Client.Regions().
 type Regions struct{ c *Client }
 
 // Regions returns the regions operations.
 func (c *Client) Regions() Regions { return Regions{c} }
 
 // List calls ccx_regions_list: Every VPN region, as a JSON array (one call, not paged). Arguments
-// and errors: ccx_regions_list in cloudconnexa.h. The JSON answer comes back as []byte.
-func (s Regions) List(ctx context.Context) ([]byte, error) {
+// and errors: ccx_regions_list in cloudconnexa.h. The JSON answer comes back decoded.
+func (s Regions) List(ctx context.Context) ([]VPNRegion, error) {
 	var out C.ccx_bytes
 	err := s.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		return C.ccx_regions_list(cl, o, &out, e)
 	})
-	return result(&out, err)
+	return decodeList[VPNRegion](result(&out, err))
 }
 
 // Get calls ccx_regions_get: The VPN region with id `id` as JSON, or JSON `null` when there is none
 // (the API has no single-region call: this fetches the list and scans it). Arguments and errors:
-// ccx_regions_get in cloudconnexa.h. The JSON answer comes back as []byte.
-func (s Regions) Get(ctx context.Context, id string) ([]byte, error) {
+// ccx_regions_get in cloudconnexa.h. The JSON answer comes back decoded.
+func (s Regions) Get(ctx context.Context, id string) (*VPNRegion, error) {
 	var out C.ccx_bytes
 	err := s.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		idP, idN := strArg(id)
 		return C.ccx_regions_get(cl, idP, idN, o, &out, e)
 	})
-	return result(&out, err)
+	return decode[VPNRegion](result(&out, err))
 }
 
-// AccessGroups holds the operations of access-groups beyond CRUD (Access groups); get it from
-// Client.AccessGroups().
+// AccessGroups holds the operations of access-groups (Access groups): its CRUD methods are in
+// families_gen.go, the others below; get it from Client.AccessGroups().
 type AccessGroups struct{ c *Client }
 
 // AccessGroups returns the access-groups operations.
@@ -349,28 +365,36 @@ func (c *Client) AccessGroups() AccessGroups { return AccessGroups{c} }
 
 // AddSource calls ccx_access_groups_add_source: Add a source to access group `id`; the group as
 // stored comes back as JSON. Arguments and errors: ccx_access_groups_add_source in cloudconnexa.h.
-// The JSON answer comes back as []byte.
-func (s AccessGroups) AddSource(ctx context.Context, id string, body []byte) ([]byte, error) {
+// The JSON answer comes back decoded.
+func (s AccessGroups) AddSource(ctx context.Context, id string, body *AccessItemSourceRequest) (*AccessGroup, error) {
+	bodyJSON, err := encode(body, "body")
+	if err != nil {
+		return nil, err
+	}
 	var out C.ccx_bytes
-	err := s.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
+	err = s.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		idP, idN := strArg(id)
-		bodyP, bodyN := bytesArg(body)
+		bodyP, bodyN := bytesArg(bodyJSON)
 		return C.ccx_access_groups_add_source(cl, idP, idN, bodyP, bodyN, o, &out, e)
 	})
-	return result(&out, err)
+	return decode[AccessGroup](result(&out, err))
 }
 
 // AddDestination calls ccx_access_groups_add_destination: Add a destination to access group `id`;
 // the group as stored comes back as JSON. Arguments and errors: ccx_access_groups_add_destination
-// in cloudconnexa.h. The JSON answer comes back as []byte.
-func (s AccessGroups) AddDestination(ctx context.Context, id string, body []byte) ([]byte, error) {
+// in cloudconnexa.h. The JSON answer comes back decoded.
+func (s AccessGroups) AddDestination(ctx context.Context, id string, body *AccessItemDestinationRequest) (*AccessGroup, error) {
+	bodyJSON, err := encode(body, "body")
+	if err != nil {
+		return nil, err
+	}
 	var out C.ccx_bytes
-	err := s.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
+	err = s.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		idP, idN := strArg(id)
-		bodyP, bodyN := bytesArg(body)
+		bodyP, bodyN := bytesArg(bodyJSON)
 		return C.ccx_access_groups_add_destination(cl, idP, idN, bodyP, bodyN, o, &out, e)
 	})
-	return result(&out, err)
+	return decode[AccessGroup](result(&out, err))
 }
 
 // RemoveSource calls ccx_access_groups_remove_source: Remove sources of access group `id`: every
@@ -378,8 +402,8 @@ func (s AccessGroups) AddDestination(ctx context.Context, id string, body []byte
 // `parent_id` (`parent_id` and `child_id` may be empty: none; a child without a parent is
 // `CCX_CODE_INVALID_PARAMETER`). The group as stored comes back as JSON. An empty optional id means
 // none. Arguments and errors: ccx_access_groups_remove_source in cloudconnexa.h. The JSON answer
-// comes back as []byte.
-func (s AccessGroups) RemoveSource(ctx context.Context, id string, itemType string, parentID string, childID string) ([]byte, error) {
+// comes back decoded.
+func (s AccessGroups) RemoveSource(ctx context.Context, id string, itemType string, parentID string, childID string) (*AccessGroup, error) {
 	var out C.ccx_bytes
 	err := s.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		idP, idN := strArg(id)
@@ -388,14 +412,14 @@ func (s AccessGroups) RemoveSource(ctx context.Context, id string, itemType stri
 		childIDP, childIDN := strArg(childID)
 		return C.ccx_access_groups_remove_source(cl, idP, idN, itemTypeP, itemTypeN, parentIDP, parentIDN, childIDP, childIDN, o, &out, e)
 	})
-	return result(&out, err)
+	return decode[AccessGroup](result(&out, err))
 }
 
 // RemoveDestination calls ccx_access_groups_remove_destination: Remove destinations of access group
 // `id`, chosen as by `ccx_access_groups_remove_source`. The group as stored comes back as JSON. An
 // empty optional id means none. Arguments and errors: ccx_access_groups_remove_destination in
-// cloudconnexa.h. The JSON answer comes back as []byte.
-func (s AccessGroups) RemoveDestination(ctx context.Context, id string, itemType string, parentID string, childID string) ([]byte, error) {
+// cloudconnexa.h. The JSON answer comes back decoded.
+func (s AccessGroups) RemoveDestination(ctx context.Context, id string, itemType string, parentID string, childID string) (*AccessGroup, error) {
 	var out C.ccx_bytes
 	err := s.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
 		idP, idN := strArg(id)
@@ -404,42 +428,66 @@ func (s AccessGroups) RemoveDestination(ctx context.Context, id string, itemType
 		childIDP, childIDN := strArg(childID)
 		return C.ccx_access_groups_remove_destination(cl, idP, idN, itemTypeP, itemTypeN, parentIDP, parentIDN, childIDP, childIDN, o, &out, e)
 	})
-	return result(&out, err)
+	return decode[AccessGroup](result(&out, err))
 }
 
-// Sessions holds the operations of sessions beyond CRUD (VPN sessions); get it from
-// Client.Sessions().
+// Sessions holds the operations of sessions (VPN sessions); get it from Client.Sessions().
 type Sessions struct{ c *Client }
 
 // Sessions returns the sessions operations.
 func (c *Client) Sessions() Sessions { return Sessions{c} }
 
 // List calls ccx_sessions_list: One page of VPN sessions as JSON `{"sessions": […], "nextCursor":
-// …}`. Arguments and errors: ccx_sessions_list in cloudconnexa.h. The JSON answer comes back as
-// []byte.
-func (s Sessions) List(ctx context.Context, query []byte) ([]byte, error) {
+// …}`. Arguments and errors: ccx_sessions_list in cloudconnexa.h. The JSON answer comes back
+// decoded.
+func (s Sessions) List(ctx context.Context, query *SessionQuery) (*SessionPage, error) {
+	queryJSON, err := encodeOpt(query, "query")
+	if err != nil {
+		return nil, err
+	}
 	var out C.ccx_bytes
-	err := s.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
-		queryP, queryN := bytesArg(query)
+	err = s.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
+		queryP, queryN := bytesArg(queryJSON)
 		return C.ccx_sessions_list(cl, queryP, queryN, o, &out, e)
 	})
-	return result(&out, err)
+	return decode[SessionPage](result(&out, err))
+}
+
+// All iterates over every VPN session that List would list from query (nil: the defaults),
+// following the cursors page by page as Next needs them.
+func (s Sessions) All(ctx context.Context, query *SessionQuery) *Iter[Session] {
+	var q SessionQuery
+	if query != nil {
+		q = *query
+	}
+	return newChunkIter(ctx, func(ctx context.Context) ([]Session, bool, error) {
+		p, err := s.List(ctx, &q)
+		if err != nil || p == nil {
+			return nil, false, err
+		}
+		more := p.NextCursor != "" && p.NextCursor != q.Cursor
+		q.Cursor = p.NextCursor
+		return p.Sessions, more, nil
+	})
 }
 
 // ListAll calls ccx_sessions_list_all: Every VPN session matching `query_json`, following the
 // cursors from `cursor` on, as a JSON array. Arguments and errors: ccx_sessions_list_all in
-// cloudconnexa.h. The JSON answer comes back as []byte.
-func (s Sessions) ListAll(ctx context.Context, query []byte) ([]byte, error) {
+// cloudconnexa.h. The JSON answer comes back decoded.
+func (s Sessions) ListAll(ctx context.Context, query *SessionQuery) ([]Session, error) {
+	queryJSON, err := encodeOpt(query, "query")
+	if err != nil {
+		return nil, err
+	}
 	var out C.ccx_bytes
-	err := s.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
-		queryP, queryN := bytesArg(query)
+	err = s.c.call(ctx, func(cl *C.ccx_client, o *C.ccx_call_options, e **C.ccx_error) C.ccx_code {
+		queryP, queryN := bytesArg(queryJSON)
 		return C.ccx_sessions_list_all(cl, queryP, queryN, o, &out, e)
 	})
-	return result(&out, err)
+	return decodeList[Session](result(&out, err))
 }
 
-// Settings holds the operations of settings beyond CRUD (Account settings); get it from
-// Client.Settings().
+// Settings holds the operations of settings (Account settings); get it from Client.Settings().
 type Settings struct{ c *Client }
 
 // Settings returns the settings operations.
@@ -482,8 +530,218 @@ func (s Settings) Set(ctx context.Context, name string, value []byte) ([]byte, e
 	return result(&out, err)
 }
 
-// DNSLog holds the operations of dns-log beyond CRUD (DNS log: the names users resolved, per hour
-// (API v1.2)); get it from Client.DNSLog().
+// TrustedDevicesAllowed reads the account setting auth/trusted-devices-allowed.
+func (s Settings) TrustedDevicesAllowed(ctx context.Context) (bool, error) {
+	return getSetting[bool](ctx, s, "auth/trusted-devices-allowed")
+}
+
+// SetTrustedDevicesAllowed changes the account setting auth/trusted-devices-allowed; the stored value comes back.
+func (s Settings) SetTrustedDevicesAllowed(ctx context.Context, v bool) (bool, error) {
+	return setSetting(ctx, s, "auth/trusted-devices-allowed", v)
+}
+
+// TwoFactorAuthEnabled reads the account setting auth/two-factor-auth.
+func (s Settings) TwoFactorAuthEnabled(ctx context.Context) (bool, error) {
+	return getSetting[bool](ctx, s, "auth/two-factor-auth")
+}
+
+// SetTwoFactorAuthEnabled changes the account setting auth/two-factor-auth; the stored value comes back.
+func (s Settings) SetTwoFactorAuthEnabled(ctx context.Context, v bool) (bool, error) {
+	return setSetting(ctx, s, "auth/two-factor-auth", v)
+}
+
+// SAMLGroupMappings reads the account setting auth/saml/group-mappings.
+func (s Settings) SAMLGroupMappings(ctx context.Context) (*GroupMapping, error) {
+	return getSetting[*GroupMapping](ctx, s, "auth/saml/group-mappings")
+}
+
+// LDAPGroupMappings reads the account setting auth/ldap/group-mappings.
+func (s Settings) LDAPGroupMappings(ctx context.Context) (*GroupMapping, error) {
+	return getSetting[*GroupMapping](ctx, s, "auth/ldap/group-mappings")
+}
+
+// DNSServers reads the account setting dns/custom-servers.
+func (s Settings) DNSServers(ctx context.Context) (*DNSServerAddresses, error) {
+	return getSetting[*DNSServerAddresses](ctx, s, "dns/custom-servers")
+}
+
+// SetDNSServers changes the account setting dns/custom-servers; the stored value comes back.
+func (s Settings) SetDNSServers(ctx context.Context, v *DNSServerAddresses) (*DNSServerAddresses, error) {
+	return setSetting(ctx, s, "dns/custom-servers", v)
+}
+
+// DefaultDNSSuffix reads the account setting dns/default-suffix.
+func (s Settings) DefaultDNSSuffix(ctx context.Context) (string, error) {
+	return getSetting[string](ctx, s, "dns/default-suffix")
+}
+
+// SetDefaultDNSSuffix changes the account setting dns/default-suffix; the stored value comes back.
+func (s Settings) SetDefaultDNSSuffix(ctx context.Context, v string) (string, error) {
+	return setSetting(ctx, s, "dns/default-suffix", v)
+}
+
+// DNSProxyEnabled reads the account setting dns/proxy-enabled.
+func (s Settings) DNSProxyEnabled(ctx context.Context) (bool, error) {
+	return getSetting[bool](ctx, s, "dns/proxy-enabled")
+}
+
+// SetDNSProxyEnabled changes the account setting dns/proxy-enabled; the stored value comes back.
+func (s Settings) SetDNSProxyEnabled(ctx context.Context, v bool) (bool, error) {
+	return setSetting(ctx, s, "dns/proxy-enabled", v)
+}
+
+// DNSZones reads the account setting dns/zones.
+func (s Settings) DNSZones(ctx context.Context) ([]DNSZone, error) {
+	return getSetting[[]DNSZone](ctx, s, "dns/zones")
+}
+
+// SetDNSZones changes the account setting dns/zones; the stored value comes back.
+func (s Settings) SetDNSZones(ctx context.Context, v []DNSZone) ([]DNSZone, error) {
+	return setSetting(ctx, s, "dns/zones", v)
+}
+
+// DefaultConnectAuth reads the account setting user/connect-auth, a value of the API's enum ConnectAuth.
+func (s Settings) DefaultConnectAuth(ctx context.Context) (string, error) {
+	return getSetting[string](ctx, s, "user/connect-auth")
+}
+
+// SetDefaultConnectAuth changes the account setting user/connect-auth; the stored value comes back.
+func (s Settings) SetDefaultConnectAuth(ctx context.Context, v string) (string, error) {
+	return setSetting(ctx, s, "user/connect-auth", v)
+}
+
+// DeviceAllowancePerUser reads the account setting user/device-allowance.
+func (s Settings) DeviceAllowancePerUser(ctx context.Context) (int, error) {
+	return getSetting[int](ctx, s, "user/device-allowance")
+}
+
+// SetDeviceAllowancePerUser changes the account setting user/device-allowance; the stored value comes back.
+func (s Settings) SetDeviceAllowancePerUser(ctx context.Context, v int) (int, error) {
+	return setSetting(ctx, s, "user/device-allowance", v)
+}
+
+// ForceUpdateDeviceAllowance reads the account setting user/device-allowance-force-update.
+func (s Settings) ForceUpdateDeviceAllowance(ctx context.Context) (bool, error) {
+	return getSetting[bool](ctx, s, "user/device-allowance-force-update")
+}
+
+// SetForceUpdateDeviceAllowance changes the account setting user/device-allowance-force-update; the stored value comes back.
+func (s Settings) SetForceUpdateDeviceAllowance(ctx context.Context, v bool) (bool, error) {
+	return setSetting(ctx, s, "user/device-allowance-force-update", v)
+}
+
+// DeviceEnforcement reads the account setting user/device-enforcement, a value of the API's enum DeviceEnforcement.
+func (s Settings) DeviceEnforcement(ctx context.Context) (string, error) {
+	return getSetting[string](ctx, s, "user/device-enforcement")
+}
+
+// SetDeviceEnforcement changes the account setting user/device-enforcement; the stored value comes back.
+func (s Settings) SetDeviceEnforcement(ctx context.Context, v string) (string, error) {
+	return setSetting(ctx, s, "user/device-enforcement", v)
+}
+
+// ProfileDistribution reads the account setting user/profile-distribution, a value of the API's enum ProfileDistribution.
+func (s Settings) ProfileDistribution(ctx context.Context) (string, error) {
+	return getSetting[string](ctx, s, "user/profile-distribution")
+}
+
+// SetProfileDistribution changes the account setting user/profile-distribution; the stored value comes back.
+func (s Settings) SetProfileDistribution(ctx context.Context, v string) (string, error) {
+	return setSetting(ctx, s, "user/profile-distribution", v)
+}
+
+// ConnectionTimeout reads the account setting users/connection-timeout.
+func (s Settings) ConnectionTimeout(ctx context.Context) (int, error) {
+	return getSetting[int](ctx, s, "users/connection-timeout")
+}
+
+// SetConnectionTimeout changes the account setting users/connection-timeout; the stored value comes back.
+func (s Settings) SetConnectionTimeout(ctx context.Context, v int) (int, error) {
+	return setSetting(ctx, s, "users/connection-timeout", v)
+}
+
+// ClientOptions reads the account setting wpc/client-options.
+func (s Settings) ClientOptions(ctx context.Context) ([]string, error) {
+	return getSetting[[]string](ctx, s, "wpc/client-options")
+}
+
+// SetClientOptions changes the account setting wpc/client-options; the stored value comes back.
+func (s Settings) SetClientOptions(ctx context.Context, v []string) ([]string, error) {
+	return setSetting(ctx, s, "wpc/client-options", v)
+}
+
+// DefaultRegion reads the account setting wpc/default-region.
+func (s Settings) DefaultRegion(ctx context.Context) (string, error) {
+	return getSetting[string](ctx, s, "wpc/default-region")
+}
+
+// SetDefaultRegion changes the account setting wpc/default-region; the stored value comes back.
+func (s Settings) SetDefaultRegion(ctx context.Context, v string) (string, error) {
+	return setSetting(ctx, s, "wpc/default-region", v)
+}
+
+// DomainRoutingSubnet reads the account setting wpc/domain-routing-subnet.
+func (s Settings) DomainRoutingSubnet(ctx context.Context) (*DomainRoutingSubnet, error) {
+	return getSetting[*DomainRoutingSubnet](ctx, s, "wpc/domain-routing-subnet")
+}
+
+// SetDomainRoutingSubnet changes the account setting wpc/domain-routing-subnet; the stored value comes back.
+func (s Settings) SetDomainRoutingSubnet(ctx context.Context, v *DomainRoutingSubnet) (*DomainRoutingSubnet, error) {
+	return setSetting(ctx, s, "wpc/domain-routing-subnet", v)
+}
+
+// IPAllocationMode reads the account setting wpc/ip-allocation-mode, a value of the API's enum IpAllocationMode.
+func (s Settings) IPAllocationMode(ctx context.Context) (string, error) {
+	return getSetting[string](ctx, s, "wpc/ip-allocation-mode")
+}
+
+// SetIPAllocationMode changes the account setting wpc/ip-allocation-mode; the stored value comes back.
+func (s Settings) SetIPAllocationMode(ctx context.Context, v string) (string, error) {
+	return setSetting(ctx, s, "wpc/ip-allocation-mode", v)
+}
+
+// RoutesAdvancedConfigurationEnabled reads the account setting wpc/routes-advanced-configuration-enabled.
+func (s Settings) RoutesAdvancedConfigurationEnabled(ctx context.Context) (bool, error) {
+	return getSetting[bool](ctx, s, "wpc/routes-advanced-configuration-enabled")
+}
+
+// SetRoutesAdvancedConfigurationEnabled changes the account setting wpc/routes-advanced-configuration-enabled; the stored value comes back.
+func (s Settings) SetRoutesAdvancedConfigurationEnabled(ctx context.Context, v bool) (bool, error) {
+	return setSetting(ctx, s, "wpc/routes-advanced-configuration-enabled", v)
+}
+
+// SNATEnabled reads the account setting wpc/snat.
+func (s Settings) SNATEnabled(ctx context.Context) (bool, error) {
+	return getSetting[bool](ctx, s, "wpc/snat")
+}
+
+// SetSNATEnabled changes the account setting wpc/snat; the stored value comes back.
+func (s Settings) SetSNATEnabled(ctx context.Context, v bool) (bool, error) {
+	return setSetting(ctx, s, "wpc/snat", v)
+}
+
+// Subnet reads the account setting wpc/subnet.
+func (s Settings) Subnet(ctx context.Context) (*Subnet, error) {
+	return getSetting[*Subnet](ctx, s, "wpc/subnet")
+}
+
+// SetSubnet changes the account setting wpc/subnet; the stored value comes back.
+func (s Settings) SetSubnet(ctx context.Context, v *Subnet) (*Subnet, error) {
+	return setSetting(ctx, s, "wpc/subnet", v)
+}
+
+// Topology reads the account setting wpc/topology, a value of the API's enum Topology.
+func (s Settings) Topology(ctx context.Context) (string, error) {
+	return getSetting[string](ctx, s, "wpc/topology")
+}
+
+// SetTopology changes the account setting wpc/topology; the stored value comes back.
+func (s Settings) SetTopology(ctx context.Context, v string) (string, error) {
+	return setSetting(ctx, s, "wpc/topology", v)
+}
+
+// DNSLog holds the operations of dns-log (DNS log: the names users resolved, per hour (API v1.2));
+// get it from Client.DNSLog().
 type DNSLog struct{ c *Client }
 
 // DNSLog returns the dns-log operations.
@@ -539,8 +797,8 @@ func (s DNSLog) ListAll(ctx context.Context, query []byte) ([]byte, error) {
 	return result(&out, err)
 }
 
-// AccessVisibility holds the operations of access-visibility beyond CRUD (Access visibility: which
-// resources users reach (API v1.2)); get it from Client.AccessVisibility().
+// AccessVisibility holds the operations of access-visibility (Access visibility: which resources
+// users reach (API v1.2)); get it from Client.AccessVisibility().
 type AccessVisibility struct{ c *Client }
 
 // AccessVisibility returns the access-visibility operations.
@@ -573,8 +831,8 @@ func (s AccessVisibility) Disable(ctx context.Context) error {
 	})
 }
 
-// CyberShield holds the operations of cybershield beyond CRUD (Cyber Shield block and allow lists);
-// get it from Client.CyberShield().
+// CyberShield holds the operations of cybershield (Cyber Shield block and allow lists); get it from
+// Client.CyberShield().
 type CyberShield struct{ c *Client }
 
 // CyberShield returns the cybershield operations.
