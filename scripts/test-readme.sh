@@ -96,7 +96,8 @@ for f in "${BLOCKS[@]}"; do
         cp "$WORK/$f" "$WORK/$name.mod/main.go"
         printf 'module readme\n\ngo 1.19\n\nrequire %s v0.0.0\n\nreplace %s => %s\n' \
             "$mod" "$mod" "$ROOT/go" >"$WORK/$name.mod/go.mod"
-        (cd "$WORK/$name.mod" && GOFLAGS=-mod=mod GOPROXY=off go build -tags ccx_intree -o "../$name" .)
+        (cd "$WORK/$name.mod" && CGO_LDFLAGS="-L$LIB" GOFLAGS=-mod=mod GOPROXY=off \
+            go build -tags ccx_intree -o "../$name" .)
         run "$name" "$WORK/$name"
         ;;
     *.rs)
