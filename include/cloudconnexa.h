@@ -1019,15 +1019,22 @@ ccx_code ccx_error_body(const struct ccx_error *err, struct ccx_str *out);
 /**
  * One page of networks as the API's page envelope JSON.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1042,13 +1049,21 @@ ccx_code ccx_networks_list(const struct ccx_client *client,
 /**
  * Every network, all pages, as a JSON array.
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1061,17 +1076,25 @@ ccx_code ccx_networks_list_all(const struct ccx_client *client,
 /**
  * Create a network; the created item comes back as JSON.
  *
- * `json` is the network as a JSON object (required: `name`); a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `json` is the network as a JSON object (required: `name`); a
+ * missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
- * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+ * included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+ * a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1086,14 +1109,24 @@ ccx_code ccx_networks_create(const struct ccx_client *client,
 /**
  * Get one network by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1108,18 +1141,26 @@ ccx_code ccx_networks_get(const struct ccx_client *client,
 /**
  * Update one network; the updated item comes back as JSON.
  *
- * `json` is the network as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the network as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1136,13 +1177,23 @@ ccx_code ccx_networks_update(const struct ccx_client *client,
 /**
  * Delete one network (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1156,15 +1207,22 @@ ccx_code ccx_networks_delete(const struct ccx_client *client,
 /**
  * One page of hosts as the API's page envelope JSON.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1179,13 +1237,21 @@ ccx_code ccx_hosts_list(const struct ccx_client *client,
 /**
  * Every host, all pages, as a JSON array.
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1198,17 +1264,25 @@ ccx_code ccx_hosts_list_all(const struct ccx_client *client,
 /**
  * Create a host; the created item comes back as JSON.
  *
- * `json` is the host as a JSON object (required: `name`); a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `json` is the host as a JSON object (required: `name`); a
+ * missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
- * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+ * included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+ * a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1223,14 +1297,24 @@ ccx_code ccx_hosts_create(const struct ccx_client *client,
 /**
  * Get one host by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1245,18 +1329,26 @@ ccx_code ccx_hosts_get(const struct ccx_client *client,
 /**
  * Update one host; the updated item comes back as JSON.
  *
- * `json` is the host as a JSON object; a missing field or a wrong type is `CCX_CODE_INVALID_JSON`
- * naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the host as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1273,13 +1365,23 @@ ccx_code ccx_hosts_update(const struct ccx_client *client,
 /**
  * Delete one host (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1293,15 +1395,22 @@ ccx_code ccx_hosts_delete(const struct ccx_client *client,
 /**
  * One page of users as the API's page envelope JSON.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1316,13 +1425,21 @@ ccx_code ccx_users_list(const struct ccx_client *client,
 /**
  * Every user, all pages, as a JSON array.
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1335,17 +1452,25 @@ ccx_code ccx_users_list_all(const struct ccx_client *client,
 /**
  * Create a user; the created item comes back as JSON.
  *
- * `json` is the user as a JSON object (required: `username`, `email`); a missing field or a wrong
- * type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `json` is the user as a JSON object (required: `username`,
+ * `email`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts`
+ * may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+ * `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
- * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+ * included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+ * a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1360,14 +1485,24 @@ ccx_code ccx_users_create(const struct ccx_client *client,
 /**
  * Get one user by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1382,18 +1517,26 @@ ccx_code ccx_users_get(const struct ccx_client *client,
 /**
  * Update one user; the updated item comes back as JSON.
  *
- * `json` is the user as a JSON object; a missing field or a wrong type is `CCX_CODE_INVALID_JSON`
- * naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the user as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1410,13 +1553,23 @@ ccx_code ccx_users_update(const struct ccx_client *client,
 /**
  * Delete one user (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1430,15 +1583,22 @@ ccx_code ccx_users_delete(const struct ccx_client *client,
 /**
  * One page of user groups as the API's page envelope JSON.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1453,13 +1613,21 @@ ccx_code ccx_user_groups_list(const struct ccx_client *client,
 /**
  * Every user group, all pages, as a JSON array.
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1472,17 +1640,25 @@ ccx_code ccx_user_groups_list_all(const struct ccx_client *client,
 /**
  * Create a user group; the created item comes back as JSON.
  *
- * `json` is the user group as a JSON object (required: `name`); a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `json` is the user group as a JSON object (required: `name`);
+ * a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
- * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+ * included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+ * a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1497,14 +1673,24 @@ ccx_code ccx_user_groups_create(const struct ccx_client *client,
 /**
  * Get one user group by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1519,18 +1705,26 @@ ccx_code ccx_user_groups_get(const struct ccx_client *client,
 /**
  * Update one user group; the updated item comes back as JSON.
  *
- * `json` is the user group as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the user group as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1547,13 +1741,23 @@ ccx_code ccx_user_groups_update(const struct ccx_client *client,
 /**
  * Delete one user group (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1567,15 +1771,22 @@ ccx_code ccx_user_groups_delete(const struct ccx_client *client,
 /**
  * One page of device postures as the API's page envelope JSON.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1590,13 +1801,21 @@ ccx_code ccx_device_postures_list(const struct ccx_client *client,
 /**
  * Every device posture, all pages, as a JSON array.
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1609,17 +1828,25 @@ ccx_code ccx_device_postures_list_all(const struct ccx_client *client,
 /**
  * Create a device posture; the created item comes back as JSON.
  *
- * `json` is the device posture as a JSON object (required: `name`); a missing field or a wrong
- * type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `json` is the device posture as a JSON object (required:
+ * `name`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may
+ * be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+ * `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
- * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+ * included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+ * a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1634,14 +1861,24 @@ ccx_code ccx_device_postures_create(const struct ccx_client *client,
 /**
  * Get one device posture by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1656,18 +1893,26 @@ ccx_code ccx_device_postures_get(const struct ccx_client *client,
 /**
  * Update one device posture; the updated item comes back as JSON.
  *
- * `json` is the device posture as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the device posture as a JSON object; a missing field or a wrong type
+ * is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1684,13 +1929,23 @@ ccx_code ccx_device_postures_update(const struct ccx_client *client,
 /**
  * Delete one device posture (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1704,15 +1959,22 @@ ccx_code ccx_device_postures_delete(const struct ccx_client *client,
 /**
  * One page of DNS records as the API's page envelope JSON.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1727,13 +1989,21 @@ ccx_code ccx_dns_records_list(const struct ccx_client *client,
 /**
  * Every DNS record, all pages, as a JSON array.
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1746,17 +2016,25 @@ ccx_code ccx_dns_records_list_all(const struct ccx_client *client,
 /**
  * Create a DNS record; the created item comes back as JSON.
  *
- * `json` is the DNS record as a JSON object (required: `domain`); a missing field or a wrong type
- * is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `json` is the DNS record as a JSON object (required:
+ * `domain`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts`
+ * may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+ * `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
- * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+ * included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+ * a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1771,14 +2049,24 @@ ccx_code ccx_dns_records_create(const struct ccx_client *client,
 /**
  * Get one DNS record by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1793,18 +2081,26 @@ ccx_code ccx_dns_records_get(const struct ccx_client *client,
 /**
  * Update one DNS record; the updated item comes back as JSON.
  *
- * `json` is the DNS record as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the DNS record as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1821,13 +2117,23 @@ ccx_code ccx_dns_records_update(const struct ccx_client *client,
 /**
  * Delete one DNS record (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1841,15 +2147,22 @@ ccx_code ccx_dns_records_delete(const struct ccx_client *client,
 /**
  * One page of access groups as the API's page envelope JSON.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1864,13 +2177,21 @@ ccx_code ccx_access_groups_list(const struct ccx_client *client,
 /**
  * Every access group, all pages, as a JSON array.
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1883,17 +2204,25 @@ ccx_code ccx_access_groups_list_all(const struct ccx_client *client,
 /**
  * Create a access group; the created item comes back as JSON.
  *
- * `json` is the access group as a JSON object (required: `name`); a missing field or a wrong type
- * is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `json` is the access group as a JSON object (required:
+ * `name`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may
+ * be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+ * `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
- * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+ * included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+ * a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1908,14 +2237,24 @@ ccx_code ccx_access_groups_create(const struct ccx_client *client,
 /**
  * Get one access group by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1930,18 +2269,26 @@ ccx_code ccx_access_groups_get(const struct ccx_client *client,
 /**
  * Update one access group; the updated item comes back as JSON.
  *
- * `json` is the access group as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the access group as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1958,13 +2305,23 @@ ccx_code ccx_access_groups_update(const struct ccx_client *client,
 /**
  * Delete one access group (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1978,15 +2335,22 @@ ccx_code ccx_access_groups_delete(const struct ccx_client *client,
 /**
  * One page of location contexts as the API's page envelope JSON.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2001,13 +2365,21 @@ ccx_code ccx_location_contexts_list(const struct ccx_client *client,
 /**
  * Every location context, all pages, as a JSON array.
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2020,17 +2392,25 @@ ccx_code ccx_location_contexts_list_all(const struct ccx_client *client,
 /**
  * Create a location context; the created item comes back as JSON.
  *
- * `json` is the location context as a JSON object (required: `name`); a missing field or a wrong
- * type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `json` is the location context as a JSON object (required:
+ * `name`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may
+ * be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+ * `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
- * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+ * included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+ * a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2045,14 +2425,24 @@ ccx_code ccx_location_contexts_create(const struct ccx_client *client,
 /**
  * Get one location context by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2067,18 +2457,26 @@ ccx_code ccx_location_contexts_get(const struct ccx_client *client,
 /**
  * Update one location context; the updated item comes back as JSON.
  *
- * `json` is the location context as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the location context as a JSON object; a missing field or a wrong type
+ * is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2095,13 +2493,23 @@ ccx_code ccx_location_contexts_update(const struct ccx_client *client,
 /**
  * Delete one location context (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2116,17 +2524,25 @@ ccx_code ccx_location_contexts_delete(const struct ccx_client *client,
  * One page of network routes as the API's page envelope JSON, only those of the network
  * `parent_id` unless it is empty.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000.
+ * `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+ * answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+ * 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2143,15 +2559,25 @@ ccx_code ccx_network_routes_list(const struct ccx_client *client,
 /**
  * Every network route (of the network `parent_id` unless it is empty), all pages, as a JSON array.
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+ * (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `parent_id` not
+ * UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2166,18 +2592,28 @@ ccx_code ccx_network_routes_list_all(const struct ccx_client *client,
 /**
  * Create a network route under the network `parent_id`; the created item comes back as JSON.
  *
- * `json` is the network route as a JSON object (required: `value`); a missing field or a wrong
- * type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `parent_id` is a required, non-empty id: `parent_id_len` bytes
+ * of UTF-8, not NUL-terminated. `json` is the network route as a JSON object (required: `value`);
+ * a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
- * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+ * empty `parent_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2194,14 +2630,24 @@ ccx_code ccx_network_routes_create(const struct ccx_client *client,
 /**
  * Get one network route by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2216,18 +2662,26 @@ ccx_code ccx_network_routes_get(const struct ccx_client *client,
 /**
  * Update one network route; the updated item comes back as JSON.
  *
- * `json` is the network route as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the network route as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2244,13 +2698,23 @@ ccx_code ccx_network_routes_update(const struct ccx_client *client,
 /**
  * Delete one network route (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2265,17 +2729,25 @@ ccx_code ccx_network_routes_delete(const struct ccx_client *client,
  * One page of network connectors as the API's page envelope JSON, only those of the network
  * `parent_id` unless it is empty.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000.
+ * `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+ * answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+ * 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2293,15 +2765,25 @@ ccx_code ccx_network_connectors_list(const struct ccx_client *client,
  * Every network connector (of the network `parent_id` unless it is empty), all pages, as a JSON
  * array.
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+ * (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `parent_id` not
+ * UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2316,18 +2798,28 @@ ccx_code ccx_network_connectors_list_all(const struct ccx_client *client,
 /**
  * Create a network connector under the network `parent_id`; the created item comes back as JSON.
  *
- * `json` is the network connector as a JSON object (required: `name`, `vpnRegionId`); a missing
- * field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `parent_id` is a required, non-empty id: `parent_id_len` bytes
+ * of UTF-8, not NUL-terminated. `json` is the network connector as a JSON object (required:
+ * `name`, `vpnRegionId`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the
+ * field. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and
+ * receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
- * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+ * empty `parent_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2344,14 +2836,24 @@ ccx_code ccx_network_connectors_create(const struct ccx_client *client,
 /**
  * Get one network connector by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2366,18 +2868,27 @@ ccx_code ccx_network_connectors_get(const struct ccx_client *client,
 /**
  * Update one network connector; the updated item comes back as JSON.
  *
- * `json` is the network connector as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the network connector as a JSON object; a missing field or a wrong
+ * type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2394,13 +2905,23 @@ ccx_code ccx_network_connectors_update(const struct ccx_client *client,
 /**
  * Delete one network connector (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2415,17 +2936,25 @@ ccx_code ccx_network_connectors_delete(const struct ccx_client *client,
  * One page of network IP services as the API's page envelope JSON, only those of the network
  * `parent_id` unless it is empty.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000.
+ * `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+ * answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+ * 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2443,15 +2972,25 @@ ccx_code ccx_network_ip_services_list(const struct ccx_client *client,
  * Every network IP service (of the network `parent_id` unless it is empty), all pages, as a JSON
  * array.
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+ * (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `parent_id` not
+ * UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2466,18 +3005,28 @@ ccx_code ccx_network_ip_services_list_all(const struct ccx_client *client,
 /**
  * Create a network IP service under the network `parent_id`; the created item comes back as JSON.
  *
- * `json` is the network IP service as a JSON object (required: `name`); a missing field or a wrong
- * type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `parent_id` is a required, non-empty id: `parent_id_len` bytes
+ * of UTF-8, not NUL-terminated. `json` is the network IP service as a JSON object (required:
+ * `name`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may
+ * be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+ * `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
- * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+ * empty `parent_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2494,14 +3043,24 @@ ccx_code ccx_network_ip_services_create(const struct ccx_client *client,
 /**
  * Get one network IP service by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2516,18 +3075,27 @@ ccx_code ccx_network_ip_services_get(const struct ccx_client *client,
 /**
  * Update one network IP service; the updated item comes back as JSON.
  *
- * `json` is the network IP service as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the network IP service as a JSON object; a missing field or a wrong
+ * type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2544,13 +3112,23 @@ ccx_code ccx_network_ip_services_update(const struct ccx_client *client,
 /**
  * Delete one network IP service (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2565,17 +3143,25 @@ ccx_code ccx_network_ip_services_delete(const struct ccx_client *client,
  * One page of network applications as the API's page envelope JSON, only those of the network
  * `parent_id` unless it is empty.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000.
+ * `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+ * answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+ * 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2593,15 +3179,25 @@ ccx_code ccx_network_applications_list(const struct ccx_client *client,
  * Every network application (of the network `parent_id` unless it is empty), all pages, as a JSON
  * array.
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+ * (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `parent_id` not
+ * UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2616,18 +3212,28 @@ ccx_code ccx_network_applications_list_all(const struct ccx_client *client,
 /**
  * Create a network application under the network `parent_id`; the created item comes back as JSON.
  *
- * `json` is the network application as a JSON object (required: `name`); a missing field or a
- * wrong type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `parent_id` is a required, non-empty id: `parent_id_len` bytes
+ * of UTF-8, not NUL-terminated. `json` is the network application as a JSON object (required:
+ * `name`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may
+ * be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+ * `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
- * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+ * empty `parent_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2644,14 +3250,24 @@ ccx_code ccx_network_applications_create(const struct ccx_client *client,
 /**
  * Get one network application by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2666,18 +3282,27 @@ ccx_code ccx_network_applications_get(const struct ccx_client *client,
 /**
  * Update one network application; the updated item comes back as JSON.
  *
- * `json` is the network application as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the network application as a JSON object; a missing field or a wrong
+ * type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2694,13 +3319,23 @@ ccx_code ccx_network_applications_update(const struct ccx_client *client,
 /**
  * Delete one network application (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2715,17 +3350,25 @@ ccx_code ccx_network_applications_delete(const struct ccx_client *client,
  * One page of host connectors as the API's page envelope JSON, only those of the host `parent_id`
  * unless it is empty.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000.
+ * `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+ * answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+ * 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2742,15 +3385,25 @@ ccx_code ccx_host_connectors_list(const struct ccx_client *client,
 /**
  * Every host connector (of the host `parent_id` unless it is empty), all pages, as a JSON array.
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+ * (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `parent_id` not
+ * UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2765,18 +3418,28 @@ ccx_code ccx_host_connectors_list_all(const struct ccx_client *client,
 /**
  * Create a host connector under the host `parent_id`; the created item comes back as JSON.
  *
- * `json` is the host connector as a JSON object (required: `name`, `vpnRegionId`); a missing field
- * or a wrong type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `parent_id` is a required, non-empty id: `parent_id_len` bytes
+ * of UTF-8, not NUL-terminated. `json` is the host connector as a JSON object (required: `name`,
+ * `vpnRegionId`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field.
+ * `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+ * answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
- * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+ * empty `parent_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2793,14 +3456,24 @@ ccx_code ccx_host_connectors_create(const struct ccx_client *client,
 /**
  * Get one host connector by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2815,18 +3488,26 @@ ccx_code ccx_host_connectors_get(const struct ccx_client *client,
 /**
  * Update one host connector; the updated item comes back as JSON.
  *
- * `json` is the host connector as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the host connector as a JSON object; a missing field or a wrong type
+ * is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2843,13 +3524,23 @@ ccx_code ccx_host_connectors_update(const struct ccx_client *client,
 /**
  * Delete one host connector (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2864,17 +3555,25 @@ ccx_code ccx_host_connectors_delete(const struct ccx_client *client,
  * One page of host IP services as the API's page envelope JSON, only those of the host `parent_id`
  * unless it is empty.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000.
+ * `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+ * answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+ * 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2891,15 +3590,25 @@ ccx_code ccx_host_ip_services_list(const struct ccx_client *client,
 /**
  * Every host IP service (of the host `parent_id` unless it is empty), all pages, as a JSON array.
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+ * (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `parent_id` not
+ * UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2914,18 +3623,28 @@ ccx_code ccx_host_ip_services_list_all(const struct ccx_client *client,
 /**
  * Create a host IP service under the host `parent_id`; the created item comes back as JSON.
  *
- * `json` is the host IP service as a JSON object (required: `name`); a missing field or a wrong
- * type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `parent_id` is a required, non-empty id: `parent_id_len` bytes
+ * of UTF-8, not NUL-terminated. `json` is the host IP service as a JSON object (required: `name`);
+ * a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
- * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+ * empty `parent_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2942,14 +3661,24 @@ ccx_code ccx_host_ip_services_create(const struct ccx_client *client,
 /**
  * Get one host IP service by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2964,18 +3693,26 @@ ccx_code ccx_host_ip_services_get(const struct ccx_client *client,
 /**
  * Update one host IP service; the updated item comes back as JSON.
  *
- * `json` is the host IP service as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the host IP service as a JSON object; a missing field or a wrong type
+ * is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2992,13 +3729,23 @@ ccx_code ccx_host_ip_services_update(const struct ccx_client *client,
 /**
  * Delete one host IP service (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3013,17 +3760,25 @@ ccx_code ccx_host_ip_services_delete(const struct ccx_client *client,
  * One page of host applications as the API's page envelope JSON, only those of the host
  * `parent_id` unless it is empty.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000.
+ * `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+ * answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+ * 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3040,15 +3795,25 @@ ccx_code ccx_host_applications_list(const struct ccx_client *client,
 /**
  * Every host application (of the host `parent_id` unless it is empty), all pages, as a JSON array.
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+ * (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `parent_id` not
+ * UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3063,18 +3828,28 @@ ccx_code ccx_host_applications_list_all(const struct ccx_client *client,
 /**
  * Create a host application under the host `parent_id`; the created item comes back as JSON.
  *
- * `json` is the host application as a JSON object (required: `name`); a missing field or a wrong
- * type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `parent_id` is a required, non-empty id: `parent_id_len` bytes
+ * of UTF-8, not NUL-terminated. `json` is the host application as a JSON object (required:
+ * `name`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may
+ * be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+ * `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
- * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+ * empty `parent_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3091,14 +3866,24 @@ ccx_code ccx_host_applications_create(const struct ccx_client *client,
 /**
  * Get one host application by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3113,18 +3898,26 @@ ccx_code ccx_host_applications_get(const struct ccx_client *client,
 /**
  * Update one host application; the updated item comes back as JSON.
  *
- * `json` is the host application as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the host application as a JSON object; a missing field or a wrong type
+ * is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3141,13 +3934,23 @@ ccx_code ccx_host_applications_update(const struct ccx_client *client,
 /**
  * Delete one host application (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3162,14 +3965,24 @@ ccx_code ccx_host_applications_delete(const struct ccx_client *client,
  * Generate a new OpenVPN profile (the `.ovpn` text) of network connector `id`; it comes back as a
  * JSON string. Each call issues a new profile.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3185,14 +3998,24 @@ ccx_code ccx_network_connectors_profile(const struct ccx_client *client,
  * Generate a new OpenVPN profile (the `.ovpn` text) of host connector `id`; it comes back as a
  * JSON string. Each call issues a new profile.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3207,14 +4030,24 @@ ccx_code ccx_host_connectors_profile(const struct ccx_client *client,
 /**
  * Revoke the profile of network connector `id`; the answer is JSON `true` when revoked.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3229,14 +4062,24 @@ ccx_code ccx_network_connectors_revoke_profile(const struct ccx_client *client,
 /**
  * Revoke the profile of host connector `id`; the answer is JSON `true` when revoked.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3252,14 +4095,24 @@ ccx_code ccx_host_connectors_revoke_profile(const struct ccx_client *client,
  * Generate an encrypted profile token of network connector `id` (the value pasted into
  * `openvpn-connector-setup`), as a JSON string.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3275,14 +4128,24 @@ ccx_code ccx_network_connectors_encrypted_profile(const struct ccx_client *clien
  * Generate an encrypted profile token of host connector `id` (the value pasted into
  * `openvpn-connector-setup`), as a JSON string.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3297,17 +4160,25 @@ ccx_code ccx_host_connectors_encrypted_profile(const struct ccx_client *client,
 /**
  * The URL of an installer bundling network connector `id` with its profile, as a JSON string.
  *
- * `bundle_type`: 0 = DMG (macOS), 1 = MSI (Windows); other values are
- * `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `bundle_type`: 0 = DMG (macOS), 1 = MSI (Windows); other values are
+ * `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or trace). `json_out`
+ * is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3323,17 +4194,25 @@ ccx_code ccx_network_connectors_bundle(const struct ccx_client *client,
 /**
  * The URL of an installer bundling host connector `id` with its profile, as a JSON string.
  *
- * `bundle_type`: 0 = DMG (macOS), 1 = MSI (Windows); other values are
- * `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `bundle_type`: 0 = DMG (macOS), 1 = MSI (Windows); other values are
+ * `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or trace). `json_out`
+ * is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3349,13 +4228,23 @@ ccx_code ccx_host_connectors_bundle(const struct ccx_client *client,
 /**
  * Activate network connector `id` (API v1.2), suspended by `suspend`.
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3369,13 +4258,23 @@ ccx_code ccx_network_connectors_activate(const struct ccx_client *client,
 /**
  * Activate host connector `id` (API v1.2), suspended by `suspend`.
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3389,13 +4288,23 @@ ccx_code ccx_host_connectors_activate(const struct ccx_client *client,
 /**
  * Suspend network connector `id` (API v1.2) until `activate`.
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3409,13 +4318,23 @@ ccx_code ccx_network_connectors_suspend(const struct ccx_client *client,
 /**
  * Suspend host connector `id` (API v1.2) until `activate`.
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3429,13 +4348,23 @@ ccx_code ccx_host_connectors_suspend(const struct ccx_client *client,
 /**
  * Activate user `id` (API v1.2): its status becomes `ACTIVE`.
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3449,13 +4378,23 @@ ccx_code ccx_users_activate(const struct ccx_client *client,
 /**
  * Suspend user `id` (API v1.2): its status becomes `SUSPENDED`.
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3470,13 +4409,23 @@ ccx_code ccx_users_suspend(const struct ccx_client *client,
  * Start the IPsec tunnel of IPsec network connector `id` (a connector of a network whose
  * tunnelling protocol is IPsec).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3491,13 +4440,23 @@ ccx_code ccx_network_connectors_start_ipsec(const struct ccx_client *client,
  * Stop the IPsec tunnel of IPsec network connector `id`; the connector reads `SUSPENDED` until
  * started again.
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3512,17 +4471,25 @@ ccx_code ccx_network_connectors_stop_ipsec(const struct ccx_client *client,
  * One page of devices as the API's page envelope JSON, only those of user `user_id` unless it is
  * empty.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `user_id` is an optional id (`user_id_len` bytes of UTF-8):
+ * empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000. `opts` may
+ * be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+ * `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `user_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `user_id` (`(NULL, 0)` included) means none. `user_id` not
- * UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
- * body on the error); transport, limiter and breaker failures have their own codes (`ccx_code`).
- * `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed with
- * `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `user_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+ * 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `user_id` not UTF-8; otherwise the codes of a call (see `ccx_code`):
+ * a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3539,15 +4506,24 @@ ccx_code ccx_devices_list(const struct ccx_client *client,
 /**
  * Every device (of user `user_id` unless it is empty), all pages, as a JSON array.
  *
- * NULL `client` or `json_out`, or a NULL `user_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `user_id` (`(NULL, 0)` included) means none. `user_id` not
- * UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
- * body on the error); transport, limiter and breaker failures have their own codes (`ccx_code`).
- * `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed with
- * `ccx_error_free`.
+ * Parameters: `client` is required. `user_id` is an optional id (`user_id_len` bytes of UTF-8):
+ * empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `user_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+ * (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `user_id` not
+ * UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3562,15 +4538,25 @@ ccx_code ccx_devices_list_all(const struct ccx_client *client,
 /**
  * Device `id` of user `user_id`, as JSON (a device of another user is an HTTP 404).
  *
- * NULL `client` or `json_out`, or a NULL `user_id` or `id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `user_id` or `id`: `CCX_CODE_INVALID_PARAMETER`. `user_id`
- * or `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
- * (status and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `user_id` is a required, non-empty id: `user_id_len` bytes of
+ * UTF-8, not NUL-terminated. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `user_id` or `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty
+ * `user_id` or `id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `user_id` or `id` not UTF-8; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3587,18 +4573,28 @@ ccx_code ccx_devices_get(const struct ccx_client *client,
 /**
  * Create a device of user `user_id`; the created device comes back as JSON.
  *
- * `json` is the device as a JSON object (required: `name`); a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `user_id` is a required, non-empty id: `user_id_len` bytes of
+ * UTF-8, not NUL-terminated. `json` is the device as a JSON object (required: `name`); a missing
+ * field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel
+ * token, timeout or trace). `json_out` is required and receives the answer. `err_out` may be NULL
+ * (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `user_id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `user_id`: `CCX_CODE_INVALID_PARAMETER`. `user_id` not
- * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `user_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty
+ * `user_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `user_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3615,18 +4611,28 @@ ccx_code ccx_devices_create(const struct ccx_client *client,
 /**
  * Update device `id` of user `user_id`; the updated device comes back as JSON.
  *
- * `json` is the device as a JSON object; a wrong type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `user_id` is a required, non-empty id: `user_id_len` bytes of
+ * UTF-8, not NUL-terminated. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the device as a JSON object; a wrong type is `CCX_CODE_INVALID_JSON`
+ * naming the field. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `user_id`, `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `user_id` or `id`: `CCX_CODE_INVALID_PARAMETER`. `user_id`
- * or `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed
- * JSON: `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
- * body on the error); transport, limiter and breaker failures have their own codes (`ccx_code`).
- * `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed with
- * `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `user_id`, `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+ * empty `user_id` or `id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `user_id` or `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3645,13 +4651,24 @@ ccx_code ccx_devices_update(const struct ccx_client *client,
 /**
  * Delete device `id` of user `user_id`.
  *
- * NULL `client`, or a NULL `user_id` or `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An
- * empty `user_id` or `id`: `CCX_CODE_INVALID_PARAMETER`. `user_id` or `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `user_id` is a required, non-empty id: `user_id_len` bytes of
+ * UTF-8, not NUL-terminated. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL
+ * `user_id` or `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `user_id` or
+ * `id`, or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8`
+ * for `user_id` or `id` not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of
+ * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3668,15 +4685,27 @@ ccx_code ccx_devices_delete(const struct ccx_client *client,
  * Generate an OpenVPN profile of device `id` of user `user_id` in region `region_id`; the `.ovpn`
  * text comes back as a JSON string. An unknown region is an HTTP 400.
  *
- * NULL `client` or `json_out`, or a NULL `user_id`, `id` or `region_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `user_id`, `id` or `region_id`:
- * `CCX_CODE_INVALID_PARAMETER`. `user_id`, `id` or `region_id` not UTF-8: `CCX_CODE_INVALID_UTF8`.
- * A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport,
- * limiter and breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be
- * NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `user_id` is a required, non-empty id: `user_id_len` bytes of
+ * UTF-8, not NUL-terminated. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `region_id` is a required, non-empty id: `region_id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `user_id`, `id` or `region_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER`
+ * for an empty `user_id`, `id` or `region_id`, or an unusable id (`.`, `..`, over 512 bytes,
+ * control characters); `CCX_CODE_INVALID_UTF8` for `user_id`, `id` or `region_id` not UTF-8;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3696,15 +4725,25 @@ ccx_code ccx_devices_generate_profile(const struct ccx_client *client,
  * Revoke the profiles of device `id` of user `user_id`; the service's confirmation text comes back
  * as a JSON string.
  *
- * NULL `client` or `json_out`, or a NULL `user_id` or `id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `user_id` or `id`: `CCX_CODE_INVALID_PARAMETER`. `user_id`
- * or `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
- * (status and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `user_id` is a required, non-empty id: `user_id_len` bytes of
+ * UTF-8, not NUL-terminated. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `user_id` or `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty
+ * `user_id` or `id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `user_id` or `id` not UTF-8; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3721,13 +4760,21 @@ ccx_code ccx_devices_revoke_profile(const struct ccx_client *client,
 /**
  * Every VPN region, as a JSON array (one call, not paged).
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3741,14 +4788,24 @@ ccx_code ccx_regions_list(const struct ccx_client *client,
  * The VPN region with id `id` as JSON, or JSON `null` when there is none (the API has no
  * single-region call: this fetches the list and scans it).
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3763,18 +4820,28 @@ ccx_code ccx_regions_get(const struct ccx_client *client,
 /**
  * Add a source to access group `id`; the group as stored comes back as JSON.
  *
- * `json` is a JSON access item (`{"type": "USER_GROUP", "allCovered": false, "parent": …,
- * "children": […]}`; required: `type`); an item with the same type and parent is merged.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is a JSON access item
+ * (`{"type": "USER_GROUP", "allCovered": false, "parent": …, "children": […]}`;
+ * required: `type`); an item with the same type and parent is merged. `opts` may be NULL (no
+ * cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out` may
+ * be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3791,18 +4858,28 @@ ccx_code ccx_access_groups_add_source(const struct ccx_client *client,
 /**
  * Add a destination to access group `id`; the group as stored comes back as JSON.
  *
- * `json` is a JSON access item (`{"type": "USER_GROUP", "allCovered": false, "parent": …,
- * "children": […]}`; required: `type`); an item with the same type and parent is merged.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is a JSON access item
+ * (`{"type": "USER_GROUP", "allCovered": false, "parent": …, "children": […]}`;
+ * required: `type`); an item with the same type and parent is merged. `opts` may be NULL (no
+ * cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out` may
+ * be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3822,19 +4899,31 @@ ccx_code ccx_access_groups_add_destination(const struct ccx_client *client,
  * empty: none; a child without a parent is `CCX_CODE_INVALID_PARAMETER`). The group as stored
  * comes back as JSON.
  *
- * `item_type` is the API spelling of the item type (`USER_GROUP`, `NETWORK_SERVICE`, `HOST`,
- * `HOST_SERVICE`, `PUBLISHED_SERVICE`); an unknown type is `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `item_type` is the API spelling of the item type (`USER_GROUP`,
+ * `NETWORK_SERVICE`, `HOST`, `HOST_SERVICE`, `PUBLISHED_SERVICE`); an unknown type is
+ * `CCX_CODE_INVALID_PARAMETER`. `parent_id` is an optional id (`parent_id_len` bytes of UTF-8):
+ * empty, `(NULL, 0)` included, means none. `child_id` is an optional id (`child_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * NULL `client` or `json_out`, or a NULL `id`, `item_type`, `parent_id` or `child_id` with a
- * non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id` or `item_type`:
- * `CCX_CODE_INVALID_PARAMETER`. An empty `parent_id` or `child_id` (`(NULL, 0)` included) means
- * none. `id`, `item_type`, `parent_id` or `child_id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id`, `item_type`, `parent_id` or `child_id` with a non-zero length;
+ * `CCX_CODE_INVALID_PARAMETER` for an empty `id` or `item_type`, or an unusable id (`.`, `..`,
+ * over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`, `item_type`, `parent_id`
+ * or `child_id` not UTF-8; the codes given above for refused values; otherwise the codes of a call
+ * (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the
+ * error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3856,19 +4945,31 @@ ccx_code ccx_access_groups_remove_source(const struct ccx_client *client,
  * Remove destinations of access group `id`, chosen as by `ccx_access_groups_remove_source`. The
  * group as stored comes back as JSON.
  *
- * `item_type` is the API spelling of the item type (`USER_GROUP`, `NETWORK_SERVICE`, `HOST`,
- * `HOST_SERVICE`, `PUBLISHED_SERVICE`); an unknown type is `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `item_type` is the API spelling of the item type (`USER_GROUP`,
+ * `NETWORK_SERVICE`, `HOST`, `HOST_SERVICE`, `PUBLISHED_SERVICE`); an unknown type is
+ * `CCX_CODE_INVALID_PARAMETER`. `parent_id` is an optional id (`parent_id_len` bytes of UTF-8):
+ * empty, `(NULL, 0)` included, means none. `child_id` is an optional id (`child_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * NULL `client` or `json_out`, or a NULL `id`, `item_type`, `parent_id` or `child_id` with a
- * non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id` or `item_type`:
- * `CCX_CODE_INVALID_PARAMETER`. An empty `parent_id` or `child_id` (`(NULL, 0)` included) means
- * none. `id`, `item_type`, `parent_id` or `child_id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id`, `item_type`, `parent_id` or `child_id` with a non-zero length;
+ * `CCX_CODE_INVALID_PARAMETER` for an empty `id` or `item_type`, or an unusable id (`.`, `..`,
+ * over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`, `item_type`, `parent_id`
+ * or `child_id` not UTF-8; the codes given above for refused values; otherwise the codes of a call
+ * (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the
+ * error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3889,19 +4990,27 @@ ccx_code ccx_access_groups_remove_destination(const struct ccx_client *client,
 /**
  * One page of VPN sessions as JSON `{"sessions": […], "nextCursor": …}`.
  *
- * `query_json` is a JSON object, every field optional: `size` (1..=100, default 100), `startDate`,
- * `endDate` (RFC 3339), `status` (`ACTIVE`, `COMPLETED`, `FAILED`), `returnOnlyNew` (bool),
- * `cursor` (a previous page's `nextCursor`); `(NULL, 0)` means all defaults. Unknown fields and
- * bad types are `CCX_CODE_INVALID_JSON` naming the field; values out of range (a `size` of 0 or
- * above 100, a date that is not RFC 3339) are `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `query_json` is a JSON object, every field optional: `size`
+ * (1..=100, default 100), `startDate`, `endDate` (RFC 3339), `status` (`ACTIVE`, `COMPLETED`,
+ * `FAILED`), `returnOnlyNew` (bool), `cursor` (a previous page's `nextCursor`); `(NULL, 0)`
+ * means all defaults. Unknown fields and bad types are `CCX_CODE_INVALID_JSON` naming the field;
+ * values out of range (a `size` of 0 or above 100, a date that is not RFC 3339) are
+ * `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or trace). `json_out`
+ * is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `query_json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body
- * on the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `query_json` with a non-zero length; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3917,19 +5026,27 @@ ccx_code ccx_sessions_list(const struct ccx_client *client,
  * Every VPN session matching `query_json`, following the cursors from `cursor` on, as a JSON
  * array.
  *
- * `query_json` is a JSON object, every field optional: `size` (1..=100, default 100), `startDate`,
- * `endDate` (RFC 3339), `status` (`ACTIVE`, `COMPLETED`, `FAILED`), `returnOnlyNew` (bool),
- * `cursor` (a previous page's `nextCursor`); `(NULL, 0)` means all defaults. Unknown fields and
- * bad types are `CCX_CODE_INVALID_JSON` naming the field; values out of range (a `size` of 0 or
- * above 100, a date that is not RFC 3339) are `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `query_json` is a JSON object, every field optional: `size`
+ * (1..=100, default 100), `startDate`, `endDate` (RFC 3339), `status` (`ACTIVE`, `COMPLETED`,
+ * `FAILED`), `returnOnlyNew` (bool), `cursor` (a previous page's `nextCursor`); `(NULL, 0)`
+ * means all defaults. Unknown fields and bad types are `CCX_CODE_INVALID_JSON` naming the field;
+ * values out of range (a `size` of 0 or above 100, a date that is not RFC 3339) are
+ * `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or trace). `json_out`
+ * is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `query_json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body
- * on the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `query_json` with a non-zero length; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3942,13 +5059,18 @@ ccx_code ccx_sessions_list_all(const struct ccx_client *client,
                                struct ccx_error **err_out);
 
 /**
- * The names `ccx_settings_get` and `ccx_settings_set` accept, as a JSON array of `{"name":
- * "wpc/topology", "writable": true}`.
+ * The names `ccx_settings_get` and `ccx_settings_set` accept, as a JSON array of
+ * `{"name": "wpc/topology", "writable": true}`.
  *
- * NULL `json_out`: `CCX_CODE_NULL_PARAMETER`. Makes no request.
+ * Parameters: `json_out` is required and receives the answer.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written.
+ *
+ * Thread safety: safe from any thread, at any time.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `json_out`. Makes no
+ * request.
  *
  * # Safety
  * `json_out` is NULL or writable.
@@ -3960,18 +5082,26 @@ ccx_code ccx_settings_names(struct ccx_bytes *json_out);
  * `"FULL_MESH"`), `true`/`false`, a number (`user/device-allowance`), an array (`dns/zones`), an
  * object (`wpc/subnet`; `dns/custom-servers` is `null` when none).
  *
- * `name` is the setting's path under `/api/v1/settings/`, e.g. `wpc/topology`;
- * `ccx_settings_names` lists them. An unknown name is `CCX_CODE_INVALID_PARAMETER`, the message
- * listing the valid names.
+ * Parameters: `client` is required. `name` is the setting's path under `/api/v1/settings/`, e.g.
+ * `wpc/topology`; `ccx_settings_names` lists them. An unknown name is
+ * `CCX_CODE_INVALID_PARAMETER`, the message listing the valid names. `opts` may be NULL (no cancel
+ * token, timeout or trace). `json_out` is required and receives the answer. `err_out` may be NULL
+ * (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `name` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `name`: `CCX_CODE_INVALID_PARAMETER`. `name` not UTF-8: `CCX_CODE_INVALID_UTF8`. A
- * refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport,
- * limiter and breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be
- * NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `name` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `name`;
+ * `CCX_CODE_INVALID_UTF8` for `name` not UTF-8; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3987,22 +5117,30 @@ ccx_code ccx_settings_get(const struct ccx_client *client,
  * Change one account setting. The stored value comes back as JSON; for the text and enum settings,
  * whose API answer has no value, it is the value sent.
  *
- * `name` is the setting's path under `/api/v1/settings/`, e.g. `wpc/topology`;
- * `ccx_settings_names` lists them. An unknown name is `CCX_CODE_INVALID_PARAMETER`, the message
- * listing the valid names. `json_value` is the new value in the JSON shape the getter answers
- * (`"CUSTOM"`, `true`, `3`, `["a"]`, `{"ipV4Address": …}`); a value of the wrong type or an
- * unknown enum value is `CCX_CODE_INVALID_JSON`, a read-only setting (the SAML and LDAP group
- * mappings) `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `name` is the setting's path under `/api/v1/settings/`, e.g.
+ * `wpc/topology`; `ccx_settings_names` lists them. An unknown name is
+ * `CCX_CODE_INVALID_PARAMETER`, the message listing the valid names. `json_value` is the new value
+ * in the JSON shape the getter answers (`"CUSTOM"`, `true`, `3`, `["a"]`,
+ * `{"ipV4Address": …}`); a value of the wrong type or an unknown enum value is
+ * `CCX_CODE_INVALID_JSON`, a read-only setting (the SAML and LDAP group mappings)
+ * `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or trace). `json_out`
+ * is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `name` or `json_value` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `name`: `CCX_CODE_INVALID_PARAMETER`. `name` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json_value` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `name` or `json_value` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+ * empty `name`; `CCX_CODE_INVALID_UTF8` for `name` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `json_value`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4019,13 +5157,21 @@ ccx_code ccx_settings_set(const struct ccx_client *client,
 /**
  * Whether DNS resolutions are recorded (API v1.2), as JSON `true`/`false`.
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4038,12 +5184,20 @@ ccx_code ccx_dns_log_enabled(const struct ccx_client *client,
 /**
  * Start recording DNS resolutions.
  *
- * NULL `client`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
- * (status and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `err_out` may be NULL (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`; otherwise the
+ * codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
+ * body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4055,12 +5209,20 @@ ccx_code ccx_dns_log_enable(const struct ccx_client *client,
 /**
  * Stop recording DNS resolutions (the log then reads empty).
  *
- * NULL `client`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
- * (status and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `err_out` may be NULL (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`; otherwise the
+ * codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
+ * body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4072,19 +5234,27 @@ ccx_code ccx_dns_log_disable(const struct ccx_client *client,
 /**
  * One page of the DNS log as the API's page envelope JSON.
  *
- * `query_json` is a JSON object: `startHour` (required, RFC 3339, at most 30 days back),
- * `hoursBack` (1 or 2, default 1), `page` (from 0, default 0), `size` (10..=10000, default 500). A
- * missing `startHour`, unknown fields and bad types are `CCX_CODE_INVALID_JSON` naming the field;
- * values out of range are `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `query_json` is a JSON object: `startHour` (required, RFC
+ * 3339, at most 30 days back), `hoursBack` (1 or 2, default 1), `page` (from 0, default 0), `size`
+ * (10..=10000, default 500). A missing `startHour`, unknown fields and bad types are
+ * `CCX_CODE_INVALID_JSON` naming the field; values out of range are `CCX_CODE_INVALID_PARAMETER`.
+ * `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+ * answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `query_json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `query_json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `query_json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `query_json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4100,19 +5270,27 @@ ccx_code ccx_dns_log_page(const struct ccx_client *client,
  * Every DNS log entry of the hours chosen by `query_json` (its `page` and `size` are ignored), all
  * pages, as a JSON array.
  *
- * `query_json` is a JSON object: `startHour` (required, RFC 3339, at most 30 days back),
- * `hoursBack` (1 or 2, default 1), `page` (from 0, default 0), `size` (10..=10000, default 500). A
- * missing `startHour`, unknown fields and bad types are `CCX_CODE_INVALID_JSON` naming the field;
- * values out of range are `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `query_json` is a JSON object: `startHour` (required, RFC
+ * 3339, at most 30 days back), `hoursBack` (1 or 2, default 1), `page` (from 0, default 0), `size`
+ * (10..=10000, default 500). A missing `startHour`, unknown fields and bad types are
+ * `CCX_CODE_INVALID_JSON` naming the field; values out of range are `CCX_CODE_INVALID_PARAMETER`.
+ * `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+ * answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `query_json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `query_json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `query_json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `query_json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4127,13 +5305,21 @@ ccx_code ccx_dns_log_list_all(const struct ccx_client *client,
 /**
  * Whether access visibility is on (API v1.2), as JSON `true`/`false`.
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4146,12 +5332,20 @@ ccx_code ccx_access_visibility_enabled(const struct ccx_client *client,
 /**
  * Turn access visibility on (API v1.2).
  *
- * NULL `client`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
- * (status and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `err_out` may be NULL (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`; otherwise the
+ * codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
+ * body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4163,12 +5357,20 @@ ccx_code ccx_access_visibility_enable(const struct ccx_client *client,
 /**
  * Turn access visibility off (API v1.2).
  *
- * NULL `client`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
- * (status and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `err_out` may be NULL (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`; otherwise the
+ * codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
+ * body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4180,17 +5382,24 @@ ccx_code ccx_access_visibility_disable(const struct ccx_client *client,
 /**
  * Add domains to the Cyber Shield block list.
  *
- * `json` is a JSON array of `{"domain": "ads.example", "comment": "why"}` (1 to 1000 items, each
- * domain plus comment at most 150 characters); an item without a non-blank `domain` is
- * `CCX_CODE_INVALID_JSON` naming it, the limits are `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `json` is a JSON array of
+ * `{"domain": "ads.example", "comment": "why"}` (1 to 1000 items, each domain plus comment
+ * at most 150 characters); an item without a non-blank `domain` is `CCX_CODE_INVALID_JSON` naming
+ * it, the limits are `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or
+ * trace). `err_out` may be NULL (no error object).
  *
- * NULL `client`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty
- * `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of the
- * service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL
+ * `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or
+ * malformed `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4204,15 +5413,22 @@ ccx_code ccx_cybershield_block_list_add(const struct ccx_client *client,
 /**
  * Remove domains from the Cyber Shield block list.
  *
- * `json` is a JSON array of domain strings; an empty array is `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `json` is a JSON array of domain strings; an empty array is
+ * `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or trace). `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty
- * `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of the
- * service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL
+ * `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or
+ * malformed `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4226,17 +5442,24 @@ ccx_code ccx_cybershield_block_list_remove(const struct ccx_client *client,
 /**
  * Add domains to the Cyber Shield allow list.
  *
- * `json` is a JSON array of `{"domain": "ads.example", "comment": "why"}` (1 to 1000 items, each
- * domain plus comment at most 150 characters); an item without a non-blank `domain` is
- * `CCX_CODE_INVALID_JSON` naming it, the limits are `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `json` is a JSON array of
+ * `{"domain": "ads.example", "comment": "why"}` (1 to 1000 items, each domain plus comment
+ * at most 150 characters); an item without a non-blank `domain` is `CCX_CODE_INVALID_JSON` naming
+ * it, the limits are `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or
+ * trace). `err_out` may be NULL (no error object).
  *
- * NULL `client`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty
- * `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of the
- * service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL
+ * `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or
+ * malformed `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4250,15 +5473,22 @@ ccx_code ccx_cybershield_allow_list_add(const struct ccx_client *client,
 /**
  * Remove domains from the Cyber Shield allow list.
  *
- * `json` is a JSON array of domain strings; an empty array is `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `json` is a JSON array of domain strings; an empty array is
+ * `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or trace). `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty
- * `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of the
- * service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL
+ * `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or
+ * malformed `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
