@@ -1,7 +1,7 @@
 //! `src/ffi/generated.rs`: every C function of the API, one template per shape. The
 //! output is committed (cbindgen needs literal signatures) and checked for drift.
 
-use super::doc::{c_details, comment};
+use super::doc::{c_details, code_comment};
 use super::table::{Arg, Call, FAMILIES, Family, Group, OPS, Op, Out};
 
 const SAFETY: &str =
@@ -14,7 +14,10 @@ fn leak(s: String) -> &'static str {
 
 /// The doc comment of a function: summary, details, safety.
 fn docs(summary: &str, args: &[Arg], out: Out, offline: bool) -> String {
-    let mut o = comment("/// ", &format!("{summary}\n\n{}", c_details(args, out, offline)));
+    let mut o = code_comment(
+        "/// ",
+        &format!("{summary}\n\n{}", c_details(summary, args, out, offline)),
+    );
     o += if offline {
         "///\n/// # Safety\n/// `json_out` is NULL or writable.\n"
     } else {

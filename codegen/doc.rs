@@ -29,6 +29,20 @@ pub fn comment(prefix: &str, text: &str) -> String {
     o
 }
 
+/// As [`comment`], but never breaking a line inside a `code span`.
+pub fn code_comment(prefix: &str, text: &str) -> String {
+    const KEEP: char = '\u{E000}';
+    let mut inside = false;
+    let kept: String = text
+        .chars()
+        .map(|c| {
+            inside ^= c == '`';
+            if inside && c == ' ' { KEEP } else { c }
+        })
+        .collect();
+    comment(prefix, &kept).replace(KEEP, " ")
+}
+
 /// `a`, `a` or `b`, `a`, `b` or `c`.
 fn either(names: &[String]) -> String {
     match names {
@@ -38,23 +52,69 @@ fn either(names: &[String]) -> String {
     }
 }
 
-/// The paragraphs after the summary of a C function: its arguments, who owns the answer,
-/// every error code it gives for bad input and how failures of the call are reported.
-pub fn c_details(args: &[Arg], out: Out, offline: bool) -> String {
-    let mut paras: Vec<String> = Vec::new();
-    let arg_docs: Vec<&str> = args
-        .iter()
-        .filter_map(|a| match a {
-            Arg::Num { doc, .. } | Arg::Str { doc, .. } | Arg::Json { doc, .. } => Some(*doc),
-            _ => None,
-        })
-        .collect();
-    if !arg_docs.is_empty() {
-        paras.push(arg_docs.join(" "));
+/// The parts after the summary of a C function, each a paragraph opening with its label
+/// (docs/ABI.md, "How each function is documented"): `Parameters:` (each argument, what
+/// NULL does), `Ownership:` (who frees the answer and the error), `Thread safety:` and
+/// `Returns:` (every code it gives for bad input, then "the codes of a call", listed once
+/// on `ccx_code`).
+pub fn c_details(summary: &str, args: &[Arg], out: Out, offline: bool) -> String {
+    let named = |f: &dyn Fn(&Arg) -> bool| -> Vec<String> {
+        args.iter()
+            .filter(|a| f(a))
+            .map(|a| format!("`{}`", a.name()))
+            .collect()
+    };
+
+    let mut params: Vec<String> = Vec::new();
+    if !offline {
+        params.push("`client` is required.".into());
     }
-    if args.iter().any(|a| matches!(a, Arg::Page)) {
-        paras.push("`page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.".into());
+    for a in args {
+        params.push(match a {
+            Arg::Page => "`page` counts from 0; `size` is 1..=1000.".into(),
+            Arg::Id(n) => format!("`{n}` is a required, non-empty id: `{n}_len` bytes of UTF-8, not NUL-terminated."),
+            Arg::OptId(n) => {
+                format!("`{n}` is an optional id (`{n}_len` bytes of UTF-8): empty, `(NULL, 0)` included, means none.")
+            }
+            Arg::Num { doc, .. } | Arg::Str { doc, .. } | Arg::Json { doc, .. } => (*doc).to_string(),
+        });
     }
+    if !offline {
+        params.push("`opts` may be NULL (no cancel token, timeout or trace).".into());
+    }
+    if out != Out::Unit {
+        params.push("`json_out` is required and receives the answer.".into());
+    }
+    if !offline {
+        params.push("`err_out` may be NULL (no error object).".into());
+    }
+
+    let mut own: Vec<&str> = Vec::new();
+    if out != Out::Unit {
+        own.push(
+            "On success `*json_out` holds JSON (not NUL-terminated) that the caller frees with `ccx_bytes_free`; \
+             on failure it is not written.",
+        );
+    }
+    if !offline {
+        own.push(
+            "On failure a non-NULL `err_out` receives an error the caller frees with `ccx_error_free`; \
+             on success `*err_out` is not written.",
+        );
+        own.push("`client`, `opts` and the input buffers are only borrowed for the call.");
+    }
+    // "Ownership: on success …", like the other parts after their colon
+    let own = own.join(" ");
+    let own = format!("{}{}", own[..1].to_lowercase(), &own[1..]);
+
+    let threads = if offline {
+        "Thread safety: safe from any thread, at any time."
+    } else {
+        "Thread safety: safe from any thread; any number of calls may run at once on one `client`. One \
+         `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run \
+         on the threads that call the client, and on the library's token thread for token requests."
+    };
+
     let mut null = Vec::new();
     if !offline {
         null.push("`client`".to_string());
@@ -62,68 +122,65 @@ pub fn c_details(args: &[Arg], out: Out, offline: bool) -> String {
     if out != Out::Unit {
         null.push("`json_out`".to_string());
     }
-    let strings: Vec<String> = args
-        .iter()
-        .filter(|a| !matches!(a, Arg::Page | Arg::Num { .. }))
-        .map(|a| format!("`{}`", a.name()))
-        .collect();
-    let mut errors = format!("NULL {}", either(&null));
-    if !strings.is_empty() {
-        errors += &format!(", or a NULL {} with a non-zero length", either(&strings));
+    let mut codes = vec!["`CCX_CODE_OK` on success".to_string()];
+    let mut n = format!("`CCX_CODE_NULL_PARAMETER` for a NULL {}", either(&null));
+    let with_len = named(&|a| !matches!(a, Arg::Page | Arg::Num { .. }));
+    if !with_len.is_empty() {
+        n += &format!(", or a NULL {} with a non-zero length", either(&with_len));
     }
-    errors += ": `CCX_CODE_NULL_PARAMETER`.";
-    let ids: Vec<String> = args
-        .iter()
-        .filter(|a| matches!(a, Arg::Id(_) | Arg::Str { .. }))
-        .map(|a| format!("`{}`", a.name()))
-        .collect();
-    if !ids.is_empty() {
-        errors += &format!(" An empty {}: `CCX_CODE_INVALID_PARAMETER`.", either(&ids));
+    codes.push(n);
+    let mut invalid = Vec::new();
+    let empty = named(&|a| matches!(a, Arg::Id(_) | Arg::Str { .. }));
+    if !empty.is_empty() {
+        invalid.push(format!("an empty {}", either(&empty)));
     }
-    let opt: Vec<String> = args
-        .iter()
-        .filter(|a| matches!(a, Arg::OptId(_)))
-        .map(|a| format!("`{}`", a.name()))
-        .collect();
-    if !opt.is_empty() {
-        errors += &format!(" An empty {} (`(NULL, 0)` included) means none.", either(&opt));
+    if args.iter().any(|a| matches!(a, Arg::Page)) {
+        invalid.push("a `size` outside 1..=1000".into());
     }
-    let text: Vec<String> = args
-        .iter()
-        .filter(|a| matches!(a, Arg::Id(_) | Arg::OptId(_) | Arg::Str { .. }))
-        .map(|a| format!("`{}`", a.name()))
-        .collect();
+    if args.iter().any(|a| matches!(a, Arg::Id(_) | Arg::OptId(_))) {
+        invalid.push("an unusable id (`.`, `..`, over 512 bytes, control characters)".into());
+    }
+    if !invalid.is_empty() {
+        let last = invalid.pop().unwrap_or_default();
+        let list = if invalid.is_empty() {
+            last
+        } else {
+            format!("{}, or {last}", invalid.join(", "))
+        };
+        codes.push(format!("`CCX_CODE_INVALID_PARAMETER` for {list}"));
+    }
+    let text = named(&|a| matches!(a, Arg::Id(_) | Arg::OptId(_) | Arg::Str { .. }));
     if !text.is_empty() {
-        errors += &format!(" {} not UTF-8: `CCX_CODE_INVALID_UTF8`.", either(&text));
+        codes.push(format!("`CCX_CODE_INVALID_UTF8` for {} not UTF-8", either(&text)));
     }
-    let required_json: Vec<String> = args
-        .iter()
-        .filter(|a| matches!(a, Arg::Json { optional: false, .. }))
-        .map(|a| format!("`{}`", a.name()))
-        .collect();
+    let required_json = named(&|a| matches!(a, Arg::Json { optional: false, .. }));
     if !required_json.is_empty() {
-        errors += &format!(
-            " An empty {} (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`.",
+        codes.push(format!(
+            "`CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed {}",
             either(&required_json)
-        );
+        ));
     }
+    let documented = summary.contains("CCX_CODE_")
+        || args.iter().any(|a| match a {
+            Arg::Num { doc, .. } | Arg::Str { doc, .. } | Arg::Json { doc, .. } => doc.contains("CCX_CODE_"),
+            _ => false,
+        });
+    if documented {
+        codes.push("the codes given above for refused values".into());
+    }
+    let mut returns = format!("Returns: {}", codes.join("; "));
     if offline {
-        errors += " Makes no request.";
+        returns += ". Makes no request.";
     } else {
-        errors += " A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); \
-                   transport, limiter and breaker failures have their own codes (`ccx_code`). `opts` and \
-                   `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.";
+        returns += "; otherwise the codes of a call (see `ccx_code`): a refusal of the service is \
+                    `CCX_CODE_HTTP_STATUS` (status and body on the error).";
     }
-    paras.push(errors);
-    let mut tail = String::new();
-    if out != Out::Unit {
-        tail += "`json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`). ";
-    }
-    tail += if offline {
-        "Thread-safe."
-    } else {
-        "Thread-safe: any thread, concurrently on one client."
-    };
-    paras.push(tail);
-    paras.join("\n\n")
+
+    [
+        format!("Parameters: {}", params.join(" ")),
+        format!("Ownership: {own}"),
+        threads.to_string(),
+        returns,
+    ]
+    .join("\n\n")
 }

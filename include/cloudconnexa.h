@@ -26,6 +26,8 @@
  *   resets them to {NULL, 0}: freeing twice is harmless. Every *_free accepts NULL.
  * - ccx_client is thread-safe; configs and call options are used by one thread at a time.
  * - A Rust panic never crosses into C: it becomes CCX_CODE_PANIC.
+ * - Each function's comment has the parts Parameters: (what NULL does), Ownership:,
+ *   Thread safety: and Returns: (the codes; "the codes of a call" are listed on ccx_code).
  * - What stays stable between releases, and when the soname changes: docs/ABI.md.
  */
 #define CCX_VERSION_MAJOR 0
@@ -42,6 +44,17 @@
  * Result code of a `ccx_*` function. `CCX_CODE_OK` (0) is success. Codes come in
  * numbered families with gaps (1xx arguments, 2xx transport, 3xx HTTP, 4xx
  * resilience, 9xx internal); a number is never reused for another meaning.
+ *
+ * The `Returns:` part of each function lists the codes its arguments can give. Besides
+ * those, any function returning a `ccx_code` may return `CCX_CODE_PANIC` (a bug, caught
+ * at the boundary), and any `(pointer, length)` argument over 64 MiB is
+ * `CCX_CODE_INVALID_PARAMETER`; the `Returns:` parts do not repeat these.
+ *
+ * The codes of a call: a function that sends requests (every one with a
+ * `const ccx_call_options *opts` parameter) can also return `CCX_CODE_INVALID_PARAMETER`
+ * (a value refused before anything is sent), any code of the 2xx, 3xx and 4xx families
+ * (`CCX_CODE_CANCELLED` and `CCX_CODE_TIMEOUT` through `opts` too), and
+ * `CCX_CODE_INTERNAL`. Programs must treat a code they do not know as a failure.
  */
 enum ccx_code
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -237,7 +250,9 @@ typedef struct ccx_cancel_token ccx_cancel_token;
 typedef struct ccx_client ccx_client;
 
 /**
- * A client configuration under construction (wraps the Rust `ClientBuilder`).
+ * A client configuration under construction (wraps the Rust `ClientBuilder`). Setters
+ * only record values, and a setter that fails leaves the configuration unchanged;
+ * `ccx_client_build` checks them all. Used by one thread at a time.
  */
 typedef struct ccx_client_config ccx_client_config;
 
@@ -361,8 +376,22 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Validate the configuration and build a client. On failure nothing is written to
- * `client_out` and the error (`CCX_CODE_INVALID_PARAMETER`) names the bad setting.
+ * Validate the configuration and build a client from it.
+ *
+ * Parameters: `config` is required; it is not changed and may build more clients.
+ * `client_out` is required. `err_out` may be NULL (no error object).
+ *
+ * Ownership: on success `*client_out` is a new client the caller frees with
+ * `ccx_client_free`; on failure it is not written. On failure a non-NULL `err_out`
+ * receives an error the caller frees with `ccx_error_free` (its message names the bad
+ * setting); on success `*err_out` is not written. The client copies the settings: `config`
+ * may be changed or freed afterwards.
+ *
+ * Thread safety: no other thread may change `config` during the call. The client built is
+ * thread-safe.
+ *
+ * Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config` or `client_out`;
+ * `CCX_CODE_INVALID_PARAMETER` for a missing or bad setting.
  *
  * # Safety
  * `config` is NULL or live; `client_out` is NULL or writable; `err_out` is NULL or writable.
@@ -372,7 +401,18 @@ ccx_code ccx_client_build(const struct ccx_client_config *config,
                           struct ccx_error **err_out);
 
 /**
- * Another owner of the same client (pool, token, limiter shared). Free each owner.
+ * Another owner of the same client: pool, token, limiter, breaker, cache and metrics are
+ * shared. The client lives until every owner is freed.
+ *
+ * Parameters: `client` and `client_out` are required.
+ *
+ * Ownership: on success `*client_out` is a new owner the caller frees with
+ * `ccx_client_free`, independently of `client`; on failure it is not written.
+ *
+ * Thread safety: safe from any thread, concurrently with calls on `client`.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `client_out`
+ * (there is no error object).
  *
  * # Safety
  * `client` is NULL or live; `client_out` is NULL or writable.
@@ -380,7 +420,18 @@ ccx_code ccx_client_build(const struct ccx_client_config *config,
 ccx_code ccx_client_clone(const struct ccx_client *client, struct ccx_client **client_out);
 
 /**
- * Release this owner. NULL is accepted. Must not race with calls on the same pointer.
+ * Release this owner of the client. The client ends with its last owner (see
+ * `ccx_client_clone`); if the configuration it was built from is gone too, the request
+ * callback's `free_userdata` runs then, on this thread.
+ *
+ * Parameters: `client` may be NULL (nothing happens).
+ *
+ * Ownership: `client` is invalid afterwards; other owners stay valid.
+ *
+ * Thread safety: no call on this `client` pointer may be running or start during or after
+ * it; other owners may be used and freed from other threads at the same time.
+ *
+ * Returns: nothing.
  *
  * # Safety
  * `client` is NULL or live and not freed yet, with no call on it in progress.
@@ -388,8 +439,18 @@ ccx_code ccx_client_clone(const struct ccx_client *client, struct ccx_client **c
 void ccx_client_free(struct ccx_client *client);
 
 /**
- * The client's metrics as JSON (requests, calls and latency per operation, retries,
- * breaker, limiter, pool, DNS, token), into `json_out` (free with `ccx_bytes_free`).
+ * The client's metrics as JSON: requests, calls and latency per operation, retries,
+ * breaker, limiter, pool, DNS, token, read cache. Makes no request.
+ *
+ * Parameters: `client` and `json_out` are required.
+ *
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees
+ * with `ccx_bytes_free`; on failure it is not written.
+ *
+ * Thread safety: safe from any thread, concurrently with calls on `client`.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`
+ * (there is no error object).
  *
  * # Safety
  * `client` is NULL or live; `json_out` is NULL or writable.
@@ -398,7 +459,17 @@ ccx_code ccx_client_metrics_json(const struct ccx_client *client, struct ccx_byt
 
 /**
  * The client's metrics in the Prometheus text format (`cloudconnexa_` prefix), ready to
- * serve on a `/metrics` page, into `text_out` (free with `ccx_bytes_free`).
+ * serve on a `/metrics` page. Makes no request.
+ *
+ * Parameters: `client` and `text_out` are required.
+ *
+ * Ownership: on success `*text_out` holds the text (not NUL-terminated) that the caller
+ * frees with `ccx_bytes_free`; on failure it is not written.
+ *
+ * Thread safety: safe from any thread, concurrently with calls on `client`.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `text_out`
+ * (there is no error object).
  *
  * # Safety
  * `client` is NULL or live; `text_out` is NULL or writable.
@@ -409,14 +480,21 @@ ccx_code ccx_client_metrics_prometheus(const struct ccx_client *client, struct c
  * Drop answers of the fresh-read cache (`ccx_client_config_set_read_cache`), so that the
  * next read of them goes to the server: those of `family` (a bare family name such as
  * `networks`, as in `ccx_client_config_set_read_cache_ttl`) of this client's API origin,
- * for every client id; or every cached answer when `family` is empty (`NULL, 0`). Use it
- * after changes made elsewhere (another process, the Admin portal); writes made through
- * this library invalidate their family by themselves. A name no answer belongs to drops
- * nothing. Sends nothing; does nothing on a client without a read cache. Thread-safe:
- * may be called from any thread, concurrently with calls on the same client.
+ * for every client id; or every cached answer when `family` is empty. Use it after changes
+ * made elsewhere (another process, the Admin portal); writes made through this library
+ * invalidate their family by themselves. A name no answer belongs to drops nothing. Sends
+ * nothing; does nothing on a client without a read cache.
  *
- * Errors: `CCX_CODE_NULL_PARAMETER` for a NULL `client` (or a NULL `family` with a
- * non-zero length), `CCX_CODE_INVALID_UTF8` for a `family` that is not UTF-8.
+ * Parameters: `client` is required. `family` is `family_len` bytes of UTF-8, not
+ * NUL-terminated; `(NULL, 0)` is the empty name (every answer).
+ *
+ * Ownership: nothing changes hands; `client` and `family` stay the caller's.
+ *
+ * Thread safety: safe from any thread, concurrently with calls on the same client.
+ *
+ * Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL
+ * `family` with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `family` that is not
+ * UTF-8 (there is no error object).
  *
  * # Safety
  * `client` is NULL or live; `family` points to `family_len` bytes of UTF-8 (NULL when 0).
@@ -426,12 +504,37 @@ ccx_code ccx_client_invalidate_read_cache(const struct ccx_client *client,
                                           size_t family_len);
 
 /**
- * A raw request through the same pipeline as the typed functions, for endpoints this
- * version does not know: `method` (a `ccx_method` value), `path` below the API prefix
- * (e.g. `/networks`), `query_json` an optional JSON object of query parameters (values are
- * strings or numbers; empty for none), `body` an optional JSON body. On success (2xx)
- * `status_out` and `body_out` (free with `ccx_bytes_free`) are written; other statuses are
- * `CCX_CODE_HTTP_STATUS` errors carrying status and body.
+ * A raw request through the same pipeline as the typed functions (token, limiter, breaker,
+ * retries, callbacks), for endpoints this version does not know.
+ *
+ * Parameters: `client` is required. `method` is a `ccx_method` value. `path` (`path_len`
+ * bytes of UTF-8) is required: the path below the API prefix, e.g. `/networks`, starting
+ * with `/`, without `?`, `#`, spaces, control characters or `.`/`..` segments.
+ * `query_json` (`query_json_len` bytes) is an optional JSON object of query parameters
+ * whose values are strings, numbers or booleans; `(NULL, 0)` for none. `body` (`body_len`
+ * bytes) is an optional JSON body; `(NULL, 0)` for none. `opts` may be NULL (no cancel
+ * token, timeout or trace). `status_out` and `body_out` are required. `err_out` may be
+ * NULL (no error object).
+ *
+ * Ownership: on success (a 2xx answer) `*status_out` holds the status and `*body_out` the
+ * body (not NUL-terminated), which the caller frees with `ccx_bytes_free`; on failure
+ * neither is written. Other statuses are `CCX_CODE_HTTP_STATUS` errors carrying status and
+ * body. On failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. The inputs are only borrowed for
+ * the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one
+ * `client`. One `opts` may serve concurrent calls while no thread changes it. The request
+ * and log callbacks run on the threads that call the client, and on the library's token
+ * thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`,
+ * `status_out` or `body_out`, or a NULL `path`, `query_json` or `body` with a non-zero
+ * length; `CCX_CODE_INVALID_PARAMETER` for a `method` that is not a `ccx_method` or an
+ * empty or bad `path`; `CCX_CODE_INVALID_UTF8` for a `path` that is not UTF-8;
+ * `CCX_CODE_INVALID_JSON` for a malformed `query_json` or `body`, a `query_json` that is
+ * not an object or has a value that is not a string, number or boolean; otherwise the
+ * codes of a call (see `ccx_code`).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -450,26 +553,59 @@ ccx_code ccx_client_request(const struct ccx_client *client,
                             struct ccx_error **err_out);
 
 /**
- * A static, NUL-terminated English description of `code` (unknown codes included).
- * Never NULL, never freed. Thread-safe.
+ * A static English description of `code`, e.g. `"timed out"`; `"unknown ccx_code"` for a
+ * number this library does not know.
+ *
+ * Parameters: `code` is any number (a `ccx_code` value).
+ *
+ * Ownership: the string is static and NUL-terminated: never NULL, never freed, valid for
+ * the life of the process.
+ *
+ * Thread safety: safe from any thread, at any time.
+ *
+ * Returns: the description.
  */
 const char *ccx_code_str(uint32_t code);
 
 /**
- * The library's version as a number, `(major << 16) | (minor << 8) | patch` (0x000100
- * for 0.1.0): the value of `CCX_VERSION_NUM` in the header of the same release. Compare
- * the two to check that the library loaded at run time is the one a program was built
- * with, or a newer one. Thread-safe; never fails.
+ * The library's version as a number, `(major << 16) | (minor << 8) | patch` (0x000100 for
+ * 0.1.0): the value of `CCX_VERSION_NUM` in the header of the same release. Compare the
+ * two to check that the library loaded at run time is the one a program was built with, or
+ * a newer one.
+ *
+ * Parameters: none.
+ *
+ * Thread safety: safe from any thread, at any time.
+ *
+ * Returns: the version number; never fails.
  */
 uint32_t ccx_version_num(void);
 
 /**
- * The library version, e.g. `"cloudconnexa 0.1.0"`: static, NUL-terminated, never freed.
+ * The library version as text, e.g. `"cloudconnexa 0.1.0"`.
+ *
+ * Parameters: none.
+ *
+ * Ownership: the string is static and NUL-terminated: never NULL, never freed.
+ *
+ * Thread safety: safe from any thread, at any time.
+ *
+ * Returns: the version string; never fails.
  */
 const char *ccx_version(void);
 
 /**
  * Create a configuration with every setting at its default (see each setter).
+ *
+ * Parameters: `config_out` is required.
+ *
+ * Ownership: on success `*config_out` is a new configuration the caller frees with
+ * `ccx_client_config_free`; on failure it is not written.
+ *
+ * Thread safety: safe from any thread; the configuration is then used by one thread at a
+ * time.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config_out`.
  *
  * # Safety
  * `config_out` is NULL or writable.
@@ -477,7 +613,16 @@ const char *ccx_version(void);
 ccx_code ccx_client_config_new(struct ccx_client_config **config_out);
 
 /**
- * Free a configuration. NULL is accepted. Clients built from it are not affected.
+ * Free a configuration. Clients built from it are not affected; the request callback's
+ * `free_userdata` runs (on this thread) if no such client is left.
+ *
+ * Parameters: `config` may be NULL (nothing happens).
+ *
+ * Ownership: `config` is invalid afterwards.
+ *
+ * Thread safety: no other call on `config` may be running or start.
+ *
+ * Returns: nothing.
  *
  * # Safety
  * `config` is NULL or live and not freed yet.
@@ -487,6 +632,20 @@ void ccx_client_config_free(struct ccx_client_config *config);
 /**
  * API base URL, e.g. `https://acme.api.openvpn.com` (https required; see
  * `ccx_client_config_set_allow_insecure_http`).
+ *
+ * Parameters: `config` is required. `url` is the URL: `url_len` bytes of UTF-8, not
+ * NUL-terminated; `(NULL, 0)` is the empty string.
+ *
+ * Ownership: `url` is copied: the caller may free or reuse the memory when the call
+ * returns. `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL `url`
+ * with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `url` that is not UTF-8. Values
+ * are only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
  *
  * # Safety
  * `config` is NULL or live; `url` points to `url_len` bytes of UTF-8.
@@ -498,6 +657,20 @@ ccx_code ccx_client_config_set_api_url(struct ccx_client_config *config,
 /**
  * The tenant name; expands to `https://<cloud_id>.api.openvpn.com` when no URL is set.
  *
+ * Parameters: `config` is required. `cloud_id` is the tenant name: `cloud_id_len` bytes of
+ * UTF-8, not NUL-terminated; `(NULL, 0)` is the empty string.
+ *
+ * Ownership: `cloud_id` is copied: the caller may free or reuse the memory when the call
+ * returns. `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL
+ * `cloud_id` with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `cloud_id` that is not
+ * UTF-8. Values are only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
+ *
  * # Safety
  * `config` is NULL or live; `cloud_id` points to `cloud_id_len` bytes of UTF-8.
  */
@@ -507,6 +680,20 @@ ccx_code ccx_client_config_set_cloud_id(struct ccx_client_config *config,
 
 /**
  * API client id (required).
+ *
+ * Parameters: `config` is required. `client_id` is the id: `client_id_len` bytes of UTF-8,
+ * not NUL-terminated; `(NULL, 0)` is the empty string.
+ *
+ * Ownership: `client_id` is copied: the caller may free or reuse the memory when the call
+ * returns. `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL
+ * `client_id` with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `client_id` that is
+ * not UTF-8. Values are only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
  *
  * # Safety
  * `config` is NULL or live; `client_id` points to `client_id_len` bytes of UTF-8.
@@ -518,6 +705,20 @@ ccx_code ccx_client_config_set_client_id(struct ccx_client_config *config,
 /**
  * API client secret (required). Never logged or shown in errors.
  *
+ * Parameters: `config` is required. `client_secret` is the secret: `client_secret_len`
+ * bytes of UTF-8, not NUL-terminated; `(NULL, 0)` is the empty string.
+ *
+ * Ownership: `client_secret` is copied: the caller may free or reuse the memory when the
+ * call returns. `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL
+ * `client_secret` with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `client_secret`
+ * that is not UTF-8. Values are only recorded: `ccx_client_build` checks them and fails
+ * with `CCX_CODE_INVALID_PARAMETER` naming a bad one.
+ *
  * # Safety
  * `config` is NULL or live; `client_secret` points to `client_secret_len` bytes of UTF-8.
  */
@@ -527,6 +728,20 @@ ccx_code ccx_client_config_set_client_secret(struct ccx_client_config *config,
 
 /**
  * API version path segment. Default `v1`.
+ *
+ * Parameters: `config` is required. `version` is the segment: `version_len` bytes of
+ * UTF-8, not NUL-terminated; `(NULL, 0)` is the empty string.
+ *
+ * Ownership: `version` is copied: the caller may free or reuse the memory when the call
+ * returns. `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL
+ * `version` with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `version` that is not
+ * UTF-8. Values are only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
  *
  * # Safety
  * `config` is NULL or live; `version` points to `version_len` bytes of UTF-8.
@@ -538,6 +753,20 @@ ccx_code ccx_client_config_set_api_version(struct ccx_client_config *config,
 /**
  * `User-Agent`. Default `cloudconnexa-rust/<version>`.
  *
+ * Parameters: `config` is required. `user_agent` is the header value: `user_agent_len`
+ * bytes of UTF-8, not NUL-terminated; `(NULL, 0)` is the empty string.
+ *
+ * Ownership: `user_agent` is copied: the caller may free or reuse the memory when the call
+ * returns. `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL
+ * `user_agent` with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `user_agent` that is
+ * not UTF-8. Values are only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
+ *
  * # Safety
  * `config` is NULL or live; `user_agent` points to `user_agent_len` bytes of UTF-8.
  */
@@ -547,6 +776,20 @@ ccx_code ccx_client_config_set_user_agent(struct ccx_client_config *config,
 
 /**
  * Proxy URL (`http://host:port`); an empty string means no proxy. Default none.
+ *
+ * Parameters: `config` is required. `proxy` is the URL: `proxy_len` bytes of UTF-8, not
+ * NUL-terminated; `(NULL, 0)` is the empty string.
+ *
+ * Ownership: `proxy` is copied: the caller may free or reuse the memory when the call
+ * returns. `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL `proxy`
+ * with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `proxy` that is not UTF-8. Values
+ * are only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
  *
  * # Safety
  * `config` is NULL or live; `proxy` points to `proxy_len` bytes of UTF-8.
@@ -558,16 +801,37 @@ ccx_code ccx_client_config_set_proxy(struct ccx_client_config *config,
 /**
  * Allow plain `http://` to a loopback host (local emulator). Default false.
  *
+ * Parameters: `config` is required. `allow` true allows it.
+ *
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`.
+ *
  * # Safety
  * `config` is NULL or live.
  */
 ccx_code ccx_client_config_set_allow_insecure_http(struct ccx_client_config *config, bool allow);
 
 /**
- * Timeouts in milliseconds; 0 keeps the current value. Defaults: connect 5000 (TCP
- * connect plus TLS handshake), read 30000 (the longest idle wait for any single read of
- * the response head or body, restarted by every byte), call 120000 (a whole call: token,
+ * Timeouts in milliseconds; 0 keeps the current value. Defaults: connect 5000 (TCP connect
+ * plus TLS handshake), read 30000 (the longest idle wait for any single read of the
+ * response head or body, restarted by every byte), call 120000 (a whole call: token,
  * waits, every attempt and backoff; `CCX_CODE_TIMEOUT` when it runs out).
+ *
+ * Parameters: `config` is required. `connect_ms`, `read_ms` and `call_ms` are the three
+ * timeouts.
+ *
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+ * only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
  *
  * # Safety
  * `config` is NULL or live.
@@ -581,6 +845,17 @@ ccx_code ccx_client_config_set_timeouts(struct ccx_client_config *config,
  * Budget in milliseconds for the whole response head of one attempt, however steadily its
  * bytes arrive; 0 removes it. Default none (the read and call timeouts bound the head).
  *
+ * Parameters: `config` is required. `head_ms` is the budget.
+ *
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+ * only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
+ *
  * # Safety
  * `config` is NULL or live.
  */
@@ -590,6 +865,17 @@ ccx_code ccx_client_config_set_response_head_timeout(struct ccx_client_config *c
 /**
  * Largest response body accepted, in bytes (at least 1024). Default 10 MiB.
  *
+ * Parameters: `config` is required. `max` is the limit.
+ *
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+ * only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
+ *
  * # Safety
  * `config` is NULL or live.
  */
@@ -597,6 +883,17 @@ ccx_code ccx_client_config_set_max_response_bytes(struct ccx_client_config *conf
 
 /**
  * Refresh the token this many ms before it expires. Default 60000.
+ *
+ * Parameters: `config` is required. `margin_ms` is the margin.
+ *
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+ * only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
  *
  * # Safety
  * `config` is NULL or live.
@@ -607,6 +904,18 @@ ccx_code ccx_client_config_set_token_refresh_margin_ms(struct ccx_client_config 
 /**
  * Connection pool: idle connections kept per host (default 50), hosts kept (default 20),
  * idle connections closed after `idle_timeout_ms` (default 50000).
+ *
+ * Parameters: `config` is required. `max_idle_per_host`, `max_hosts` and `idle_timeout_ms`
+ * are the three values.
+ *
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+ * only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
  *
  * # Safety
  * `config` is NULL or live.
@@ -621,6 +930,17 @@ ccx_code ccx_client_config_set_pool(struct ccx_client_config *config,
  * call waits up to `wait_ms` for a slot, or fails at once with `CCX_CODE_POOL_EXHAUSTED`
  * when `fail_fast` is true.
  *
+ * Parameters: `config` is required. `max`, `wait_ms` and `fail_fast` as above.
+ *
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+ * only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
+ *
  * # Safety
  * `config` is NULL or live.
  */
@@ -632,6 +952,18 @@ ccx_code ccx_client_config_set_max_connections_per_host(struct ccx_client_config
 /**
  * TCP keepalive: idle time, probe interval (ms, at least 1000) and probe count; `enabled`
  * false switches it off. Default on, 60000 / 10000 / 6.
+ *
+ * Parameters: `config` is required. `enabled`, `idle_ms`, `interval_ms` and `probes` as
+ * above.
+ *
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+ * only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
  *
  * # Safety
  * `config` is NULL or live.
@@ -645,13 +977,35 @@ ccx_code ccx_client_config_set_tcp_keepalive(struct ccx_client_config *config,
 /**
  * TCP_NODELAY. Default true.
  *
+ * Parameters: `config` is required. `nodelay` true sets it.
+ *
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`.
+ *
  * # Safety
  * `config` is NULL or live.
  */
 ccx_code ccx_client_config_set_tcp_nodelay(struct ccx_client_config *config, bool nodelay);
 
 /**
- * DNS cache time to live in ms (0: no cache) and IPv4-first ordering. Default 300000, true.
+ * DNS cache time to live in ms (0: no cache) and IPv4-first ordering. Default 300000,
+ * true.
+ *
+ * Parameters: `config` is required. `ttl_ms` is the time to live; `prefer_ipv4` true tries
+ * IPv4 addresses first.
+ *
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+ * only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
  *
  * # Safety
  * `config` is NULL or live.
@@ -661,9 +1015,18 @@ ccx_code ccx_client_config_set_dns_cache(struct ccx_client_config *config,
                                          bool prefer_ipv4);
 
 /**
- * Trust roots: 0 = the bundled Mozilla roots (default), 1 = the system's CA bundle,
- * 2 = only the CAs added with `ccx_client_config_add_ca_pem`. Other values:
- * `CCX_CODE_INVALID_PARAMETER`.
+ * Trust roots: 0 = the bundled Mozilla roots (default), 1 = the system's CA bundle, 2 =
+ * only the CAs added with `ccx_client_config_add_ca_pem`.
+ *
+ * Parameters: `config` is required. `roots` is 0, 1 or 2.
+ *
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`;
+ * `CCX_CODE_INVALID_PARAMETER` for another `roots` value.
  *
  * # Safety
  * `config` is NULL or live.
@@ -671,7 +1034,20 @@ ccx_code ccx_client_config_set_dns_cache(struct ccx_client_config *config,
 ccx_code ccx_client_config_set_tls_roots(struct ccx_client_config *config, uint32_t roots);
 
 /**
- * Also trust the CA certificate(s) in this PEM text.
+ * Also trust the CA certificate(s) in this PEM text. Each call adds to the ones before.
+ *
+ * Parameters: `config` is required. `pem` is `pem_len` bytes of PEM text, not
+ * NUL-terminated.
+ *
+ * Ownership: `pem` is copied: the caller may free or reuse the memory when the call
+ * returns. `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL `pem`
+ * with a non-zero length. The text is only recorded: `ccx_client_build` checks them and
+ * fails with `CCX_CODE_INVALID_PARAMETER` naming a bad one.
  *
  * # Safety
  * `config` is NULL or live; `pem` points to `pem_len` bytes.
@@ -682,6 +1058,20 @@ ccx_code ccx_client_config_add_ca_pem(struct ccx_client_config *config,
 
 /**
  * Present a client certificate: PEM chain and PEM private key.
+ *
+ * Parameters: `config` is required. `chain_pem` is `chain_len` bytes of PEM certificates,
+ * `key_pem` is `key_len` bytes of the PEM private key; neither NUL-terminated.
+ *
+ * Ownership: both buffers are copied: the caller may free or reuse the memory when the
+ * call returns. `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL
+ * `chain_pem` or `key_pem` with a non-zero length. Values are only recorded:
+ * `ccx_client_build` checks them and fails with `CCX_CODE_INVALID_PARAMETER` naming a bad
+ * one.
  *
  * # Safety
  * `config` is NULL or live; both buffers are `(pointer, length)`.
@@ -695,6 +1085,15 @@ ccx_code ccx_client_config_set_client_certificate(struct ccx_client_config *conf
 /**
  * Read `HTTPS_PROXY`/`ALL_PROXY`/`NO_PROXY` from the environment. Default false.
  *
+ * Parameters: `config` is required. `enabled` true reads them.
+ *
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`.
+ *
  * # Safety
  * `config` is NULL or live.
  */
@@ -702,8 +1101,20 @@ ccx_code ccx_client_config_set_proxy_from_env(struct ccx_client_config *config, 
 
 /**
  * Retry policy: retries after the first attempt (default 5; 0 disables), backoff factor
- * and cap in ms (defaults 500 and 120000), full jitter (default true), and whether POST
- * is retried after failures where it may have reached the server (default false).
+ * and cap in ms (defaults 500 and 120000), full jitter (default true), and whether POST is
+ * retried after failures where it may have reached the server (default false).
+ *
+ * Parameters: `config` is required. `max_retries`, `backoff_factor_ms`, `backoff_max_ms`,
+ * `jitter` and `retry_non_idempotent` as above.
+ *
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+ * only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
  *
  * # Safety
  * `config` is NULL or live.
@@ -716,7 +1127,19 @@ ccx_code ccx_client_config_set_retry(struct ccx_client_config *config,
                                      bool retry_non_idempotent);
 
 /**
- * HTTP statuses worth retrying (`count` values at `codes`). Default 408, 429, 500, 502, 503, 504.
+ * HTTP statuses worth retrying, replacing the list. Default 408, 429, 500, 502, 503, 504.
+ *
+ * Parameters: `config` is required. `codes` points to `count` statuses (100..=599); NULL
+ * is allowed when `count` is 0 (no status is retried).
+ *
+ * Ownership: the statuses are copied: the caller may free or reuse the memory when the
+ * call returns. `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL `codes`
+ * with a non-zero `count`; `CCX_CODE_INVALID_PARAMETER` for a value outside 100..=599.
  *
  * # Safety
  * `config` is NULL or live; `codes` points to `count` values (NULL allowed when 0).
@@ -726,8 +1149,21 @@ ccx_code ccx_client_config_set_retry_codes(struct ccx_client_config *config,
                                            size_t count);
 
 /**
- * Retry budget: retries may add at most `ratio` (0..1) of the calls of the last `window_ms`,
- * plus `min_retries` per window. `enabled` false removes it. Default on, 0.2, 10, 10000.
+ * Retry budget: retries may add at most `ratio` (0..1) of the calls of the last
+ * `window_ms`, plus `min_retries` per window. `enabled` false removes it. Default on, 0.2,
+ * 10, 10000.
+ *
+ * Parameters: `config` is required. `enabled`, `ratio`, `min_retries` and `window_ms` as
+ * above.
+ *
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+ * only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
  *
  * # Safety
  * `config` is NULL or live.
@@ -740,10 +1176,23 @@ ccx_code ccx_client_config_set_retry_budget(struct ccx_client_config *config,
 
 /**
  * Circuit breaker per host (or per host and operation): opens after `failure_threshold`
- * consecutive failures (5xx, timeouts, connect errors; 429 too if `count_429`), fails calls
- * at once for `recovery_ms`, then lets `half_open_max_calls` probes through and closes
- * after `success_threshold` successes. `enabled` false switches it off. Defaults: on, 10,
- * 300000, 1, 1, false, false.
+ * consecutive failures (5xx, timeouts, connect errors; 429 too if `count_429`), fails
+ * calls at once for `recovery_ms`, then lets `half_open_max_calls` probes through and
+ * closes after `success_threshold` successes. `enabled` false switches it off. Defaults:
+ * on, 10, 300000, 1, 1, false, false.
+ *
+ * Parameters: `config` is required. `enabled`, `failure_threshold`, `recovery_ms`,
+ * `half_open_max_calls`, `success_threshold`, `count_429` and `per_operation` (one breaker
+ * per host and operation) as above.
+ *
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+ * only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
  *
  * # Safety
  * `config` is NULL or live.
@@ -761,9 +1210,21 @@ ccx_code ccx_client_config_set_circuit_breaker(struct ccx_client_config *config,
  * Client-side token bucket for every call: `rate_per_sec` tokens per second, `burst`
  * capacity; at an empty bucket wait up to `max_wait_ms` or, with `fail_fast`, fail at once
  * with `CCX_CODE_RATE_LIMITED`. `enabled` false removes client-side limiting. Default: on,
- * with no limit of its own until the server's rate-limit headers describe one.
- * The rate and burst set here are a ceiling: the server's `X-RateLimit-*` headers and the
- * fair share of a key used by other processes can lower them, never raise them.
+ * with no limit of its own until the server's rate-limit headers describe one. The rate
+ * and burst set here are a ceiling: the server's `X-RateLimit-*` headers and the fair
+ * share of a key used by other processes can lower them, never raise them.
+ *
+ * Parameters: `config` is required. `enabled`, `rate_per_sec`, `burst`, `max_wait_ms` and
+ * `fail_fast` as above.
+ *
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+ * only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
  *
  * # Safety
  * `config` is NULL or live.
@@ -776,8 +1237,20 @@ ccx_code ccx_client_config_set_rate_limit(struct ccx_client_config *config,
                                           bool fail_fast);
 
 /**
- * A separate bucket for POST, PUT and DELETE (same parameters as `ccx_client_config_set_rate_limit`).
- * Default none: writes share the main bucket.
+ * A separate bucket for POST, PUT and DELETE (same parameters as
+ * `ccx_client_config_set_rate_limit`). Default none: writes share the main bucket.
+ *
+ * Parameters: `config` is required. `enabled`, `rate_per_sec`, `burst`, `max_wait_ms` and
+ * `fail_fast` as for `ccx_client_config_set_rate_limit`.
+ *
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+ * only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
  *
  * # Safety
  * `config` is NULL or live.
@@ -790,8 +1263,17 @@ ccx_code ccx_client_config_set_write_rate_limit(struct ccx_client_config *config
                                                 bool fail_fast);
 
 /**
- * Follow the server's `X-RateLimit-*` headers and pause after a 429. Default true.
- * The headers only ever lower a rate set with `ccx_client_config_set_rate_limit`.
+ * Follow the server's `X-RateLimit-*` headers and pause after a 429. Default true. The
+ * headers only ever lower a rate set with `ccx_client_config_set_rate_limit`.
+ *
+ * Parameters: `config` is required. `enabled` true follows them.
+ *
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`.
  *
  * # Safety
  * `config` is NULL or live.
@@ -800,6 +1282,15 @@ ccx_code ccx_client_config_set_adaptive_rate_limit(struct ccx_client_config *con
 
 /**
  * Identical GETs in flight at once share one request. Default true.
+ *
+ * Parameters: `config` is required. `enabled` true shares them.
+ *
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`.
  *
  * # Safety
  * `config` is NULL or live.
@@ -810,6 +1301,17 @@ ccx_code ccx_client_config_set_coalesce_gets(struct ccx_client_config *config, b
  * Serve the last good answer of a GET, up to `max_age_ms` old, when the call fails with
  * server or network trouble (0: off, the default).
  *
+ * Parameters: `config` is required. `max_age_ms` as above.
+ *
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+ * only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
+ *
  * # Safety
  * `config` is NULL or live.
  */
@@ -817,16 +1319,28 @@ ccx_code ccx_client_config_set_stale_if_error(struct ccx_client_config *config,
                                               uint64_t max_age_ms);
 
 /**
- * Share one rate limit through Redis with every process that uses the same key: the
- * Redis URL (`redis://[:password@]host:port/db`, `rediss://…` for TLS through rustls,
+ * Share one rate limit through Redis with every process that uses the same key: the Redis
+ * URL (`redis://[:password@]host:port/db`, `rediss://…` for TLS through rustls,
  * `redis+unix:///path`), or a comma-separated list of Redis Cluster seed URLs. An empty
  * string switches Redis off (the default). Use it when several processes share one API
- * key; one process does not need it. Cost: one Redis round trip per call. When Redis
- * fails (error, timeout, cluster failover), calls use the client's own adaptive limiter
- * and Redis is tried again after the retry interval (see
- * `ccx_client_config_set_redis_limit`). Bad URLs fail `ccx_client_build` with
- * `CCX_CODE_INVALID_PARAMETER`. A library built without Redis support refuses any
- * non-empty URL here with `CCX_CODE_INVALID_PARAMETER`.
+ * key; one process does not need it. Cost: one Redis round trip per call. When Redis fails
+ * (error, timeout, cluster failover), calls use the client's own adaptive limiter and
+ * Redis is tried again after the retry interval (see `ccx_client_config_set_redis_limit`).
+ *
+ * Parameters: `config` is required. `url` is the URL or URLs: `url_len` bytes of UTF-8,
+ * not NUL-terminated; `(NULL, 0)` is the empty string.
+ *
+ * Ownership: `url` is copied: the caller may free or reuse the memory when the call
+ * returns. `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL `url`
+ * with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `url` that is not UTF-8;
+ * `CCX_CODE_INVALID_PARAMETER` for a non-empty value when the library was built without
+ * Redis support. Values are only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
  *
  * # Safety
  * `config` is NULL or live; `url` points to `url_len` bytes of UTF-8.
@@ -840,6 +1354,21 @@ ccx_code ccx_client_config_set_redis_url(struct ccx_client_config *config,
  * one must answer; all `redis://` or all `rediss://`). Cluster mode even with one seed;
  * wins over `ccx_client_config_set_redis_url`. An empty string: no cluster (the default).
  *
+ * Parameters: `config` is required. `seeds` is the seed URLs: `seeds_len` bytes of UTF-8,
+ * not NUL-terminated; `(NULL, 0)` is the empty string.
+ *
+ * Ownership: `seeds` is copied: the caller may free or reuse the memory when the call
+ * returns. `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL `seeds`
+ * with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `seeds` that is not UTF-8;
+ * `CCX_CODE_INVALID_PARAMETER` for a non-empty value when the library was built without
+ * Redis support. Values are only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
+ *
  * # Safety
  * `config` is NULL or live; `seeds` points to `seeds_len` bytes of UTF-8.
  */
@@ -851,6 +1380,20 @@ ccx_code ccx_client_config_set_redis_cluster(struct ccx_client_config *config,
  * The Redis key of the shared bucket; every process that should share a limit uses the
  * same one. Empty (the default): `cloudconnexa:{<api host>:<client id>}`.
  *
+ * Parameters: `config` is required. `key` is the key: `key_len` bytes of UTF-8, not
+ * NUL-terminated; `(NULL, 0)` is the empty string.
+ *
+ * Ownership: `key` is copied: the caller may free or reuse the memory when the call
+ * returns. `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL `key`
+ * with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `key` that is not UTF-8. Values
+ * are only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
+ *
  * # Safety
  * `config` is NULL or live; `key` points to `key_len` bytes of UTF-8.
  */
@@ -859,9 +1402,22 @@ ccx_code ccx_client_config_set_redis_key(struct ccx_client_config *config,
                                          size_t key_len);
 
 /**
- * Check `rediss://` servers against the CA certificate(s) in this PEM text (a private
- * CA) instead of the bundled Mozilla roots. Only with `rediss://` URLs. An empty buffer
- * (`NULL, 0`) goes back to the bundled roots (the default).
+ * Check `rediss://` servers against the CA certificate(s) in this PEM text (a private CA)
+ * instead of the bundled Mozilla roots. Only with `rediss://` URLs. An empty buffer goes
+ * back to the bundled roots (the default).
+ *
+ * Parameters: `config` is required. `pem` is `pem_len` bytes of PEM text, not
+ * NUL-terminated; `(NULL, 0)` is empty.
+ *
+ * Ownership: `pem` is copied: the caller may free or reuse the memory when the call
+ * returns. `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL `pem`
+ * with a non-zero length. The text is only recorded: `ccx_client_build` checks them and
+ * fails with `CCX_CODE_INVALID_PARAMETER` naming a bad one.
  *
  * # Safety
  * `config` is NULL or live; `pem` points to `pem_len` bytes.
@@ -871,13 +1427,24 @@ ccx_code ccx_client_config_set_redis_ca_pem(struct ccx_client_config *config,
                                             size_t pem_len);
 
 /**
- * The shared Redis bucket: `rate_per_sec` tokens per second (within (0, 1e6]) and
- * `burst` tokens (1..=1000000), the whole fleet's: set them to the API key's limit.
- * `rate_per_sec` 0 keeps the current values (default: the real service's, one token per
- * 15 s and a burst of 20). `timeout_ms` is the Redis time budget of one call (default
- * 100), `retry_ms` how long calls use the client's own limiter after a Redis failure
- * before Redis is tried again (default 1000); 0 keeps the current value. Values are
- * checked by `ccx_client_build`.
+ * The shared Redis bucket: `rate_per_sec` tokens per second (within (0, 1e6]) and `burst`
+ * tokens (1..=1000000), the whole fleet's: set them to the API key's limit. `rate_per_sec`
+ * 0 keeps the current values (default: the real service's, one token per 15 s and a burst
+ * of 20). `timeout_ms` is the Redis time budget of one call (default 100), `retry_ms` how
+ * long calls use the client's own limiter after a Redis failure before Redis is tried
+ * again (default 1000); 0 keeps the current value.
+ *
+ * Parameters: `config` is required. `rate_per_sec`, `burst`, `timeout_ms` and `retry_ms`
+ * as above.
+ *
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+ * only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
  *
  * # Safety
  * `config` is NULL or live.
@@ -894,24 +1461,31 @@ ccx_code ccx_client_config_set_redis_limit(struct ccx_client_config *config,
  * rate-limit token spent, while it is younger than its family's time to live. Any POST,
  * PUT or DELETE made through the client (or another client of its transport) drops the
  * cached answers of its family (`networks`, `hosts`, `users`, `dns-records`, ...; the
- * first path segment after the API version). Changes made elsewhere (another process,
- * the Admin portal) are not seen: the time to live bounds how stale an answer can be,
- * and `ccx_client_invalidate_read_cache` drops answers on request. Default: off.
+ * first path segment after the API version). Changes made elsewhere (another process, the
+ * Admin portal) are not seen: the time to live bounds how stale an answer can be, and
+ * `ccx_client_invalidate_read_cache` drops answers on request. Default: off. Each call
+ * sets all three values; the family times to live already set are kept. A configuration
+ * cannot switch the cache off again once it is on: use a new one. The cache is shared by
+ * the clients of one transport and is thread-safe; the metrics (`ccx_client_metrics_json`:
+ * `read_cache`, `tokens_saved.cache`) count its hits.
  *
- * - `default_ttl_ms`: time to live, in milliseconds, of every family without its own
- *   (`ccx_client_config_set_read_cache_ttl`); at most 86400000 (24 h). 0 caches only the
- *   families given their own time to live. The library's default is 30000 (30 s).
- * - `max_entries`: most answers kept, 1..=1000000; 0 means the default, 1024.
- * - `max_bytes`: most bytes kept (bodies, headers, keys, plus 128 bytes per entry), at
- *   least 1024; 0 means the default, 33554432 (32 MiB). An answer larger than this is not
- *   cached. Beyond either bound the least recently used answer is evicted.
+ * Parameters: `config` is required. `default_ttl_ms` is the time to live, in milliseconds,
+ * of every family without its own (`ccx_client_config_set_read_cache_ttl`); at most
+ * 86400000 (24 h); 0 caches only the families given their own time to live; the library's
+ * default is 30000 (30 s). `max_entries` is the most answers kept, 1..=1000000; 0 means
+ * the default, 1024. `max_bytes` is the most bytes kept (bodies, headers, keys, plus 128
+ * bytes per entry), at least 1024; 0 means the default, 33554432 (32 MiB); an answer
+ * larger than this is not cached. Beyond either bound the least recently used answer is
+ * evicted.
  *
- * Each call sets all three values; the family times to live already set are kept. Like
- * the other setters it only records the values: out-of-range values fail
- * `ccx_client_build` with `CCX_CODE_INVALID_PARAMETER` and a message naming the field.
- * A configuration cannot switch the cache off again once it is on: use a new one. The
- * cache is shared by the clients of one transport and is thread-safe; the metrics
- * (`ccx_client_metrics_json`: `read_cache`, `tokens_saved.cache`) count its hits.
+ * Ownership: nothing changes hands; `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+ * only recorded: `ccx_client_build` checks them and fails with
+ * `CCX_CODE_INVALID_PARAMETER` naming a bad one.
  *
  * # Safety
  * `config` is NULL or live.
@@ -922,16 +1496,28 @@ ccx_code ccx_client_config_set_read_cache(struct ccx_client_config *config,
                                           uint64_t max_bytes);
 
 /**
- * The fresh-read cache's time to live of one family, in milliseconds (at most 86400000,
- * 24 h); 0 leaves that family uncached. `family` is a bare family name such as
- * `networks`, `hosts`, `users`, `user-groups` or `dns-records` (connectors, routes and
- * other children of networks and hosts belong to their parent's family; devices to
- * `users`). Setting a family again replaces its value. When the cache is still off this
- * switches it on with the defaults for everything else (30 s for the other families, 1024
- * answers, 32 MiB); call `ccx_client_config_set_read_cache` with `default_ttl_ms` 0 to
- * cache only the families named here. An empty name, or one containing `/`, `?`, `#` or
- * a control character, fails `ccx_client_build` with `CCX_CODE_INVALID_PARAMETER`;
- * invalid UTF-8 is `CCX_CODE_INVALID_UTF8` here.
+ * The fresh-read cache's time to live of one family, in milliseconds (at most 86400000, 24
+ * h); 0 leaves that family uncached. Setting a family again replaces its value. When the
+ * cache is still off this switches it on with the defaults for everything else (30 s for
+ * the other families, 1024 answers, 32 MiB); call `ccx_client_config_set_read_cache` with
+ * `default_ttl_ms` 0 to cache only the families named here.
+ *
+ * Parameters: `config` is required. `ttl_ms` is the time to live. `family` is a bare
+ * family name such as `networks`, `hosts`, `users`, `user-groups` or `dns-records`
+ * (connectors, routes and other children of networks and hosts belong to their parent's
+ * family; devices to `users`): `family_len` bytes of UTF-8, not NUL-terminated;
+ * `(NULL, 0)` is the empty string.
+ *
+ * Ownership: `family` is copied: the caller may free or reuse the memory when the call
+ * returns. `config` stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration (no other call on `config`
+ * meanwhile); different configurations may be set from different threads at once.
+ *
+ * Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL
+ * `family` with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `family` that is not
+ * UTF-8. An empty name, one containing `/`, `?`, `#` or a control character, or a `ttl_ms`
+ * over 24 h fails `ccx_client_build` with `CCX_CODE_INVALID_PARAMETER`.
  *
  * # Safety
  * `config` is NULL or live; `family` points to `family_len` bytes of UTF-8.
@@ -942,8 +1528,24 @@ ccx_code ccx_client_config_set_read_cache_ttl(struct ccx_client_config *config,
                                               uint64_t ttl_ms);
 
 /**
- * Call `callback(userdata, event)` after every HTTP request of the clients built from this
- * configuration (metrics, tracing bridges). `free_userdata` may be NULL.
+ * Call `callback(userdata, event)` after every HTTP request (token requests included) of
+ * the clients built from this configuration afterwards (metrics, tracing bridges). A later
+ * call replaces the callback for clients built after it.
+ *
+ * Parameters: `config` and `callback` are required. `userdata` is passed to `callback`
+ * untouched and may be NULL. `free_userdata` may be NULL (nothing to release).
+ *
+ * Ownership: the configuration, and every client built from it, hold `userdata`;
+ * `free_userdata(userdata)` runs exactly once when the last of them no longer needs it (on
+ * the thread that frees it: `ccx_client_free`, `ccx_client_config_free`, or this function
+ * replacing it). If this function fails, `free_userdata` is not called and `userdata`
+ * stays the caller's.
+ *
+ * Thread safety: one thread at a time per configuration. `callback` is called concurrently
+ * from every thread that calls the clients, and from the library's token thread; it must
+ * be thread-safe, quick, must not unwind and must not call blocking `ccx_*` functions.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config` or `callback`.
  *
  * # Safety
  * `config` is NULL or live; `callback` is a valid function (required).
@@ -954,7 +1556,16 @@ ccx_code ccx_client_config_set_request_callback(struct ccx_client_config *config
                                                 ccx_userdata_free_fn free_userdata);
 
 /**
- * Free an error. NULL is accepted.
+ * Free an error received through an `err_out` argument.
+ *
+ * Parameters: `err` may be NULL (nothing happens).
+ *
+ * Ownership: `err` and every `ccx_str` read from it (`ccx_error_message`,
+ * `ccx_error_body`) are invalid afterwards.
+ *
+ * Thread safety: no other thread may be reading `err` during or after the call.
+ *
+ * Returns: nothing.
  *
  * # Safety
  * `err` is NULL or came from this library and was not freed yet.
@@ -963,7 +1574,16 @@ void ccx_error_free(struct ccx_error *err);
 
 /**
  * The error's code.
- * `CCX_CODE_NULL_PARAMETER` if `err` or `out` is NULL. Thread-safe.
+ *
+ * Parameters: `err` and `out` are required; `*out` receives the code.
+ *
+ * Ownership: nothing to free; `*out` is a plain value.
+ *
+ * Thread safety: safe from any thread; an error is immutable and may be read by several
+ * threads at once until it is freed.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `err` or `out` (`*out`
+ * is then not written).
  *
  * # Safety
  * `err` is NULL or a live `ccx_error`; `out` is NULL or writable.
@@ -971,8 +1591,19 @@ void ccx_error_free(struct ccx_error *err);
 ccx_code ccx_error_code(const struct ccx_error *err, ccx_code *out);
 
 /**
- * The message (UTF-8, not NUL-terminated), borrowed until `ccx_error_free`.
- * `CCX_CODE_NULL_PARAMETER` if `err` or `out` is NULL. Thread-safe.
+ * The error's message, in English.
+ *
+ * Parameters: `err` and `out` are required; `*out` receives the message (UTF-8, not
+ * NUL-terminated).
+ *
+ * Ownership: the `ccx_str` borrows from `err`: valid until `ccx_error_free(err)`, never
+ * freed by the caller.
+ *
+ * Thread safety: safe from any thread; an error is immutable and may be read by several
+ * threads at once until it is freed.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `err` or `out` (`*out`
+ * is then not written).
  *
  * # Safety
  * `err` is NULL or a live `ccx_error`; `out` is NULL or writable.
@@ -980,8 +1611,18 @@ ccx_code ccx_error_code(const struct ccx_error *err, ccx_code *out);
 ccx_code ccx_error_message(const struct ccx_error *err, struct ccx_str *out);
 
 /**
- * The HTTP status for `CCX_CODE_HTTP_STATUS` and `CCX_CODE_AUTH` errors, else 0.
- * `CCX_CODE_NULL_PARAMETER` if `err` or `out` is NULL. Thread-safe.
+ * The HTTP status of a `CCX_CODE_HTTP_STATUS` or `CCX_CODE_AUTH` error.
+ *
+ * Parameters: `err` and `out` are required; `*out` receives the status, or 0 for other
+ * errors.
+ *
+ * Ownership: nothing to free; `*out` is a plain value.
+ *
+ * Thread safety: safe from any thread; an error is immutable and may be read by several
+ * threads at once until it is freed.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `err` or `out` (`*out`
+ * is then not written).
  *
  * # Safety
  * `err` is NULL or a live `ccx_error`; `out` is NULL or writable.
@@ -990,7 +1631,16 @@ ccx_code ccx_error_http_status(const struct ccx_error *err, uint16_t *out);
 
 /**
  * Whether trying the same call again later may succeed.
- * `CCX_CODE_NULL_PARAMETER` if `err` or `out` is NULL. Thread-safe.
+ *
+ * Parameters: `err` and `out` are required; `*out` receives the answer.
+ *
+ * Ownership: nothing to free; `*out` is a plain value.
+ *
+ * Thread safety: safe from any thread; an error is immutable and may be read by several
+ * threads at once until it is freed.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `err` or `out` (`*out`
+ * is then not written).
  *
  * # Safety
  * `err` is NULL or a live `ccx_error`; `out` is NULL or writable.
@@ -998,8 +1648,18 @@ ccx_code ccx_error_http_status(const struct ccx_error *err, uint16_t *out);
 ccx_code ccx_error_is_retryable(const struct ccx_error *err, bool *out);
 
 /**
- * How long the server, the rate limiter or the breaker asked to wait, in ms (0: no hint).
- * `CCX_CODE_NULL_PARAMETER` if `err` or `out` is NULL. Thread-safe.
+ * How long the server, the rate limiter or the breaker asked to wait, in ms.
+ *
+ * Parameters: `err` and `out` are required; `*out` receives the wait, or 0 when there is
+ * no hint.
+ *
+ * Ownership: nothing to free; `*out` is a plain value.
+ *
+ * Thread safety: safe from any thread; an error is immutable and may be read by several
+ * threads at once until it is freed.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `err` or `out` (`*out`
+ * is then not written).
  *
  * # Safety
  * `err` is NULL or a live `ccx_error`; `out` is NULL or writable.
@@ -1007,9 +1667,19 @@ ccx_code ccx_error_is_retryable(const struct ccx_error *err, bool *out);
 ccx_code ccx_error_retry_after_ms(const struct ccx_error *err, uint64_t *out);
 
 /**
- * The raw response body of an HTTP error (the API's `ErrorResponse` JSON), borrowed until
- * `ccx_error_free`; empty for other errors.
- * `CCX_CODE_NULL_PARAMETER` if `err` or `out` is NULL. Thread-safe.
+ * The raw response body of an HTTP error (the API's `ErrorResponse` JSON).
+ *
+ * Parameters: `err` and `out` are required; `*out` receives the body (not NUL-terminated),
+ * empty for other errors.
+ *
+ * Ownership: the `ccx_str` borrows from `err`: valid until `ccx_error_free(err)`, never
+ * freed by the caller.
+ *
+ * Thread safety: safe from any thread; an error is immutable and may be read by several
+ * threads at once until it is freed.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `err` or `out` (`*out`
+ * is then not written).
  *
  * # Safety
  * `err` is NULL or a live `ccx_error`; `out` is NULL or writable.
@@ -1019,15 +1689,22 @@ ccx_code ccx_error_body(const struct ccx_error *err, struct ccx_str *out);
 /**
  * One page of networks as the API's page envelope JSON.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1042,13 +1719,21 @@ ccx_code ccx_networks_list(const struct ccx_client *client,
 /**
  * Every network, all pages, as a JSON array.
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1061,17 +1746,25 @@ ccx_code ccx_networks_list_all(const struct ccx_client *client,
 /**
  * Create a network; the created item comes back as JSON.
  *
- * `json` is the network as a JSON object (required: `name`); a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `json` is the network as a JSON object (required: `name`); a
+ * missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
- * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+ * included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+ * a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1086,14 +1779,24 @@ ccx_code ccx_networks_create(const struct ccx_client *client,
 /**
  * Get one network by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1108,18 +1811,26 @@ ccx_code ccx_networks_get(const struct ccx_client *client,
 /**
  * Update one network; the updated item comes back as JSON.
  *
- * `json` is the network as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the network as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1136,13 +1847,23 @@ ccx_code ccx_networks_update(const struct ccx_client *client,
 /**
  * Delete one network (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1156,15 +1877,22 @@ ccx_code ccx_networks_delete(const struct ccx_client *client,
 /**
  * One page of hosts as the API's page envelope JSON.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1179,13 +1907,21 @@ ccx_code ccx_hosts_list(const struct ccx_client *client,
 /**
  * Every host, all pages, as a JSON array.
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1198,17 +1934,25 @@ ccx_code ccx_hosts_list_all(const struct ccx_client *client,
 /**
  * Create a host; the created item comes back as JSON.
  *
- * `json` is the host as a JSON object (required: `name`); a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `json` is the host as a JSON object (required: `name`); a
+ * missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
- * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+ * included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+ * a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1223,14 +1967,24 @@ ccx_code ccx_hosts_create(const struct ccx_client *client,
 /**
  * Get one host by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1245,18 +1999,26 @@ ccx_code ccx_hosts_get(const struct ccx_client *client,
 /**
  * Update one host; the updated item comes back as JSON.
  *
- * `json` is the host as a JSON object; a missing field or a wrong type is `CCX_CODE_INVALID_JSON`
- * naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the host as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1273,13 +2035,23 @@ ccx_code ccx_hosts_update(const struct ccx_client *client,
 /**
  * Delete one host (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1293,15 +2065,22 @@ ccx_code ccx_hosts_delete(const struct ccx_client *client,
 /**
  * One page of users as the API's page envelope JSON.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1316,13 +2095,21 @@ ccx_code ccx_users_list(const struct ccx_client *client,
 /**
  * Every user, all pages, as a JSON array.
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1335,17 +2122,25 @@ ccx_code ccx_users_list_all(const struct ccx_client *client,
 /**
  * Create a user; the created item comes back as JSON.
  *
- * `json` is the user as a JSON object (required: `username`, `email`); a missing field or a wrong
- * type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `json` is the user as a JSON object (required: `username`,
+ * `email`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts`
+ * may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+ * `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
- * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+ * included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+ * a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1360,14 +2155,24 @@ ccx_code ccx_users_create(const struct ccx_client *client,
 /**
  * Get one user by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1382,18 +2187,26 @@ ccx_code ccx_users_get(const struct ccx_client *client,
 /**
  * Update one user; the updated item comes back as JSON.
  *
- * `json` is the user as a JSON object; a missing field or a wrong type is `CCX_CODE_INVALID_JSON`
- * naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the user as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1410,13 +2223,23 @@ ccx_code ccx_users_update(const struct ccx_client *client,
 /**
  * Delete one user (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1430,15 +2253,22 @@ ccx_code ccx_users_delete(const struct ccx_client *client,
 /**
  * One page of user groups as the API's page envelope JSON.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1453,13 +2283,21 @@ ccx_code ccx_user_groups_list(const struct ccx_client *client,
 /**
  * Every user group, all pages, as a JSON array.
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1472,17 +2310,25 @@ ccx_code ccx_user_groups_list_all(const struct ccx_client *client,
 /**
  * Create a user group; the created item comes back as JSON.
  *
- * `json` is the user group as a JSON object (required: `name`); a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `json` is the user group as a JSON object (required: `name`);
+ * a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
- * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+ * included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+ * a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1497,14 +2343,24 @@ ccx_code ccx_user_groups_create(const struct ccx_client *client,
 /**
  * Get one user group by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1519,18 +2375,26 @@ ccx_code ccx_user_groups_get(const struct ccx_client *client,
 /**
  * Update one user group; the updated item comes back as JSON.
  *
- * `json` is the user group as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the user group as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1547,13 +2411,23 @@ ccx_code ccx_user_groups_update(const struct ccx_client *client,
 /**
  * Delete one user group (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1567,15 +2441,22 @@ ccx_code ccx_user_groups_delete(const struct ccx_client *client,
 /**
  * One page of device postures as the API's page envelope JSON.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1590,13 +2471,21 @@ ccx_code ccx_device_postures_list(const struct ccx_client *client,
 /**
  * Every device posture, all pages, as a JSON array.
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1609,17 +2498,25 @@ ccx_code ccx_device_postures_list_all(const struct ccx_client *client,
 /**
  * Create a device posture; the created item comes back as JSON.
  *
- * `json` is the device posture as a JSON object (required: `name`); a missing field or a wrong
- * type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `json` is the device posture as a JSON object (required:
+ * `name`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may
+ * be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+ * `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
- * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+ * included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+ * a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1634,14 +2531,24 @@ ccx_code ccx_device_postures_create(const struct ccx_client *client,
 /**
  * Get one device posture by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1656,18 +2563,26 @@ ccx_code ccx_device_postures_get(const struct ccx_client *client,
 /**
  * Update one device posture; the updated item comes back as JSON.
  *
- * `json` is the device posture as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the device posture as a JSON object; a missing field or a wrong type
+ * is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1684,13 +2599,23 @@ ccx_code ccx_device_postures_update(const struct ccx_client *client,
 /**
  * Delete one device posture (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1704,15 +2629,22 @@ ccx_code ccx_device_postures_delete(const struct ccx_client *client,
 /**
  * One page of DNS records as the API's page envelope JSON.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1727,13 +2659,21 @@ ccx_code ccx_dns_records_list(const struct ccx_client *client,
 /**
  * Every DNS record, all pages, as a JSON array.
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1746,17 +2686,25 @@ ccx_code ccx_dns_records_list_all(const struct ccx_client *client,
 /**
  * Create a DNS record; the created item comes back as JSON.
  *
- * `json` is the DNS record as a JSON object (required: `domain`); a missing field or a wrong type
- * is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `json` is the DNS record as a JSON object (required:
+ * `domain`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts`
+ * may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+ * `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
- * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+ * included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+ * a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1771,14 +2719,24 @@ ccx_code ccx_dns_records_create(const struct ccx_client *client,
 /**
  * Get one DNS record by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1793,18 +2751,26 @@ ccx_code ccx_dns_records_get(const struct ccx_client *client,
 /**
  * Update one DNS record; the updated item comes back as JSON.
  *
- * `json` is the DNS record as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the DNS record as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1821,13 +2787,23 @@ ccx_code ccx_dns_records_update(const struct ccx_client *client,
 /**
  * Delete one DNS record (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1841,15 +2817,22 @@ ccx_code ccx_dns_records_delete(const struct ccx_client *client,
 /**
  * One page of access groups as the API's page envelope JSON.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1864,13 +2847,21 @@ ccx_code ccx_access_groups_list(const struct ccx_client *client,
 /**
  * Every access group, all pages, as a JSON array.
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1883,17 +2874,25 @@ ccx_code ccx_access_groups_list_all(const struct ccx_client *client,
 /**
  * Create a access group; the created item comes back as JSON.
  *
- * `json` is the access group as a JSON object (required: `name`); a missing field or a wrong type
- * is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `json` is the access group as a JSON object (required:
+ * `name`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may
+ * be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+ * `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
- * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+ * included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+ * a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1908,14 +2907,24 @@ ccx_code ccx_access_groups_create(const struct ccx_client *client,
 /**
  * Get one access group by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1930,18 +2939,26 @@ ccx_code ccx_access_groups_get(const struct ccx_client *client,
 /**
  * Update one access group; the updated item comes back as JSON.
  *
- * `json` is the access group as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the access group as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1958,13 +2975,23 @@ ccx_code ccx_access_groups_update(const struct ccx_client *client,
 /**
  * Delete one access group (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1978,15 +3005,22 @@ ccx_code ccx_access_groups_delete(const struct ccx_client *client,
 /**
  * One page of location contexts as the API's page envelope JSON.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2001,13 +3035,21 @@ ccx_code ccx_location_contexts_list(const struct ccx_client *client,
 /**
  * Every location context, all pages, as a JSON array.
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2020,17 +3062,25 @@ ccx_code ccx_location_contexts_list_all(const struct ccx_client *client,
 /**
  * Create a location context; the created item comes back as JSON.
  *
- * `json` is the location context as a JSON object (required: `name`); a missing field or a wrong
- * type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `json` is the location context as a JSON object (required:
+ * `name`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may
+ * be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+ * `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
- * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+ * included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+ * a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+ * the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2045,14 +3095,24 @@ ccx_code ccx_location_contexts_create(const struct ccx_client *client,
 /**
  * Get one location context by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2067,18 +3127,26 @@ ccx_code ccx_location_contexts_get(const struct ccx_client *client,
 /**
  * Update one location context; the updated item comes back as JSON.
  *
- * `json` is the location context as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the location context as a JSON object; a missing field or a wrong type
+ * is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2095,13 +3163,23 @@ ccx_code ccx_location_contexts_update(const struct ccx_client *client,
 /**
  * Delete one location context (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2116,17 +3194,25 @@ ccx_code ccx_location_contexts_delete(const struct ccx_client *client,
  * One page of network routes as the API's page envelope JSON, only those of the network
  * `parent_id` unless it is empty.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000.
+ * `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+ * answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+ * 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2143,15 +3229,25 @@ ccx_code ccx_network_routes_list(const struct ccx_client *client,
 /**
  * Every network route (of the network `parent_id` unless it is empty), all pages, as a JSON array.
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+ * (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `parent_id` not
+ * UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2166,18 +3262,28 @@ ccx_code ccx_network_routes_list_all(const struct ccx_client *client,
 /**
  * Create a network route under the network `parent_id`; the created item comes back as JSON.
  *
- * `json` is the network route as a JSON object (required: `value`); a missing field or a wrong
- * type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `parent_id` is a required, non-empty id: `parent_id_len` bytes
+ * of UTF-8, not NUL-terminated. `json` is the network route as a JSON object (required: `value`);
+ * a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
- * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+ * empty `parent_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2194,14 +3300,24 @@ ccx_code ccx_network_routes_create(const struct ccx_client *client,
 /**
  * Get one network route by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2216,18 +3332,26 @@ ccx_code ccx_network_routes_get(const struct ccx_client *client,
 /**
  * Update one network route; the updated item comes back as JSON.
  *
- * `json` is the network route as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the network route as a JSON object; a missing field or a wrong type is
+ * `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2244,13 +3368,23 @@ ccx_code ccx_network_routes_update(const struct ccx_client *client,
 /**
  * Delete one network route (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2265,17 +3399,25 @@ ccx_code ccx_network_routes_delete(const struct ccx_client *client,
  * One page of network connectors as the API's page envelope JSON, only those of the network
  * `parent_id` unless it is empty.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000.
+ * `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+ * answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+ * 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2293,15 +3435,25 @@ ccx_code ccx_network_connectors_list(const struct ccx_client *client,
  * Every network connector (of the network `parent_id` unless it is empty), all pages, as a JSON
  * array.
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+ * (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `parent_id` not
+ * UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2316,18 +3468,28 @@ ccx_code ccx_network_connectors_list_all(const struct ccx_client *client,
 /**
  * Create a network connector under the network `parent_id`; the created item comes back as JSON.
  *
- * `json` is the network connector as a JSON object (required: `name`, `vpnRegionId`); a missing
- * field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `parent_id` is a required, non-empty id: `parent_id_len` bytes
+ * of UTF-8, not NUL-terminated. `json` is the network connector as a JSON object (required:
+ * `name`, `vpnRegionId`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the
+ * field. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and
+ * receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
- * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+ * empty `parent_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2344,14 +3506,24 @@ ccx_code ccx_network_connectors_create(const struct ccx_client *client,
 /**
  * Get one network connector by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2366,18 +3538,27 @@ ccx_code ccx_network_connectors_get(const struct ccx_client *client,
 /**
  * Update one network connector; the updated item comes back as JSON.
  *
- * `json` is the network connector as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the network connector as a JSON object; a missing field or a wrong
+ * type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2394,13 +3575,23 @@ ccx_code ccx_network_connectors_update(const struct ccx_client *client,
 /**
  * Delete one network connector (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2415,17 +3606,25 @@ ccx_code ccx_network_connectors_delete(const struct ccx_client *client,
  * One page of network IP services as the API's page envelope JSON, only those of the network
  * `parent_id` unless it is empty.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000.
+ * `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+ * answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+ * 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2443,15 +3642,25 @@ ccx_code ccx_network_ip_services_list(const struct ccx_client *client,
  * Every network IP service (of the network `parent_id` unless it is empty), all pages, as a JSON
  * array.
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+ * (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `parent_id` not
+ * UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2466,18 +3675,28 @@ ccx_code ccx_network_ip_services_list_all(const struct ccx_client *client,
 /**
  * Create a network IP service under the network `parent_id`; the created item comes back as JSON.
  *
- * `json` is the network IP service as a JSON object (required: `name`); a missing field or a wrong
- * type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `parent_id` is a required, non-empty id: `parent_id_len` bytes
+ * of UTF-8, not NUL-terminated. `json` is the network IP service as a JSON object (required:
+ * `name`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may
+ * be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+ * `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
- * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+ * empty `parent_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2494,14 +3713,24 @@ ccx_code ccx_network_ip_services_create(const struct ccx_client *client,
 /**
  * Get one network IP service by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2516,18 +3745,27 @@ ccx_code ccx_network_ip_services_get(const struct ccx_client *client,
 /**
  * Update one network IP service; the updated item comes back as JSON.
  *
- * `json` is the network IP service as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the network IP service as a JSON object; a missing field or a wrong
+ * type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2544,13 +3782,23 @@ ccx_code ccx_network_ip_services_update(const struct ccx_client *client,
 /**
  * Delete one network IP service (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2565,17 +3813,25 @@ ccx_code ccx_network_ip_services_delete(const struct ccx_client *client,
  * One page of network applications as the API's page envelope JSON, only those of the network
  * `parent_id` unless it is empty.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000.
+ * `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+ * answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+ * 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2593,15 +3849,25 @@ ccx_code ccx_network_applications_list(const struct ccx_client *client,
  * Every network application (of the network `parent_id` unless it is empty), all pages, as a JSON
  * array.
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+ * (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `parent_id` not
+ * UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2616,18 +3882,28 @@ ccx_code ccx_network_applications_list_all(const struct ccx_client *client,
 /**
  * Create a network application under the network `parent_id`; the created item comes back as JSON.
  *
- * `json` is the network application as a JSON object (required: `name`); a missing field or a
- * wrong type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `parent_id` is a required, non-empty id: `parent_id_len` bytes
+ * of UTF-8, not NUL-terminated. `json` is the network application as a JSON object (required:
+ * `name`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may
+ * be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+ * `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
- * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+ * empty `parent_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2644,14 +3920,24 @@ ccx_code ccx_network_applications_create(const struct ccx_client *client,
 /**
  * Get one network application by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2666,18 +3952,27 @@ ccx_code ccx_network_applications_get(const struct ccx_client *client,
 /**
  * Update one network application; the updated item comes back as JSON.
  *
- * `json` is the network application as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the network application as a JSON object; a missing field or a wrong
+ * type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2694,13 +3989,23 @@ ccx_code ccx_network_applications_update(const struct ccx_client *client,
 /**
  * Delete one network application (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2715,17 +4020,25 @@ ccx_code ccx_network_applications_delete(const struct ccx_client *client,
  * One page of host connectors as the API's page envelope JSON, only those of the host `parent_id`
  * unless it is empty.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000.
+ * `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+ * answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+ * 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2742,15 +4055,25 @@ ccx_code ccx_host_connectors_list(const struct ccx_client *client,
 /**
  * Every host connector (of the host `parent_id` unless it is empty), all pages, as a JSON array.
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+ * (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `parent_id` not
+ * UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2765,18 +4088,28 @@ ccx_code ccx_host_connectors_list_all(const struct ccx_client *client,
 /**
  * Create a host connector under the host `parent_id`; the created item comes back as JSON.
  *
- * `json` is the host connector as a JSON object (required: `name`, `vpnRegionId`); a missing field
- * or a wrong type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `parent_id` is a required, non-empty id: `parent_id_len` bytes
+ * of UTF-8, not NUL-terminated. `json` is the host connector as a JSON object (required: `name`,
+ * `vpnRegionId`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field.
+ * `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+ * answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
- * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+ * empty `parent_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2793,14 +4126,24 @@ ccx_code ccx_host_connectors_create(const struct ccx_client *client,
 /**
  * Get one host connector by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2815,18 +4158,26 @@ ccx_code ccx_host_connectors_get(const struct ccx_client *client,
 /**
  * Update one host connector; the updated item comes back as JSON.
  *
- * `json` is the host connector as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the host connector as a JSON object; a missing field or a wrong type
+ * is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2843,13 +4194,23 @@ ccx_code ccx_host_connectors_update(const struct ccx_client *client,
 /**
  * Delete one host connector (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2864,17 +4225,25 @@ ccx_code ccx_host_connectors_delete(const struct ccx_client *client,
  * One page of host IP services as the API's page envelope JSON, only those of the host `parent_id`
  * unless it is empty.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000.
+ * `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+ * answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+ * 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2891,15 +4260,25 @@ ccx_code ccx_host_ip_services_list(const struct ccx_client *client,
 /**
  * Every host IP service (of the host `parent_id` unless it is empty), all pages, as a JSON array.
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+ * (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `parent_id` not
+ * UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2914,18 +4293,28 @@ ccx_code ccx_host_ip_services_list_all(const struct ccx_client *client,
 /**
  * Create a host IP service under the host `parent_id`; the created item comes back as JSON.
  *
- * `json` is the host IP service as a JSON object (required: `name`); a missing field or a wrong
- * type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `parent_id` is a required, non-empty id: `parent_id_len` bytes
+ * of UTF-8, not NUL-terminated. `json` is the host IP service as a JSON object (required: `name`);
+ * a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL
+ * (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
- * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+ * empty `parent_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2942,14 +4331,24 @@ ccx_code ccx_host_ip_services_create(const struct ccx_client *client,
 /**
  * Get one host IP service by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2964,18 +4363,26 @@ ccx_code ccx_host_ip_services_get(const struct ccx_client *client,
 /**
  * Update one host IP service; the updated item comes back as JSON.
  *
- * `json` is the host IP service as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the host IP service as a JSON object; a missing field or a wrong type
+ * is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2992,13 +4399,23 @@ ccx_code ccx_host_ip_services_update(const struct ccx_client *client,
 /**
  * Delete one host IP service (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3013,17 +4430,25 @@ ccx_code ccx_host_ip_services_delete(const struct ccx_client *client,
  * One page of host applications as the API's page envelope JSON, only those of the host
  * `parent_id` unless it is empty.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000.
+ * `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+ * answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+ * 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3040,15 +4465,25 @@ ccx_code ccx_host_applications_list(const struct ccx_client *client,
 /**
  * Every host application (of the host `parent_id` unless it is empty), all pages, as a JSON array.
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
- * not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
- * and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+ * (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `parent_id` not
+ * UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3063,18 +4498,28 @@ ccx_code ccx_host_applications_list_all(const struct ccx_client *client,
 /**
  * Create a host application under the host `parent_id`; the created item comes back as JSON.
  *
- * `json` is the host application as a JSON object (required: `name`); a missing field or a wrong
- * type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `parent_id` is a required, non-empty id: `parent_id_len` bytes
+ * of UTF-8, not NUL-terminated. `json` is the host application as a JSON object (required:
+ * `name`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may
+ * be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+ * `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
- * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `parent_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+ * empty `parent_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3091,14 +4536,24 @@ ccx_code ccx_host_applications_create(const struct ccx_client *client,
 /**
  * Get one host application by id, as JSON.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3113,18 +4568,26 @@ ccx_code ccx_host_applications_get(const struct ccx_client *client,
 /**
  * Update one host application; the updated item comes back as JSON.
  *
- * `json` is the host application as a JSON object; a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the host application as a JSON object; a missing field or a wrong type
+ * is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3141,13 +4604,23 @@ ccx_code ccx_host_applications_update(const struct ccx_client *client,
 /**
  * Delete one host application (and what it contains).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3162,14 +4635,24 @@ ccx_code ccx_host_applications_delete(const struct ccx_client *client,
  * Generate a new OpenVPN profile (the `.ovpn` text) of network connector `id`; it comes back as a
  * JSON string. Each call issues a new profile.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3185,14 +4668,24 @@ ccx_code ccx_network_connectors_profile(const struct ccx_client *client,
  * Generate a new OpenVPN profile (the `.ovpn` text) of host connector `id`; it comes back as a
  * JSON string. Each call issues a new profile.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3207,14 +4700,24 @@ ccx_code ccx_host_connectors_profile(const struct ccx_client *client,
 /**
  * Revoke the profile of network connector `id`; the answer is JSON `true` when revoked.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3229,14 +4732,24 @@ ccx_code ccx_network_connectors_revoke_profile(const struct ccx_client *client,
 /**
  * Revoke the profile of host connector `id`; the answer is JSON `true` when revoked.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3252,14 +4765,24 @@ ccx_code ccx_host_connectors_revoke_profile(const struct ccx_client *client,
  * Generate an encrypted profile token of network connector `id` (the value pasted into
  * `openvpn-connector-setup`), as a JSON string.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3275,14 +4798,24 @@ ccx_code ccx_network_connectors_encrypted_profile(const struct ccx_client *clien
  * Generate an encrypted profile token of host connector `id` (the value pasted into
  * `openvpn-connector-setup`), as a JSON string.
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3297,17 +4830,25 @@ ccx_code ccx_host_connectors_encrypted_profile(const struct ccx_client *client,
 /**
  * The URL of an installer bundling network connector `id` with its profile, as a JSON string.
  *
- * `bundle_type`: 0 = DMG (macOS), 1 = MSI (Windows); other values are
- * `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `bundle_type`: 0 = DMG (macOS), 1 = MSI (Windows); other values are
+ * `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or trace). `json_out`
+ * is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3323,17 +4864,25 @@ ccx_code ccx_network_connectors_bundle(const struct ccx_client *client,
 /**
  * The URL of an installer bundling host connector `id` with its profile, as a JSON string.
  *
- * `bundle_type`: 0 = DMG (macOS), 1 = MSI (Windows); other values are
- * `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `bundle_type`: 0 = DMG (macOS), 1 = MSI (Windows); other values are
+ * `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or trace). `json_out`
+ * is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3349,13 +4898,23 @@ ccx_code ccx_host_connectors_bundle(const struct ccx_client *client,
 /**
  * Activate network connector `id` (API v1.2), suspended by `suspend`.
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3369,13 +4928,23 @@ ccx_code ccx_network_connectors_activate(const struct ccx_client *client,
 /**
  * Activate host connector `id` (API v1.2), suspended by `suspend`.
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3389,13 +4958,23 @@ ccx_code ccx_host_connectors_activate(const struct ccx_client *client,
 /**
  * Suspend network connector `id` (API v1.2) until `activate`.
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3409,13 +4988,23 @@ ccx_code ccx_network_connectors_suspend(const struct ccx_client *client,
 /**
  * Suspend host connector `id` (API v1.2) until `activate`.
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3429,13 +5018,23 @@ ccx_code ccx_host_connectors_suspend(const struct ccx_client *client,
 /**
  * Activate user `id` (API v1.2): its status becomes `ACTIVE`.
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3449,13 +5048,23 @@ ccx_code ccx_users_activate(const struct ccx_client *client,
 /**
  * Suspend user `id` (API v1.2): its status becomes `SUSPENDED`.
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3470,13 +5079,23 @@ ccx_code ccx_users_suspend(const struct ccx_client *client,
  * Start the IPsec tunnel of IPsec network connector `id` (a connector of a network whose
  * tunnelling protocol is IPsec).
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3491,13 +5110,23 @@ ccx_code ccx_network_connectors_start_ipsec(const struct ccx_client *client,
  * Stop the IPsec tunnel of IPsec network connector `id`; the connector reads `SUSPENDED` until
  * started again.
  *
- * NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
- * `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
- * is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+ * with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+ * `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+ * the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+ * and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3512,17 +5141,25 @@ ccx_code ccx_network_connectors_stop_ipsec(const struct ccx_client *client,
  * One page of devices as the API's page envelope JSON, only those of user `user_id` unless it is
  * empty.
  *
- * `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `user_id` is an optional id (`user_id_len` bytes of UTF-8):
+ * empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000. `opts` may
+ * be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+ * `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `user_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `user_id` (`(NULL, 0)` included) means none. `user_id` not
- * UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
- * body on the error); transport, limiter and breaker failures have their own codes (`ccx_code`).
- * `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed with
- * `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `user_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+ * 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `user_id` not UTF-8; otherwise the codes of a call (see `ccx_code`):
+ * a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3539,15 +5176,24 @@ ccx_code ccx_devices_list(const struct ccx_client *client,
 /**
  * Every device (of user `user_id` unless it is empty), all pages, as a JSON array.
  *
- * NULL `client` or `json_out`, or a NULL `user_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `user_id` (`(NULL, 0)` included) means none. `user_id` not
- * UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
- * body on the error); transport, limiter and breaker failures have their own codes (`ccx_code`).
- * `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed with
- * `ccx_error_free`.
+ * Parameters: `client` is required. `user_id` is an optional id (`user_id_len` bytes of UTF-8):
+ * empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout or
+ * trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `user_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+ * (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `user_id` not
+ * UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3562,15 +5208,25 @@ ccx_code ccx_devices_list_all(const struct ccx_client *client,
 /**
  * Device `id` of user `user_id`, as JSON (a device of another user is an HTTP 404).
  *
- * NULL `client` or `json_out`, or a NULL `user_id` or `id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `user_id` or `id`: `CCX_CODE_INVALID_PARAMETER`. `user_id`
- * or `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
- * (status and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `user_id` is a required, non-empty id: `user_id_len` bytes of
+ * UTF-8, not NUL-terminated. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `user_id` or `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty
+ * `user_id` or `id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `user_id` or `id` not UTF-8; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3587,18 +5243,28 @@ ccx_code ccx_devices_get(const struct ccx_client *client,
 /**
  * Create a device of user `user_id`; the created device comes back as JSON.
  *
- * `json` is the device as a JSON object (required: `name`); a missing field or a wrong type is
- * `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `user_id` is a required, non-empty id: `user_id_len` bytes of
+ * UTF-8, not NUL-terminated. `json` is the device as a JSON object (required: `name`); a missing
+ * field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel
+ * token, timeout or trace). `json_out` is required and receives the answer. `err_out` may be NULL
+ * (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `user_id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `user_id`: `CCX_CODE_INVALID_PARAMETER`. `user_id` not
- * UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `user_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty
+ * `user_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `user_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3615,18 +5281,28 @@ ccx_code ccx_devices_create(const struct ccx_client *client,
 /**
  * Update device `id` of user `user_id`; the updated device comes back as JSON.
  *
- * `json` is the device as a JSON object; a wrong type is `CCX_CODE_INVALID_JSON` naming the field.
+ * Parameters: `client` is required. `user_id` is a required, non-empty id: `user_id_len` bytes of
+ * UTF-8, not NUL-terminated. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is the device as a JSON object; a wrong type is `CCX_CODE_INVALID_JSON`
+ * naming the field. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `user_id`, `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `user_id` or `id`: `CCX_CODE_INVALID_PARAMETER`. `user_id`
- * or `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed
- * JSON: `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
- * body on the error); transport, limiter and breaker failures have their own codes (`ccx_code`).
- * `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed with
- * `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `user_id`, `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+ * empty `user_id` or `id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `user_id` or `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3645,13 +5321,24 @@ ccx_code ccx_devices_update(const struct ccx_client *client,
 /**
  * Delete device `id` of user `user_id`.
  *
- * NULL `client`, or a NULL `user_id` or `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An
- * empty `user_id` or `id`: `CCX_CODE_INVALID_PARAMETER`. `user_id` or `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `user_id` is a required, non-empty id: `user_id_len` bytes of
+ * UTF-8, not NUL-terminated. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+ * (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL
+ * `user_id` or `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `user_id` or
+ * `id`, or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8`
+ * for `user_id` or `id` not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of
+ * the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3668,15 +5355,27 @@ ccx_code ccx_devices_delete(const struct ccx_client *client,
  * Generate an OpenVPN profile of device `id` of user `user_id` in region `region_id`; the `.ovpn`
  * text comes back as a JSON string. An unknown region is an HTTP 400.
  *
- * NULL `client` or `json_out`, or a NULL `user_id`, `id` or `region_id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `user_id`, `id` or `region_id`:
- * `CCX_CODE_INVALID_PARAMETER`. `user_id`, `id` or `region_id` not UTF-8: `CCX_CODE_INVALID_UTF8`.
- * A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport,
- * limiter and breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be
- * NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `user_id` is a required, non-empty id: `user_id_len` bytes of
+ * UTF-8, not NUL-terminated. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `region_id` is a required, non-empty id: `region_id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `user_id`, `id` or `region_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER`
+ * for an empty `user_id`, `id` or `region_id`, or an unusable id (`.`, `..`, over 512 bytes,
+ * control characters); `CCX_CODE_INVALID_UTF8` for `user_id`, `id` or `region_id` not UTF-8;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3696,15 +5395,25 @@ ccx_code ccx_devices_generate_profile(const struct ccx_client *client,
  * Revoke the profiles of device `id` of user `user_id`; the service's confirmation text comes back
  * as a JSON string.
  *
- * NULL `client` or `json_out`, or a NULL `user_id` or `id` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `user_id` or `id`: `CCX_CODE_INVALID_PARAMETER`. `user_id`
- * or `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
- * (status and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `user_id` is a required, non-empty id: `user_id_len` bytes of
+ * UTF-8, not NUL-terminated. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `user_id` or `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty
+ * `user_id` or `id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+ * `CCX_CODE_INVALID_UTF8` for `user_id` or `id` not UTF-8; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3721,13 +5430,21 @@ ccx_code ccx_devices_revoke_profile(const struct ccx_client *client,
 /**
  * Every VPN region, as a JSON array (one call, not paged).
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3741,14 +5458,24 @@ ccx_code ccx_regions_list(const struct ccx_client *client,
  * The VPN region with id `id` as JSON, or JSON `null` when there is none (the API has no
  * single-region call: this fetches the list and scans it).
  *
- * NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+ * and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+ * unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+ * not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3763,18 +5490,28 @@ ccx_code ccx_regions_get(const struct ccx_client *client,
 /**
  * Add a source to access group `id`; the group as stored comes back as JSON.
  *
- * `json` is a JSON access item (`{"type": "USER_GROUP", "allCovered": false, "parent": …,
- * "children": […]}`; required: `type`); an item with the same type and parent is merged.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is a JSON access item
+ * (`{"type": "USER_GROUP", "allCovered": false, "parent": …, "children": […]}`;
+ * required: `type`); an item with the same type and parent is merged. `opts` may be NULL (no
+ * cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out` may
+ * be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3791,18 +5528,28 @@ ccx_code ccx_access_groups_add_source(const struct ccx_client *client,
 /**
  * Add a destination to access group `id`; the group as stored comes back as JSON.
  *
- * `json` is a JSON access item (`{"type": "USER_GROUP", "allCovered": false, "parent": …,
- * "children": […]}`; required: `type`); an item with the same type and parent is merged.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `json` is a JSON access item
+ * (`{"type": "USER_GROUP", "allCovered": false, "parent": …, "children": […]}`;
+ * required: `type`); an item with the same type and parent is merged. `opts` may be NULL (no
+ * cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out` may
+ * be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+ * or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+ * `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+ * `json`; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3822,19 +5569,31 @@ ccx_code ccx_access_groups_add_destination(const struct ccx_client *client,
  * empty: none; a child without a parent is `CCX_CODE_INVALID_PARAMETER`). The group as stored
  * comes back as JSON.
  *
- * `item_type` is the API spelling of the item type (`USER_GROUP`, `NETWORK_SERVICE`, `HOST`,
- * `HOST_SERVICE`, `PUBLISHED_SERVICE`); an unknown type is `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `item_type` is the API spelling of the item type (`USER_GROUP`,
+ * `NETWORK_SERVICE`, `HOST`, `HOST_SERVICE`, `PUBLISHED_SERVICE`); an unknown type is
+ * `CCX_CODE_INVALID_PARAMETER`. `parent_id` is an optional id (`parent_id_len` bytes of UTF-8):
+ * empty, `(NULL, 0)` included, means none. `child_id` is an optional id (`child_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * NULL `client` or `json_out`, or a NULL `id`, `item_type`, `parent_id` or `child_id` with a
- * non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id` or `item_type`:
- * `CCX_CODE_INVALID_PARAMETER`. An empty `parent_id` or `child_id` (`(NULL, 0)` included) means
- * none. `id`, `item_type`, `parent_id` or `child_id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id`, `item_type`, `parent_id` or `child_id` with a non-zero length;
+ * `CCX_CODE_INVALID_PARAMETER` for an empty `id` or `item_type`, or an unusable id (`.`, `..`,
+ * over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`, `item_type`, `parent_id`
+ * or `child_id` not UTF-8; the codes given above for refused values; otherwise the codes of a call
+ * (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the
+ * error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3856,19 +5615,31 @@ ccx_code ccx_access_groups_remove_source(const struct ccx_client *client,
  * Remove destinations of access group `id`, chosen as by `ccx_access_groups_remove_source`. The
  * group as stored comes back as JSON.
  *
- * `item_type` is the API spelling of the item type (`USER_GROUP`, `NETWORK_SERVICE`, `HOST`,
- * `HOST_SERVICE`, `PUBLISHED_SERVICE`); an unknown type is `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+ * NUL-terminated. `item_type` is the API spelling of the item type (`USER_GROUP`,
+ * `NETWORK_SERVICE`, `HOST`, `HOST_SERVICE`, `PUBLISHED_SERVICE`); an unknown type is
+ * `CCX_CODE_INVALID_PARAMETER`. `parent_id` is an optional id (`parent_id_len` bytes of UTF-8):
+ * empty, `(NULL, 0)` included, means none. `child_id` is an optional id (`child_id_len` bytes of
+ * UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+ * or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+ * object).
  *
- * NULL `client` or `json_out`, or a NULL `id`, `item_type`, `parent_id` or `child_id` with a
- * non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id` or `item_type`:
- * `CCX_CODE_INVALID_PARAMETER`. An empty `parent_id` or `child_id` (`(NULL, 0)` included) means
- * none. `id`, `item_type`, `parent_id` or `child_id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
- * of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
- * breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `id`, `item_type`, `parent_id` or `child_id` with a non-zero length;
+ * `CCX_CODE_INVALID_PARAMETER` for an empty `id` or `item_type`, or an unusable id (`.`, `..`,
+ * over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`, `item_type`, `parent_id`
+ * or `child_id` not UTF-8; the codes given above for refused values; otherwise the codes of a call
+ * (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the
+ * error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3889,19 +5660,27 @@ ccx_code ccx_access_groups_remove_destination(const struct ccx_client *client,
 /**
  * One page of VPN sessions as JSON `{"sessions": […], "nextCursor": …}`.
  *
- * `query_json` is a JSON object, every field optional: `size` (1..=100, default 100), `startDate`,
- * `endDate` (RFC 3339), `status` (`ACTIVE`, `COMPLETED`, `FAILED`), `returnOnlyNew` (bool),
- * `cursor` (a previous page's `nextCursor`); `(NULL, 0)` means all defaults. Unknown fields and
- * bad types are `CCX_CODE_INVALID_JSON` naming the field; values out of range (a `size` of 0 or
- * above 100, a date that is not RFC 3339) are `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `query_json` is a JSON object, every field optional: `size`
+ * (1..=100, default 100), `startDate`, `endDate` (RFC 3339), `status` (`ACTIVE`, `COMPLETED`,
+ * `FAILED`), `returnOnlyNew` (bool), `cursor` (a previous page's `nextCursor`); `(NULL, 0)`
+ * means all defaults. Unknown fields and bad types are `CCX_CODE_INVALID_JSON` naming the field;
+ * values out of range (a `size` of 0 or above 100, a date that is not RFC 3339) are
+ * `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or trace). `json_out`
+ * is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `query_json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body
- * on the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `query_json` with a non-zero length; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3917,19 +5696,27 @@ ccx_code ccx_sessions_list(const struct ccx_client *client,
  * Every VPN session matching `query_json`, following the cursors from `cursor` on, as a JSON
  * array.
  *
- * `query_json` is a JSON object, every field optional: `size` (1..=100, default 100), `startDate`,
- * `endDate` (RFC 3339), `status` (`ACTIVE`, `COMPLETED`, `FAILED`), `returnOnlyNew` (bool),
- * `cursor` (a previous page's `nextCursor`); `(NULL, 0)` means all defaults. Unknown fields and
- * bad types are `CCX_CODE_INVALID_JSON` naming the field; values out of range (a `size` of 0 or
- * above 100, a date that is not RFC 3339) are `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `query_json` is a JSON object, every field optional: `size`
+ * (1..=100, default 100), `startDate`, `endDate` (RFC 3339), `status` (`ACTIVE`, `COMPLETED`,
+ * `FAILED`), `returnOnlyNew` (bool), `cursor` (a previous page's `nextCursor`); `(NULL, 0)`
+ * means all defaults. Unknown fields and bad types are `CCX_CODE_INVALID_JSON` naming the field;
+ * values out of range (a `size` of 0 or above 100, a date that is not RFC 3339) are
+ * `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or trace). `json_out`
+ * is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `query_json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body
- * on the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `query_json` with a non-zero length; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3942,13 +5729,18 @@ ccx_code ccx_sessions_list_all(const struct ccx_client *client,
                                struct ccx_error **err_out);
 
 /**
- * The names `ccx_settings_get` and `ccx_settings_set` accept, as a JSON array of `{"name":
- * "wpc/topology", "writable": true}`.
+ * The names `ccx_settings_get` and `ccx_settings_set` accept, as a JSON array of
+ * `{"name": "wpc/topology", "writable": true}`.
  *
- * NULL `json_out`: `CCX_CODE_NULL_PARAMETER`. Makes no request.
+ * Parameters: `json_out` is required and receives the answer.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written.
+ *
+ * Thread safety: safe from any thread, at any time.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `json_out`. Makes no
+ * request.
  *
  * # Safety
  * `json_out` is NULL or writable.
@@ -3960,18 +5752,26 @@ ccx_code ccx_settings_names(struct ccx_bytes *json_out);
  * `"FULL_MESH"`), `true`/`false`, a number (`user/device-allowance`), an array (`dns/zones`), an
  * object (`wpc/subnet`; `dns/custom-servers` is `null` when none).
  *
- * `name` is the setting's path under `/api/v1/settings/`, e.g. `wpc/topology`;
- * `ccx_settings_names` lists them. An unknown name is `CCX_CODE_INVALID_PARAMETER`, the message
- * listing the valid names.
+ * Parameters: `client` is required. `name` is the setting's path under `/api/v1/settings/`, e.g.
+ * `wpc/topology`; `ccx_settings_names` lists them. An unknown name is
+ * `CCX_CODE_INVALID_PARAMETER`, the message listing the valid names. `opts` may be NULL (no cancel
+ * token, timeout or trace). `json_out` is required and receives the answer. `err_out` may be NULL
+ * (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `name` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
- * An empty `name`: `CCX_CODE_INVALID_PARAMETER`. `name` not UTF-8: `CCX_CODE_INVALID_UTF8`. A
- * refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport,
- * limiter and breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be
- * NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `name` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `name`;
+ * `CCX_CODE_INVALID_UTF8` for `name` not UTF-8; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -3987,22 +5787,30 @@ ccx_code ccx_settings_get(const struct ccx_client *client,
  * Change one account setting. The stored value comes back as JSON; for the text and enum settings,
  * whose API answer has no value, it is the value sent.
  *
- * `name` is the setting's path under `/api/v1/settings/`, e.g. `wpc/topology`;
- * `ccx_settings_names` lists them. An unknown name is `CCX_CODE_INVALID_PARAMETER`, the message
- * listing the valid names. `json_value` is the new value in the JSON shape the getter answers
- * (`"CUSTOM"`, `true`, `3`, `["a"]`, `{"ipV4Address": …}`); a value of the wrong type or an
- * unknown enum value is `CCX_CODE_INVALID_JSON`, a read-only setting (the SAML and LDAP group
- * mappings) `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `name` is the setting's path under `/api/v1/settings/`, e.g.
+ * `wpc/topology`; `ccx_settings_names` lists them. An unknown name is
+ * `CCX_CODE_INVALID_PARAMETER`, the message listing the valid names. `json_value` is the new value
+ * in the JSON shape the getter answers (`"CUSTOM"`, `true`, `3`, `["a"]`,
+ * `{"ipV4Address": …}`); a value of the wrong type or an unknown enum value is
+ * `CCX_CODE_INVALID_JSON`, a read-only setting (the SAML and LDAP group mappings)
+ * `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or trace). `json_out`
+ * is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `name` or `json_value` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `name`: `CCX_CODE_INVALID_PARAMETER`. `name` not UTF-8:
- * `CCX_CODE_INVALID_UTF8`. An empty `json_value` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `name` or `json_value` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+ * empty `name`; `CCX_CODE_INVALID_UTF8` for `name` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `json_value`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4019,13 +5827,21 @@ ccx_code ccx_settings_set(const struct ccx_client *client,
 /**
  * Whether DNS resolutions are recorded (API v1.2), as JSON `true`/`false`.
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4038,12 +5854,20 @@ ccx_code ccx_dns_log_enabled(const struct ccx_client *client,
 /**
  * Start recording DNS resolutions.
  *
- * NULL `client`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
- * (status and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `err_out` may be NULL (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`; otherwise the
+ * codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
+ * body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4055,12 +5879,20 @@ ccx_code ccx_dns_log_enable(const struct ccx_client *client,
 /**
  * Stop recording DNS resolutions (the log then reads empty).
  *
- * NULL `client`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
- * (status and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `err_out` may be NULL (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`; otherwise the
+ * codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
+ * body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4072,19 +5904,27 @@ ccx_code ccx_dns_log_disable(const struct ccx_client *client,
 /**
  * One page of the DNS log as the API's page envelope JSON.
  *
- * `query_json` is a JSON object: `startHour` (required, RFC 3339, at most 30 days back),
- * `hoursBack` (1 or 2, default 1), `page` (from 0, default 0), `size` (10..=10000, default 500). A
- * missing `startHour`, unknown fields and bad types are `CCX_CODE_INVALID_JSON` naming the field;
- * values out of range are `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `query_json` is a JSON object: `startHour` (required, RFC
+ * 3339, at most 30 days back), `hoursBack` (1 or 2, default 1), `page` (from 0, default 0), `size`
+ * (10..=10000, default 500). A missing `startHour`, unknown fields and bad types are
+ * `CCX_CODE_INVALID_JSON` naming the field; values out of range are `CCX_CODE_INVALID_PARAMETER`.
+ * `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+ * answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `query_json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `query_json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `query_json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `query_json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4100,19 +5940,27 @@ ccx_code ccx_dns_log_page(const struct ccx_client *client,
  * Every DNS log entry of the hours chosen by `query_json` (its `page` and `size` are ignored), all
  * pages, as a JSON array.
  *
- * `query_json` is a JSON object: `startHour` (required, RFC 3339, at most 30 days back),
- * `hoursBack` (1 or 2, default 1), `page` (from 0, default 0), `size` (10..=10000, default 500). A
- * missing `startHour`, unknown fields and bad types are `CCX_CODE_INVALID_JSON` naming the field;
- * values out of range are `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `query_json` is a JSON object: `startHour` (required, RFC
+ * 3339, at most 30 days back), `hoursBack` (1 or 2, default 1), `page` (from 0, default 0), `size`
+ * (10..=10000, default 500). A missing `startHour`, unknown fields and bad types are
+ * `CCX_CODE_INVALID_JSON` naming the field; values out of range are `CCX_CODE_INVALID_PARAMETER`.
+ * `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+ * answer. `err_out` may be NULL (no error object).
  *
- * NULL `client` or `json_out`, or a NULL `query_json` with a non-zero length:
- * `CCX_CODE_NULL_PARAMETER`. An empty `query_json` (`(NULL, 0)` included) or malformed JSON:
- * `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
- * the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
- * and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+ * or a NULL `query_json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty
+ * (`(NULL, 0)` included) or malformed `query_json`; the codes given above for refused values;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4127,13 +5975,21 @@ ccx_code ccx_dns_log_list_all(const struct ccx_client *client,
 /**
  * Whether access visibility is on (API v1.2), as JSON `true`/`false`.
  *
- * NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
- * `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
- * have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
- * receives an error freed with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
  *
- * `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+ * `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+ * error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+ * `opts` and the input buffers are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+ * otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+ * `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4146,12 +6002,20 @@ ccx_code ccx_access_visibility_enabled(const struct ccx_client *client,
 /**
  * Turn access visibility on (API v1.2).
  *
- * NULL `client`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
- * (status and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `err_out` may be NULL (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`; otherwise the
+ * codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
+ * body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4163,12 +6027,20 @@ ccx_code ccx_access_visibility_enable(const struct ccx_client *client,
 /**
  * Turn access visibility off (API v1.2).
  *
- * NULL `client`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
- * (status and body on the error); transport, limiter and breaker failures have their own codes
- * (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
- * with `ccx_error_free`.
+ * Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+ * `err_out` may be NULL (no error object).
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
+ *
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`; otherwise the
+ * codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
+ * body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4180,17 +6052,24 @@ ccx_code ccx_access_visibility_disable(const struct ccx_client *client,
 /**
  * Add domains to the Cyber Shield block list.
  *
- * `json` is a JSON array of `{"domain": "ads.example", "comment": "why"}` (1 to 1000 items, each
- * domain plus comment at most 150 characters); an item without a non-blank `domain` is
- * `CCX_CODE_INVALID_JSON` naming it, the limits are `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `json` is a JSON array of
+ * `{"domain": "ads.example", "comment": "why"}` (1 to 1000 items, each domain plus comment
+ * at most 150 characters); an item without a non-blank `domain` is `CCX_CODE_INVALID_JSON` naming
+ * it, the limits are `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or
+ * trace). `err_out` may be NULL (no error object).
  *
- * NULL `client`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty
- * `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of the
- * service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL
+ * `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or
+ * malformed `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4204,15 +6083,22 @@ ccx_code ccx_cybershield_block_list_add(const struct ccx_client *client,
 /**
  * Remove domains from the Cyber Shield block list.
  *
- * `json` is a JSON array of domain strings; an empty array is `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `json` is a JSON array of domain strings; an empty array is
+ * `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or trace). `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty
- * `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of the
- * service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL
+ * `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or
+ * malformed `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4226,17 +6112,24 @@ ccx_code ccx_cybershield_block_list_remove(const struct ccx_client *client,
 /**
  * Add domains to the Cyber Shield allow list.
  *
- * `json` is a JSON array of `{"domain": "ads.example", "comment": "why"}` (1 to 1000 items, each
- * domain plus comment at most 150 characters); an item without a non-blank `domain` is
- * `CCX_CODE_INVALID_JSON` naming it, the limits are `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `json` is a JSON array of
+ * `{"domain": "ads.example", "comment": "why"}` (1 to 1000 items, each domain plus comment
+ * at most 150 characters); an item without a non-blank `domain` is `CCX_CODE_INVALID_JSON` naming
+ * it, the limits are `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or
+ * trace). `err_out` may be NULL (no error object).
  *
- * NULL `client`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty
- * `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of the
- * service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL
+ * `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or
+ * malformed `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4250,15 +6143,22 @@ ccx_code ccx_cybershield_allow_list_add(const struct ccx_client *client,
 /**
  * Remove domains from the Cyber Shield allow list.
  *
- * `json` is a JSON array of domain strings; an empty array is `CCX_CODE_INVALID_PARAMETER`.
+ * Parameters: `client` is required. `json` is a JSON array of domain strings; an empty array is
+ * `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or trace). `err_out`
+ * may be NULL (no error object).
  *
- * NULL `client`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty
- * `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of the
- * service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
- * failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
- * `*err_out` receives an error freed with `ccx_error_free`.
+ * Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+ * `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+ * are only borrowed for the call.
  *
- * Thread-safe: any thread, concurrently on one client.
+ * Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+ * `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+ * on the threads that call the client, and on the library's token thread for token requests.
+ *
+ * Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL
+ * `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or
+ * malformed `json`; the codes given above for refused values; otherwise the codes of a call (see
+ * `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
  *
  * # Safety
  * Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -4270,10 +6170,27 @@ ccx_code ccx_cybershield_allow_list_remove(const struct ccx_client *client,
                                            struct ccx_error **err_out);
 
 /**
- * Send the library's log lines at `max_level` (a `ccx_log_level`, 1..=5) and above to
- * `callback(userdata, record)`. Process-wide; a later call replaces the callback (the old
- * `free_userdata` runs then). If the process already has another Rust logger installed,
- * `CCX_CODE_INVALID_PARAMETER` is returned and nothing changes.
+ * Send the library's log lines at `max_level` and above to `callback(userdata, record)`.
+ * Process-wide: one callback for every client; a later call replaces it. If the process
+ * already has another Rust logger installed nothing changes.
+ *
+ * Parameters: `max_level` is a `ccx_log_level` (1..=5). `callback` is required. `userdata`
+ * is passed to `callback` untouched and may be NULL. `free_userdata` may be NULL (nothing
+ * to release).
+ *
+ * Ownership: the library holds `userdata` until the callback is replaced
+ * (`ccx_set_logger`) or removed (`ccx_clear_logger`); then `free_userdata(userdata)` runs
+ * once, on the thread making that call. If this function fails, `free_userdata` is not
+ * called.
+ *
+ * Thread safety: safe from any thread, but not from inside a log callback (it waits for
+ * running callbacks to return). `callback` is called concurrently from every thread that
+ * calls the library, and from the library's token thread; it must be thread-safe, quick,
+ * must not unwind and must not call `ccx_*` functions that log.
+ *
+ * Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `callback`;
+ * `CCX_CODE_INVALID_PARAMETER` for a `max_level` outside 1..=5 or when another logger is
+ * installed.
  *
  * # Safety
  * `callback` must be a valid function; `userdata` is passed through untouched.
@@ -4284,12 +6201,31 @@ ccx_code ccx_set_logger(uint32_t max_level,
                         ccx_userdata_free_fn free_userdata);
 
 /**
- * Stop forwarding log lines; the current `free_userdata` runs. Safe to call at any time.
+ * Stop forwarding log lines. Safe to call when no logger is set.
+ *
+ * Parameters: none.
+ *
+ * Ownership: the current `free_userdata(userdata)` runs, on this thread, before it
+ * returns.
+ *
+ * Thread safety: safe from any thread, but not from inside a log callback; it waits for
+ * running callbacks to return.
+ *
+ * Returns: nothing.
  */
 void ccx_clear_logger(void);
 
 /**
- * Create a cancel token. Free it with `ccx_cancel_token_free` after the calls using it returned.
+ * Create a cancel token (see `ccx_cancel_token` and `ccx_call_options_set_cancel`).
+ *
+ * Parameters: `token_out` is required.
+ *
+ * Ownership: on success `*token_out` is a new token the caller frees with
+ * `ccx_cancel_token_free`; on failure it is not written.
+ *
+ * Thread safety: safe from any thread; the token itself is thread-safe.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `token_out`.
  *
  * # Safety
  * `out` is NULL or writable.
@@ -4297,8 +6233,18 @@ void ccx_clear_logger(void);
 ccx_code ccx_cancel_token_new(struct ccx_cancel_token **token_out);
 
 /**
- * Cancel: calls running with this token, waiting or with a request on the wire, fail
- * with `CCX_CODE_CANCELLED`; later calls with it fail at once. Callable from any thread.
+ * Cancel: calls running with this token, waiting or with a request on the wire, fail with
+ * `CCX_CODE_CANCELLED` within milliseconds; later calls with it fail at once. Cancelling
+ * twice is harmless; a token cannot be reset.
+ *
+ * Parameters: `token` is required.
+ *
+ * Ownership: nothing changes hands.
+ *
+ * Thread safety: safe from any thread, concurrently with the calls it cancels and with
+ * other cancels.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `token`.
  *
  * # Safety
  * `token` is NULL or a live token.
@@ -4306,7 +6252,16 @@ ccx_code ccx_cancel_token_new(struct ccx_cancel_token **token_out);
 ccx_code ccx_cancel_token_cancel(const struct ccx_cancel_token *token);
 
 /**
- * Free a cancel token. NULL is accepted. Calls still using it keep a reference of their own.
+ * Free a cancel token. Call options and calls still using it keep a reference of their
+ * own, so it may be freed while they run.
+ *
+ * Parameters: `token` may be NULL (nothing happens).
+ *
+ * Ownership: `token` is invalid afterwards.
+ *
+ * Thread safety: no other call on this `token` pointer may be running or start.
+ *
+ * Returns: nothing.
  *
  * # Safety
  * `token` is NULL or a live token not freed yet.
@@ -4314,7 +6269,17 @@ ccx_code ccx_cancel_token_cancel(const struct ccx_cancel_token *token);
 void ccx_cancel_token_free(struct ccx_cancel_token *token);
 
 /**
- * Create empty call options.
+ * Create empty call options: no cancel token, no timeout of their own, no trace.
+ *
+ * Parameters: `options_out` is required.
+ *
+ * Ownership: on success `*options_out` is new options the caller frees with
+ * `ccx_call_options_free`; on failure it is not written.
+ *
+ * Thread safety: safe from any thread. The options are then set by one thread at a time
+ * and may serve concurrent calls once set.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `options_out`.
  *
  * # Safety
  * `options_out` is NULL or writable.
@@ -4322,7 +6287,17 @@ void ccx_cancel_token_free(struct ccx_cancel_token *token);
 ccx_code ccx_call_options_new(struct ccx_call_options **options_out);
 
 /**
- * Run the calls made with these options under `token` (the options keep their own reference).
+ * Run the calls made with these options under `token`, replacing any token set before.
+ *
+ * Parameters: `options` and `token` are required.
+ *
+ * Ownership: the options keep their own reference to the token: `token` may be freed
+ * afterwards.
+ *
+ * Thread safety: one thread at a time per options object, and not while a call is using
+ * `options`. `token` may be used from any thread meanwhile.
+ *
+ * Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `options` or `token`.
  *
  * # Safety
  * Both pointers are NULL or live.
@@ -4333,9 +6308,20 @@ ccx_code ccx_call_options_set_cancel(struct ccx_call_options *options,
 /**
  * Bound each call made with these options to `timeout_ms` milliseconds over all its
  * attempts, waits and backoff: the call's deadline is the sooner of this and the client's
- * call timeout (`ccx_client_config_set_call_timeout_ms`, default 120 s). A call that runs
- * out fails with `CCX_CODE_TIMEOUT` (phase "call"), ending a request on the wire within
- * milliseconds. 0 removes the bound. At most 24 h (`CCX_CODE_INVALID_PARAMETER` above).
+ * call timeout (`ccx_client_config_set_timeouts`, default 120 s). A call that runs out
+ * fails with `CCX_CODE_TIMEOUT` (phase "call"), ending a request on the wire within
+ * milliseconds.
+ *
+ * Parameters: `options` is required. `timeout_ms` is at most 86400000 (24 h); 0 removes
+ * the bound.
+ *
+ * Ownership: nothing changes hands.
+ *
+ * Thread safety: one thread at a time per options object, and not while a call is using
+ * `options`.
+ *
+ * Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `options`;
+ * `CCX_CODE_INVALID_PARAMETER` for a `timeout_ms` above 24 h.
  *
  * # Safety
  * `options` is NULL or live.
@@ -4343,9 +6329,21 @@ ccx_code ccx_call_options_set_cancel(struct ccx_call_options *options,
 ccx_code ccx_call_options_set_timeout_ms(struct ccx_call_options *options, uint64_t timeout_ms);
 
 /**
- * Use the caller's W3C `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`) as the trace of the
- * calls; each request then carries the same trace id and its own span id.
- * `CCX_CODE_INVALID_PARAMETER` if it does not parse.
+ * Use the caller's W3C `traceparent` as the trace of the calls made with these options;
+ * each request then carries the same trace id and its own span id.
+ *
+ * Parameters: `options` is required. `traceparent` is `traceparent_len` bytes of text,
+ * `00-<32 hex>-<16 hex>-<2 hex>`, not NUL-terminated.
+ *
+ * Ownership: the trace is copied; `traceparent` stays the caller's.
+ *
+ * Thread safety: one thread at a time per options object, and not while a call is using
+ * `options`.
+ *
+ * Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `options`, or a NULL
+ * `traceparent` with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `traceparent` that
+ * is not UTF-8; `CCX_CODE_INVALID_PARAMETER` for one that does not parse (an empty one
+ * included).
  *
  * # Safety
  * `options` is NULL or live; `traceparent` points to `traceparent_len` bytes.
@@ -4355,7 +6353,17 @@ ccx_code ccx_call_options_set_traceparent(struct ccx_call_options *options,
                                           size_t traceparent_len);
 
 /**
- * Free call options. NULL is accepted.
+ * Free call options. A token set on them is released (the caller's own token handle stays
+ * valid).
+ *
+ * Parameters: `options` may be NULL (nothing happens).
+ *
+ * Ownership: `options` is invalid afterwards.
+ *
+ * Thread safety: no call using these options, and no other call on `options`, may be
+ * running or start.
+ *
+ * Returns: nothing.
  *
  * # Safety
  * `options` is NULL or live and not freed yet.
@@ -4364,7 +6372,18 @@ void ccx_call_options_free(struct ccx_call_options *options);
 
 /**
  * Free a buffer the library filled and set it to `{NULL, 0}`, so freeing it twice is
- * harmless. NULL and empty buffers are accepted. Not thread-safe for one buffer.
+ * harmless.
+ *
+ * Parameters: `bytes` may be NULL (nothing happens); an empty buffer (`{NULL, 0}`, e.g.
+ * zero-initialised) is accepted.
+ *
+ * Ownership: the memory `bytes->data` pointed to is released; `*bytes` itself stays the
+ * caller's (usually on the stack).
+ *
+ * Thread safety: safe from any thread; no other thread may use the same `ccx_bytes`
+ * meanwhile.
+ *
+ * Returns: nothing.
  *
  * # Safety
  * `bytes` is NULL or points to a `ccx_bytes` filled by this library (or zeroed).

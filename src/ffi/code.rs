@@ -5,6 +5,17 @@ use crate::error::ErrorKind;
 /// Result code of a `ccx_*` function. `CCX_CODE_OK` (0) is success. Codes come in
 /// numbered families with gaps (1xx arguments, 2xx transport, 3xx HTTP, 4xx
 /// resilience, 9xx internal); a number is never reused for another meaning.
+///
+/// The `Returns:` part of each function lists the codes its arguments can give. Besides
+/// those, any function returning a `ccx_code` may return `CCX_CODE_PANIC` (a bug, caught
+/// at the boundary), and any `(pointer, length)` argument over 64 MiB is
+/// `CCX_CODE_INVALID_PARAMETER`; the `Returns:` parts do not repeat these.
+///
+/// The codes of a call: a function that sends requests (every one with a
+/// `const ccx_call_options *opts` parameter) can also return `CCX_CODE_INVALID_PARAMETER`
+/// (a value refused before anything is sent), any code of the 2xx, 3xx and 4xx families
+/// (`CCX_CODE_CANCELLED` and `CCX_CODE_TIMEOUT` through `opts` too), and
+/// `CCX_CODE_INTERNAL`. Programs must treat a code they do not know as a failure.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(non_camel_case_types)]
@@ -129,8 +140,17 @@ impl ccx_code {
     }
 }
 
-/// A static, NUL-terminated English description of `code` (unknown codes included).
-/// Never NULL, never freed. Thread-safe.
+/// A static English description of `code`, e.g. `"timed out"`; `"unknown ccx_code"` for a
+/// number this library does not know.
+///
+/// Parameters: `code` is any number (a `ccx_code` value).
+///
+/// Ownership: the string is static and NUL-terminated: never NULL, never freed, valid for
+/// the life of the process.
+///
+/// Thread safety: safe from any thread, at any time.
+///
+/// Returns: the description.
 #[unsafe(no_mangle)]
 pub extern "C" fn ccx_code_str(code: u32) -> *const std::ffi::c_char {
     ccx_code::ALL
@@ -140,10 +160,16 @@ pub extern "C" fn ccx_code_str(code: u32) -> *const std::ffi::c_char {
         .as_ptr()
 }
 
-/// The library's version as a number, `(major << 16) | (minor << 8) | patch` (0x000100
-/// for 0.1.0): the value of `CCX_VERSION_NUM` in the header of the same release. Compare
-/// the two to check that the library loaded at run time is the one a program was built
-/// with, or a newer one. Thread-safe; never fails.
+/// The library's version as a number, `(major << 16) | (minor << 8) | patch` (0x000100 for
+/// 0.1.0): the value of `CCX_VERSION_NUM` in the header of the same release. Compare the
+/// two to check that the library loaded at run time is the one a program was built with, or
+/// a newer one.
+///
+/// Parameters: none.
+///
+/// Thread safety: safe from any thread, at any time.
+///
+/// Returns: the version number; never fails.
 #[unsafe(no_mangle)]
 pub extern "C" fn ccx_version_num() -> u32 {
     const NUM: u32 = (parse_u32(env!("CARGO_PKG_VERSION_MAJOR")) << 16)
@@ -164,7 +190,15 @@ const fn parse_u32(s: &str) -> u32 {
     n
 }
 
-/// The library version, e.g. `"cloudconnexa 0.1.0"`: static, NUL-terminated, never freed.
+/// The library version as text, e.g. `"cloudconnexa 0.1.0"`.
+///
+/// Parameters: none.
+///
+/// Ownership: the string is static and NUL-terminated: never NULL, never freed.
+///
+/// Thread safety: safe from any thread, at any time.
+///
+/// Returns: the version string; never fails.
 #[unsafe(no_mangle)]
 pub extern "C" fn ccx_version() -> *const std::ffi::c_char {
     concat!("cloudconnexa ", env!("CARGO_PKG_VERSION"), "\0")

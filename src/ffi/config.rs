@@ -13,7 +13,9 @@ use crate::resilience::read_cache::{DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES};
 use crate::resilience::{BreakerConfig, LimitMode, RateLimit, ReadCacheConfig, RetryBudgetConfig, RetryPolicy};
 use crate::{ClientBuilder, TlsRoots};
 
-/// A client configuration under construction (wraps the Rust `ClientBuilder`).
+/// A client configuration under construction (wraps the Rust `ClientBuilder`). Setters
+/// only record values, and a setter that fails leaves the configuration unchanged;
+/// `ccx_client_build` checks them all. Used by one thread at a time.
 #[allow(non_camel_case_types)]
 #[derive(Default)]
 pub struct ccx_client_config {
@@ -102,6 +104,16 @@ fn edit_redis(config: *mut ccx_client_config, f: impl FnOnce(&mut RedisSettings)
 
 /// Create a configuration with every setting at its default (see each setter).
 ///
+/// Parameters: `config_out` is required.
+///
+/// Ownership: on success `*config_out` is a new configuration the caller frees with
+/// `ccx_client_config_free`; on failure it is not written.
+///
+/// Thread safety: safe from any thread; the configuration is then used by one thread at a
+/// time.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config_out`.
+///
 /// # Safety
 /// `config_out` is NULL or writable.
 #[unsafe(no_mangle)]
@@ -114,7 +126,16 @@ pub unsafe extern "C" fn ccx_client_config_new(config_out: *mut *mut ccx_client_
     })
 }
 
-/// Free a configuration. NULL is accepted. Clients built from it are not affected.
+/// Free a configuration. Clients built from it are not affected; the request callback's
+/// `free_userdata` runs (on this thread) if no such client is left.
+///
+/// Parameters: `config` may be NULL (nothing happens).
+///
+/// Ownership: `config` is invalid afterwards.
+///
+/// Thread safety: no other call on `config` may be running or start.
+///
+/// Returns: nothing.
 ///
 /// # Safety
 /// `config` is NULL or live and not freed yet.
@@ -163,6 +184,20 @@ fn set_string(
 /// API base URL, e.g. `https://acme.api.openvpn.com` (https required; see
 /// `ccx_client_config_set_allow_insecure_http`).
 ///
+/// Parameters: `config` is required. `url` is the URL: `url_len` bytes of UTF-8, not
+/// NUL-terminated; `(NULL, 0)` is the empty string.
+///
+/// Ownership: `url` is copied: the caller may free or reuse the memory when the call
+/// returns. `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL `url`
+/// with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `url` that is not UTF-8. Values
+/// are only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
+///
 /// # Safety
 /// `config` is NULL or live; `url` points to `url_len` bytes of UTF-8.
 #[unsafe(no_mangle)]
@@ -175,6 +210,20 @@ pub unsafe extern "C" fn ccx_client_config_set_api_url(
 }
 
 /// The tenant name; expands to `https://<cloud_id>.api.openvpn.com` when no URL is set.
+///
+/// Parameters: `config` is required. `cloud_id` is the tenant name: `cloud_id_len` bytes of
+/// UTF-8, not NUL-terminated; `(NULL, 0)` is the empty string.
+///
+/// Ownership: `cloud_id` is copied: the caller may free or reuse the memory when the call
+/// returns. `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL
+/// `cloud_id` with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `cloud_id` that is not
+/// UTF-8. Values are only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
 ///
 /// # Safety
 /// `config` is NULL or live; `cloud_id` points to `cloud_id_len` bytes of UTF-8.
@@ -189,6 +238,20 @@ pub unsafe extern "C" fn ccx_client_config_set_cloud_id(
 
 /// API client id (required).
 ///
+/// Parameters: `config` is required. `client_id` is the id: `client_id_len` bytes of UTF-8,
+/// not NUL-terminated; `(NULL, 0)` is the empty string.
+///
+/// Ownership: `client_id` is copied: the caller may free or reuse the memory when the call
+/// returns. `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL
+/// `client_id` with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `client_id` that is
+/// not UTF-8. Values are only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
+///
 /// # Safety
 /// `config` is NULL or live; `client_id` points to `client_id_len` bytes of UTF-8.
 #[unsafe(no_mangle)]
@@ -201,6 +264,20 @@ pub unsafe extern "C" fn ccx_client_config_set_client_id(
 }
 
 /// API client secret (required). Never logged or shown in errors.
+///
+/// Parameters: `config` is required. `client_secret` is the secret: `client_secret_len`
+/// bytes of UTF-8, not NUL-terminated; `(NULL, 0)` is the empty string.
+///
+/// Ownership: `client_secret` is copied: the caller may free or reuse the memory when the
+/// call returns. `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL
+/// `client_secret` with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `client_secret`
+/// that is not UTF-8. Values are only recorded: `ccx_client_build` checks them and fails
+/// with `CCX_CODE_INVALID_PARAMETER` naming a bad one.
 ///
 /// # Safety
 /// `config` is NULL or live; `client_secret` points to `client_secret_len` bytes of UTF-8.
@@ -217,6 +294,20 @@ pub unsafe extern "C" fn ccx_client_config_set_client_secret(
 
 /// API version path segment. Default `v1`.
 ///
+/// Parameters: `config` is required. `version` is the segment: `version_len` bytes of
+/// UTF-8, not NUL-terminated; `(NULL, 0)` is the empty string.
+///
+/// Ownership: `version` is copied: the caller may free or reuse the memory when the call
+/// returns. `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL
+/// `version` with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `version` that is not
+/// UTF-8. Values are only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
+///
 /// # Safety
 /// `config` is NULL or live; `version` points to `version_len` bytes of UTF-8.
 #[unsafe(no_mangle)]
@@ -230,6 +321,20 @@ pub unsafe extern "C" fn ccx_client_config_set_api_version(
 
 /// `User-Agent`. Default `cloudconnexa-rust/<version>`.
 ///
+/// Parameters: `config` is required. `user_agent` is the header value: `user_agent_len`
+/// bytes of UTF-8, not NUL-terminated; `(NULL, 0)` is the empty string.
+///
+/// Ownership: `user_agent` is copied: the caller may free or reuse the memory when the call
+/// returns. `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL
+/// `user_agent` with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `user_agent` that is
+/// not UTF-8. Values are only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
+///
 /// # Safety
 /// `config` is NULL or live; `user_agent` points to `user_agent_len` bytes of UTF-8.
 #[unsafe(no_mangle)]
@@ -242,6 +347,20 @@ pub unsafe extern "C" fn ccx_client_config_set_user_agent(
 }
 
 /// Proxy URL (`http://host:port`); an empty string means no proxy. Default none.
+///
+/// Parameters: `config` is required. `proxy` is the URL: `proxy_len` bytes of UTF-8, not
+/// NUL-terminated; `(NULL, 0)` is the empty string.
+///
+/// Ownership: `proxy` is copied: the caller may free or reuse the memory when the call
+/// returns. `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL `proxy`
+/// with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `proxy` that is not UTF-8. Values
+/// are only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
 ///
 /// # Safety
 /// `config` is NULL or live; `proxy` points to `proxy_len` bytes of UTF-8.
@@ -258,6 +377,15 @@ pub unsafe extern "C" fn ccx_client_config_set_proxy(
 
 /// Allow plain `http://` to a loopback host (local emulator). Default false.
 ///
+/// Parameters: `config` is required. `allow` true allows it.
+///
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`.
+///
 /// # Safety
 /// `config` is NULL or live.
 #[unsafe(no_mangle)]
@@ -271,10 +399,22 @@ pub unsafe extern "C" fn ccx_client_config_set_allow_insecure_http(
     })
 }
 
-/// Timeouts in milliseconds; 0 keeps the current value. Defaults: connect 5000 (TCP
-/// connect plus TLS handshake), read 30000 (the longest idle wait for any single read of
-/// the response head or body, restarted by every byte), call 120000 (a whole call: token,
+/// Timeouts in milliseconds; 0 keeps the current value. Defaults: connect 5000 (TCP connect
+/// plus TLS handshake), read 30000 (the longest idle wait for any single read of the
+/// response head or body, restarted by every byte), call 120000 (a whole call: token,
 /// waits, every attempt and backoff; `CCX_CODE_TIMEOUT` when it runs out).
+///
+/// Parameters: `config` is required. `connect_ms`, `read_ms` and `call_ms` are the three
+/// timeouts.
+///
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+/// only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
 ///
 /// # Safety
 /// `config` is NULL or live.
@@ -305,6 +445,17 @@ pub unsafe extern "C" fn ccx_client_config_set_timeouts(
 /// Budget in milliseconds for the whole response head of one attempt, however steadily its
 /// bytes arrive; 0 removes it. Default none (the read and call timeouts bound the head).
 ///
+/// Parameters: `config` is required. `head_ms` is the budget.
+///
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+/// only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
+///
 /// # Safety
 /// `config` is NULL or live.
 #[unsafe(no_mangle)]
@@ -319,6 +470,17 @@ pub unsafe extern "C" fn ccx_client_config_set_response_head_timeout(
 }
 
 /// Largest response body accepted, in bytes (at least 1024). Default 10 MiB.
+///
+/// Parameters: `config` is required. `max` is the limit.
+///
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+/// only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
 ///
 /// # Safety
 /// `config` is NULL or live.
@@ -335,6 +497,17 @@ pub unsafe extern "C" fn ccx_client_config_set_max_response_bytes(
 
 /// Refresh the token this many ms before it expires. Default 60000.
 ///
+/// Parameters: `config` is required. `margin_ms` is the margin.
+///
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+/// only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
+///
 /// # Safety
 /// `config` is NULL or live.
 #[unsafe(no_mangle)]
@@ -350,6 +523,18 @@ pub unsafe extern "C" fn ccx_client_config_set_token_refresh_margin_ms(
 
 /// Connection pool: idle connections kept per host (default 50), hosts kept (default 20),
 /// idle connections closed after `idle_timeout_ms` (default 50000).
+///
+/// Parameters: `config` is required. `max_idle_per_host`, `max_hosts` and `idle_timeout_ms`
+/// are the three values.
+///
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+/// only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
 ///
 /// # Safety
 /// `config` is NULL or live.
@@ -373,6 +558,17 @@ pub unsafe extern "C" fn ccx_client_config_set_pool(
 /// Cap the connections open to one host at `max` (0: no cap, the default). At the cap a
 /// call waits up to `wait_ms` for a slot, or fails at once with `CCX_CODE_POOL_EXHAUSTED`
 /// when `fail_fast` is true.
+///
+/// Parameters: `config` is required. `max`, `wait_ms` and `fail_fast` as above.
+///
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+/// only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
 ///
 /// # Safety
 /// `config` is NULL or live.
@@ -399,6 +595,18 @@ pub unsafe extern "C" fn ccx_client_config_set_max_connections_per_host(
 /// TCP keepalive: idle time, probe interval (ms, at least 1000) and probe count; `enabled`
 /// false switches it off. Default on, 60000 / 10000 / 6.
 ///
+/// Parameters: `config` is required. `enabled`, `idle_ms`, `interval_ms` and `probes` as
+/// above.
+///
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+/// only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
+///
 /// # Safety
 /// `config` is NULL or live.
 #[unsafe(no_mangle)]
@@ -419,6 +627,15 @@ pub unsafe extern "C" fn ccx_client_config_set_tcp_keepalive(
 
 /// TCP_NODELAY. Default true.
 ///
+/// Parameters: `config` is required. `nodelay` true sets it.
+///
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`.
+///
 /// # Safety
 /// `config` is NULL or live.
 #[unsafe(no_mangle)]
@@ -429,7 +646,20 @@ pub unsafe extern "C" fn ccx_client_config_set_tcp_nodelay(config: *mut ccx_clie
     })
 }
 
-/// DNS cache time to live in ms (0: no cache) and IPv4-first ordering. Default 300000, true.
+/// DNS cache time to live in ms (0: no cache) and IPv4-first ordering. Default 300000,
+/// true.
+///
+/// Parameters: `config` is required. `ttl_ms` is the time to live; `prefer_ipv4` true tries
+/// IPv4 addresses first.
+///
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+/// only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
 ///
 /// # Safety
 /// `config` is NULL or live.
@@ -448,9 +678,18 @@ pub unsafe extern "C" fn ccx_client_config_set_dns_cache(
     })
 }
 
-/// Trust roots: 0 = the bundled Mozilla roots (default), 1 = the system's CA bundle,
-/// 2 = only the CAs added with `ccx_client_config_add_ca_pem`. Other values:
-/// `CCX_CODE_INVALID_PARAMETER`.
+/// Trust roots: 0 = the bundled Mozilla roots (default), 1 = the system's CA bundle, 2 =
+/// only the CAs added with `ccx_client_config_add_ca_pem`.
+///
+/// Parameters: `config` is required. `roots` is 0, 1 or 2.
+///
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`;
+/// `CCX_CODE_INVALID_PARAMETER` for another `roots` value.
 ///
 /// # Safety
 /// `config` is NULL or live.
@@ -468,7 +707,20 @@ pub unsafe extern "C" fn ccx_client_config_set_tls_roots(config: *mut ccx_client
     })
 }
 
-/// Also trust the CA certificate(s) in this PEM text.
+/// Also trust the CA certificate(s) in this PEM text. Each call adds to the ones before.
+///
+/// Parameters: `config` is required. `pem` is `pem_len` bytes of PEM text, not
+/// NUL-terminated.
+///
+/// Ownership: `pem` is copied: the caller may free or reuse the memory when the call
+/// returns. `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL `pem`
+/// with a non-zero length. The text is only recorded: `ccx_client_build` checks them and
+/// fails with `CCX_CODE_INVALID_PARAMETER` naming a bad one.
 ///
 /// # Safety
 /// `config` is NULL or live; `pem` points to `pem_len` bytes.
@@ -487,6 +739,20 @@ pub unsafe extern "C" fn ccx_client_config_add_ca_pem(
 }
 
 /// Present a client certificate: PEM chain and PEM private key.
+///
+/// Parameters: `config` is required. `chain_pem` is `chain_len` bytes of PEM certificates,
+/// `key_pem` is `key_len` bytes of the PEM private key; neither NUL-terminated.
+///
+/// Ownership: both buffers are copied: the caller may free or reuse the memory when the
+/// call returns. `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL
+/// `chain_pem` or `key_pem` with a non-zero length. Values are only recorded:
+/// `ccx_client_build` checks them and fails with `CCX_CODE_INVALID_PARAMETER` naming a bad
+/// one.
 ///
 /// # Safety
 /// `config` is NULL or live; both buffers are `(pointer, length)`.
@@ -509,6 +775,15 @@ pub unsafe extern "C" fn ccx_client_config_set_client_certificate(
 
 /// Read `HTTPS_PROXY`/`ALL_PROXY`/`NO_PROXY` from the environment. Default false.
 ///
+/// Parameters: `config` is required. `enabled` true reads them.
+///
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`.
+///
 /// # Safety
 /// `config` is NULL or live.
 #[unsafe(no_mangle)]
@@ -523,8 +798,20 @@ pub unsafe extern "C" fn ccx_client_config_set_proxy_from_env(
 }
 
 /// Retry policy: retries after the first attempt (default 5; 0 disables), backoff factor
-/// and cap in ms (defaults 500 and 120000), full jitter (default true), and whether POST
-/// is retried after failures where it may have reached the server (default false).
+/// and cap in ms (defaults 500 and 120000), full jitter (default true), and whether POST is
+/// retried after failures where it may have reached the server (default false).
+///
+/// Parameters: `config` is required. `max_retries`, `backoff_factor_ms`, `backoff_max_ms`,
+/// `jitter` and `retry_non_idempotent` as above.
+///
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+/// only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
 ///
 /// # Safety
 /// `config` is NULL or live.
@@ -549,7 +836,19 @@ pub unsafe extern "C" fn ccx_client_config_set_retry(
     })
 }
 
-/// HTTP statuses worth retrying (`count` values at `codes`). Default 408, 429, 500, 502, 503, 504.
+/// HTTP statuses worth retrying, replacing the list. Default 408, 429, 500, 502, 503, 504.
+///
+/// Parameters: `config` is required. `codes` points to `count` statuses (100..=599); NULL
+/// is allowed when `count` is 0 (no status is retried).
+///
+/// Ownership: the statuses are copied: the caller may free or reuse the memory when the
+/// call returns. `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL `codes`
+/// with a non-zero `count`; `CCX_CODE_INVALID_PARAMETER` for a value outside 100..=599.
 ///
 /// # Safety
 /// `config` is NULL or live; `codes` points to `count` values (NULL allowed when 0).
@@ -573,8 +872,21 @@ pub unsafe extern "C" fn ccx_client_config_set_retry_codes(
     })
 }
 
-/// Retry budget: retries may add at most `ratio` (0..1) of the calls of the last `window_ms`,
-/// plus `min_retries` per window. `enabled` false removes it. Default on, 0.2, 10, 10000.
+/// Retry budget: retries may add at most `ratio` (0..1) of the calls of the last
+/// `window_ms`, plus `min_retries` per window. `enabled` false removes it. Default on, 0.2,
+/// 10, 10000.
+///
+/// Parameters: `config` is required. `enabled`, `ratio`, `min_retries` and `window_ms` as
+/// above.
+///
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+/// only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
 ///
 /// # Safety
 /// `config` is NULL or live.
@@ -598,10 +910,23 @@ pub unsafe extern "C" fn ccx_client_config_set_retry_budget(
 }
 
 /// Circuit breaker per host (or per host and operation): opens after `failure_threshold`
-/// consecutive failures (5xx, timeouts, connect errors; 429 too if `count_429`), fails calls
-/// at once for `recovery_ms`, then lets `half_open_max_calls` probes through and closes
-/// after `success_threshold` successes. `enabled` false switches it off. Defaults: on, 10,
-/// 300000, 1, 1, false, false.
+/// consecutive failures (5xx, timeouts, connect errors; 429 too if `count_429`), fails
+/// calls at once for `recovery_ms`, then lets `half_open_max_calls` probes through and
+/// closes after `success_threshold` successes. `enabled` false switches it off. Defaults:
+/// on, 10, 300000, 1, 1, false, false.
+///
+/// Parameters: `config` is required. `enabled`, `failure_threshold`, `recovery_ms`,
+/// `half_open_max_calls`, `success_threshold`, `count_429` and `per_operation` (one breaker
+/// per host and operation) as above.
+///
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+/// only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
 ///
 /// # Safety
 /// `config` is NULL or live.
@@ -648,9 +973,21 @@ fn limit(enabled: bool, rate_per_sec: f64, burst: u32, max_wait_ms: u64, fail_fa
 /// Client-side token bucket for every call: `rate_per_sec` tokens per second, `burst`
 /// capacity; at an empty bucket wait up to `max_wait_ms` or, with `fail_fast`, fail at once
 /// with `CCX_CODE_RATE_LIMITED`. `enabled` false removes client-side limiting. Default: on,
-/// with no limit of its own until the server's rate-limit headers describe one.
-/// The rate and burst set here are a ceiling: the server's `X-RateLimit-*` headers and the
-/// fair share of a key used by other processes can lower them, never raise them.
+/// with no limit of its own until the server's rate-limit headers describe one. The rate
+/// and burst set here are a ceiling: the server's `X-RateLimit-*` headers and the fair
+/// share of a key used by other processes can lower them, never raise them.
+///
+/// Parameters: `config` is required. `enabled`, `rate_per_sec`, `burst`, `max_wait_ms` and
+/// `fail_fast` as above.
+///
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+/// only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
 ///
 /// # Safety
 /// `config` is NULL or live.
@@ -670,8 +1007,20 @@ pub unsafe extern "C" fn ccx_client_config_set_rate_limit(
     })
 }
 
-/// A separate bucket for POST, PUT and DELETE (same parameters as `ccx_client_config_set_rate_limit`).
-/// Default none: writes share the main bucket.
+/// A separate bucket for POST, PUT and DELETE (same parameters as
+/// `ccx_client_config_set_rate_limit`). Default none: writes share the main bucket.
+///
+/// Parameters: `config` is required. `enabled`, `rate_per_sec`, `burst`, `max_wait_ms` and
+/// `fail_fast` as for `ccx_client_config_set_rate_limit`.
+///
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+/// only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
 ///
 /// # Safety
 /// `config` is NULL or live.
@@ -691,8 +1040,17 @@ pub unsafe extern "C" fn ccx_client_config_set_write_rate_limit(
     })
 }
 
-/// Follow the server's `X-RateLimit-*` headers and pause after a 429. Default true.
-/// The headers only ever lower a rate set with `ccx_client_config_set_rate_limit`.
+/// Follow the server's `X-RateLimit-*` headers and pause after a 429. Default true. The
+/// headers only ever lower a rate set with `ccx_client_config_set_rate_limit`.
+///
+/// Parameters: `config` is required. `enabled` true follows them.
+///
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`.
 ///
 /// # Safety
 /// `config` is NULL or live.
@@ -708,6 +1066,15 @@ pub unsafe extern "C" fn ccx_client_config_set_adaptive_rate_limit(
 }
 
 /// Identical GETs in flight at once share one request. Default true.
+///
+/// Parameters: `config` is required. `enabled` true shares them.
+///
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`.
 ///
 /// # Safety
 /// `config` is NULL or live.
@@ -725,6 +1092,17 @@ pub unsafe extern "C" fn ccx_client_config_set_coalesce_gets(
 /// Serve the last good answer of a GET, up to `max_age_ms` old, when the call fails with
 /// server or network trouble (0: off, the default).
 ///
+/// Parameters: `config` is required. `max_age_ms` as above.
+///
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+/// only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
+///
 /// # Safety
 /// `config` is NULL or live.
 #[unsafe(no_mangle)]
@@ -738,16 +1116,28 @@ pub unsafe extern "C" fn ccx_client_config_set_stale_if_error(
     })
 }
 
-/// Share one rate limit through Redis with every process that uses the same key: the
-/// Redis URL (`redis://[:password@]host:port/db`, `rediss://…` for TLS through rustls,
+/// Share one rate limit through Redis with every process that uses the same key: the Redis
+/// URL (`redis://[:password@]host:port/db`, `rediss://…` for TLS through rustls,
 /// `redis+unix:///path`), or a comma-separated list of Redis Cluster seed URLs. An empty
 /// string switches Redis off (the default). Use it when several processes share one API
-/// key; one process does not need it. Cost: one Redis round trip per call. When Redis
-/// fails (error, timeout, cluster failover), calls use the client's own adaptive limiter
-/// and Redis is tried again after the retry interval (see
-/// `ccx_client_config_set_redis_limit`). Bad URLs fail `ccx_client_build` with
-/// `CCX_CODE_INVALID_PARAMETER`. A library built without Redis support refuses any
-/// non-empty URL here with `CCX_CODE_INVALID_PARAMETER`.
+/// key; one process does not need it. Cost: one Redis round trip per call. When Redis fails
+/// (error, timeout, cluster failover), calls use the client's own adaptive limiter and
+/// Redis is tried again after the retry interval (see `ccx_client_config_set_redis_limit`).
+///
+/// Parameters: `config` is required. `url` is the URL or URLs: `url_len` bytes of UTF-8,
+/// not NUL-terminated; `(NULL, 0)` is the empty string.
+///
+/// Ownership: `url` is copied: the caller may free or reuse the memory when the call
+/// returns. `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL `url`
+/// with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `url` that is not UTF-8;
+/// `CCX_CODE_INVALID_PARAMETER` for a non-empty value when the library was built without
+/// Redis support. Values are only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
 ///
 /// # Safety
 /// `config` is NULL or live; `url` points to `url_len` bytes of UTF-8.
@@ -768,6 +1158,21 @@ pub unsafe extern "C" fn ccx_client_config_set_redis_url(
 /// one must answer; all `redis://` or all `rediss://`). Cluster mode even with one seed;
 /// wins over `ccx_client_config_set_redis_url`. An empty string: no cluster (the default).
 ///
+/// Parameters: `config` is required. `seeds` is the seed URLs: `seeds_len` bytes of UTF-8,
+/// not NUL-terminated; `(NULL, 0)` is the empty string.
+///
+/// Ownership: `seeds` is copied: the caller may free or reuse the memory when the call
+/// returns. `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL `seeds`
+/// with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `seeds` that is not UTF-8;
+/// `CCX_CODE_INVALID_PARAMETER` for a non-empty value when the library was built without
+/// Redis support. Values are only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
+///
 /// # Safety
 /// `config` is NULL or live; `seeds` points to `seeds_len` bytes of UTF-8.
 #[unsafe(no_mangle)]
@@ -786,6 +1191,20 @@ pub unsafe extern "C" fn ccx_client_config_set_redis_cluster(
 /// The Redis key of the shared bucket; every process that should share a limit uses the
 /// same one. Empty (the default): `cloudconnexa:{<api host>:<client id>}`.
 ///
+/// Parameters: `config` is required. `key` is the key: `key_len` bytes of UTF-8, not
+/// NUL-terminated; `(NULL, 0)` is the empty string.
+///
+/// Ownership: `key` is copied: the caller may free or reuse the memory when the call
+/// returns. `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL `key`
+/// with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `key` that is not UTF-8. Values
+/// are only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
+///
 /// # Safety
 /// `config` is NULL or live; `key` points to `key_len` bytes of UTF-8.
 #[unsafe(no_mangle)]
@@ -801,9 +1220,22 @@ pub unsafe extern "C" fn ccx_client_config_set_redis_key(
     })
 }
 
-/// Check `rediss://` servers against the CA certificate(s) in this PEM text (a private
-/// CA) instead of the bundled Mozilla roots. Only with `rediss://` URLs. An empty buffer
-/// (`NULL, 0`) goes back to the bundled roots (the default).
+/// Check `rediss://` servers against the CA certificate(s) in this PEM text (a private CA)
+/// instead of the bundled Mozilla roots. Only with `rediss://` URLs. An empty buffer goes
+/// back to the bundled roots (the default).
+///
+/// Parameters: `config` is required. `pem` is `pem_len` bytes of PEM text, not
+/// NUL-terminated; `(NULL, 0)` is empty.
+///
+/// Ownership: `pem` is copied: the caller may free or reuse the memory when the call
+/// returns. `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL `pem`
+/// with a non-zero length. The text is only recorded: `ccx_client_build` checks them and
+/// fails with `CCX_CODE_INVALID_PARAMETER` naming a bad one.
 ///
 /// # Safety
 /// `config` is NULL or live; `pem` points to `pem_len` bytes.
@@ -821,13 +1253,24 @@ pub unsafe extern "C" fn ccx_client_config_set_redis_ca_pem(
     })
 }
 
-/// The shared Redis bucket: `rate_per_sec` tokens per second (within (0, 1e6]) and
-/// `burst` tokens (1..=1000000), the whole fleet's: set them to the API key's limit.
-/// `rate_per_sec` 0 keeps the current values (default: the real service's, one token per
-/// 15 s and a burst of 20). `timeout_ms` is the Redis time budget of one call (default
-/// 100), `retry_ms` how long calls use the client's own limiter after a Redis failure
-/// before Redis is tried again (default 1000); 0 keeps the current value. Values are
-/// checked by `ccx_client_build`.
+/// The shared Redis bucket: `rate_per_sec` tokens per second (within (0, 1e6]) and `burst`
+/// tokens (1..=1000000), the whole fleet's: set them to the API key's limit. `rate_per_sec`
+/// 0 keeps the current values (default: the real service's, one token per 15 s and a burst
+/// of 20). `timeout_ms` is the Redis time budget of one call (default 100), `retry_ms` how
+/// long calls use the client's own limiter after a Redis failure before Redis is tried
+/// again (default 1000); 0 keeps the current value.
+///
+/// Parameters: `config` is required. `rate_per_sec`, `burst`, `timeout_ms` and `retry_ms`
+/// as above.
+///
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+/// only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
 ///
 /// # Safety
 /// `config` is NULL or live.
@@ -873,24 +1316,31 @@ fn edit_read_cache(
 /// rate-limit token spent, while it is younger than its family's time to live. Any POST,
 /// PUT or DELETE made through the client (or another client of its transport) drops the
 /// cached answers of its family (`networks`, `hosts`, `users`, `dns-records`, ...; the
-/// first path segment after the API version). Changes made elsewhere (another process,
-/// the Admin portal) are not seen: the time to live bounds how stale an answer can be,
-/// and `ccx_client_invalidate_read_cache` drops answers on request. Default: off.
+/// first path segment after the API version). Changes made elsewhere (another process, the
+/// Admin portal) are not seen: the time to live bounds how stale an answer can be, and
+/// `ccx_client_invalidate_read_cache` drops answers on request. Default: off. Each call
+/// sets all three values; the family times to live already set are kept. A configuration
+/// cannot switch the cache off again once it is on: use a new one. The cache is shared by
+/// the clients of one transport and is thread-safe; the metrics (`ccx_client_metrics_json`:
+/// `read_cache`, `tokens_saved.cache`) count its hits.
 ///
-/// - `default_ttl_ms`: time to live, in milliseconds, of every family without its own
-///   (`ccx_client_config_set_read_cache_ttl`); at most 86400000 (24 h). 0 caches only the
-///   families given their own time to live. The library's default is 30000 (30 s).
-/// - `max_entries`: most answers kept, 1..=1000000; 0 means the default, 1024.
-/// - `max_bytes`: most bytes kept (bodies, headers, keys, plus 128 bytes per entry), at
-///   least 1024; 0 means the default, 33554432 (32 MiB). An answer larger than this is not
-///   cached. Beyond either bound the least recently used answer is evicted.
+/// Parameters: `config` is required. `default_ttl_ms` is the time to live, in milliseconds,
+/// of every family without its own (`ccx_client_config_set_read_cache_ttl`); at most
+/// 86400000 (24 h); 0 caches only the families given their own time to live; the library's
+/// default is 30000 (30 s). `max_entries` is the most answers kept, 1..=1000000; 0 means
+/// the default, 1024. `max_bytes` is the most bytes kept (bodies, headers, keys, plus 128
+/// bytes per entry), at least 1024; 0 means the default, 33554432 (32 MiB); an answer
+/// larger than this is not cached. Beyond either bound the least recently used answer is
+/// evicted.
 ///
-/// Each call sets all three values; the family times to live already set are kept. Like
-/// the other setters it only records the values: out-of-range values fail
-/// `ccx_client_build` with `CCX_CODE_INVALID_PARAMETER` and a message naming the field.
-/// A configuration cannot switch the cache off again once it is on: use a new one. The
-/// cache is shared by the clients of one transport and is thread-safe; the metrics
-/// (`ccx_client_metrics_json`: `read_cache`, `tokens_saved.cache`) count its hits.
+/// Ownership: nothing changes hands; `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config`. Values are
+/// only recorded: `ccx_client_build` checks them and fails with
+/// `CCX_CODE_INVALID_PARAMETER` naming a bad one.
 ///
 /// # Safety
 /// `config` is NULL or live.
@@ -913,16 +1363,28 @@ pub unsafe extern "C" fn ccx_client_config_set_read_cache(
     })
 }
 
-/// The fresh-read cache's time to live of one family, in milliseconds (at most 86400000,
-/// 24 h); 0 leaves that family uncached. `family` is a bare family name such as
-/// `networks`, `hosts`, `users`, `user-groups` or `dns-records` (connectors, routes and
-/// other children of networks and hosts belong to their parent's family; devices to
-/// `users`). Setting a family again replaces its value. When the cache is still off this
-/// switches it on with the defaults for everything else (30 s for the other families, 1024
-/// answers, 32 MiB); call `ccx_client_config_set_read_cache` with `default_ttl_ms` 0 to
-/// cache only the families named here. An empty name, or one containing `/`, `?`, `#` or
-/// a control character, fails `ccx_client_build` with `CCX_CODE_INVALID_PARAMETER`;
-/// invalid UTF-8 is `CCX_CODE_INVALID_UTF8` here.
+/// The fresh-read cache's time to live of one family, in milliseconds (at most 86400000, 24
+/// h); 0 leaves that family uncached. Setting a family again replaces its value. When the
+/// cache is still off this switches it on with the defaults for everything else (30 s for
+/// the other families, 1024 answers, 32 MiB); call `ccx_client_config_set_read_cache` with
+/// `default_ttl_ms` 0 to cache only the families named here.
+///
+/// Parameters: `config` is required. `ttl_ms` is the time to live. `family` is a bare
+/// family name such as `networks`, `hosts`, `users`, `user-groups` or `dns-records`
+/// (connectors, routes and other children of networks and hosts belong to their parent's
+/// family; devices to `users`): `family_len` bytes of UTF-8, not NUL-terminated;
+/// `(NULL, 0)` is the empty string.
+///
+/// Ownership: `family` is copied: the caller may free or reuse the memory when the call
+/// returns. `config` stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration (no other call on `config`
+/// meanwhile); different configurations may be set from different threads at once.
+///
+/// Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `config`, or a NULL
+/// `family` with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `family` that is not
+/// UTF-8. An empty name, one containing `/`, `?`, `#` or a control character, or a `ttl_ms`
+/// over 24 h fails `ccx_client_build` with `CCX_CODE_INVALID_PARAMETER`.
 ///
 /// # Safety
 /// `config` is NULL or live; `family` points to `family_len` bytes of UTF-8.
@@ -993,8 +1455,24 @@ impl Drop for UserData {
     }
 }
 
-/// Call `callback(userdata, event)` after every HTTP request of the clients built from this
-/// configuration (metrics, tracing bridges). `free_userdata` may be NULL.
+/// Call `callback(userdata, event)` after every HTTP request (token requests included) of
+/// the clients built from this configuration afterwards (metrics, tracing bridges). A later
+/// call replaces the callback for clients built after it.
+///
+/// Parameters: `config` and `callback` are required. `userdata` is passed to `callback`
+/// untouched and may be NULL. `free_userdata` may be NULL (nothing to release).
+///
+/// Ownership: the configuration, and every client built from it, hold `userdata`;
+/// `free_userdata(userdata)` runs exactly once when the last of them no longer needs it (on
+/// the thread that frees it: `ccx_client_free`, `ccx_client_config_free`, or this function
+/// replacing it). If this function fails, `free_userdata` is not called and `userdata`
+/// stays the caller's.
+///
+/// Thread safety: one thread at a time per configuration. `callback` is called concurrently
+/// from every thread that calls the clients, and from the library's token thread; it must
+/// be thread-safe, quick, must not unwind and must not call blocking `ccx_*` functions.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `config` or `callback`.
 ///
 /// # Safety
 /// `config` is NULL or live; `callback` is a valid function (required).

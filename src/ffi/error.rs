@@ -72,7 +72,16 @@ impl From<crate::Error> for ccx_error {
     }
 }
 
-/// Free an error. NULL is accepted.
+/// Free an error received through an `err_out` argument.
+///
+/// Parameters: `err` may be NULL (nothing happens).
+///
+/// Ownership: `err` and every `ccx_str` read from it (`ccx_error_message`,
+/// `ccx_error_body`) are invalid afterwards.
+///
+/// Thread safety: no other thread may be reading `err` during or after the call.
+///
+/// Returns: nothing.
 ///
 /// # Safety
 /// `err` is NULL or came from this library and was not freed yet.
@@ -96,7 +105,16 @@ fn get<T>(err: *const ccx_error, out: *mut T, f: impl FnOnce(&ccx_error) -> T) -
 }
 
 /// The error's code.
-/// `CCX_CODE_NULL_PARAMETER` if `err` or `out` is NULL. Thread-safe.
+///
+/// Parameters: `err` and `out` are required; `*out` receives the code.
+///
+/// Ownership: nothing to free; `*out` is a plain value.
+///
+/// Thread safety: safe from any thread; an error is immutable and may be read by several
+/// threads at once until it is freed.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `err` or `out` (`*out`
+/// is then not written).
 ///
 /// # Safety
 /// `err` is NULL or a live `ccx_error`; `out` is NULL or writable.
@@ -105,8 +123,19 @@ pub unsafe extern "C" fn ccx_error_code(err: *const ccx_error, out: *mut ccx_cod
     get(err, out, |e| e.code)
 }
 
-/// The message (UTF-8, not NUL-terminated), borrowed until `ccx_error_free`.
-/// `CCX_CODE_NULL_PARAMETER` if `err` or `out` is NULL. Thread-safe.
+/// The error's message, in English.
+///
+/// Parameters: `err` and `out` are required; `*out` receives the message (UTF-8, not
+/// NUL-terminated).
+///
+/// Ownership: the `ccx_str` borrows from `err`: valid until `ccx_error_free(err)`, never
+/// freed by the caller.
+///
+/// Thread safety: safe from any thread; an error is immutable and may be read by several
+/// threads at once until it is freed.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `err` or `out` (`*out`
+/// is then not written).
 ///
 /// # Safety
 /// `err` is NULL or a live `ccx_error`; `out` is NULL or writable.
@@ -115,8 +144,18 @@ pub unsafe extern "C" fn ccx_error_message(err: *const ccx_error, out: *mut ccx_
     get(err, out, |e| ccx_str::of(&e.message))
 }
 
-/// The HTTP status for `CCX_CODE_HTTP_STATUS` and `CCX_CODE_AUTH` errors, else 0.
-/// `CCX_CODE_NULL_PARAMETER` if `err` or `out` is NULL. Thread-safe.
+/// The HTTP status of a `CCX_CODE_HTTP_STATUS` or `CCX_CODE_AUTH` error.
+///
+/// Parameters: `err` and `out` are required; `*out` receives the status, or 0 for other
+/// errors.
+///
+/// Ownership: nothing to free; `*out` is a plain value.
+///
+/// Thread safety: safe from any thread; an error is immutable and may be read by several
+/// threads at once until it is freed.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `err` or `out` (`*out`
+/// is then not written).
 ///
 /// # Safety
 /// `err` is NULL or a live `ccx_error`; `out` is NULL or writable.
@@ -126,7 +165,16 @@ pub unsafe extern "C" fn ccx_error_http_status(err: *const ccx_error, out: *mut 
 }
 
 /// Whether trying the same call again later may succeed.
-/// `CCX_CODE_NULL_PARAMETER` if `err` or `out` is NULL. Thread-safe.
+///
+/// Parameters: `err` and `out` are required; `*out` receives the answer.
+///
+/// Ownership: nothing to free; `*out` is a plain value.
+///
+/// Thread safety: safe from any thread; an error is immutable and may be read by several
+/// threads at once until it is freed.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `err` or `out` (`*out`
+/// is then not written).
 ///
 /// # Safety
 /// `err` is NULL or a live `ccx_error`; `out` is NULL or writable.
@@ -135,8 +183,18 @@ pub unsafe extern "C" fn ccx_error_is_retryable(err: *const ccx_error, out: *mut
     get(err, out, |e| e.retryable)
 }
 
-/// How long the server, the rate limiter or the breaker asked to wait, in ms (0: no hint).
-/// `CCX_CODE_NULL_PARAMETER` if `err` or `out` is NULL. Thread-safe.
+/// How long the server, the rate limiter or the breaker asked to wait, in ms.
+///
+/// Parameters: `err` and `out` are required; `*out` receives the wait, or 0 when there is
+/// no hint.
+///
+/// Ownership: nothing to free; `*out` is a plain value.
+///
+/// Thread safety: safe from any thread; an error is immutable and may be read by several
+/// threads at once until it is freed.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `err` or `out` (`*out`
+/// is then not written).
 ///
 /// # Safety
 /// `err` is NULL or a live `ccx_error`; `out` is NULL or writable.
@@ -145,9 +203,19 @@ pub unsafe extern "C" fn ccx_error_retry_after_ms(err: *const ccx_error, out: *m
     get(err, out, |e| e.retry_after_ms)
 }
 
-/// The raw response body of an HTTP error (the API's `ErrorResponse` JSON), borrowed until
-/// `ccx_error_free`; empty for other errors.
-/// `CCX_CODE_NULL_PARAMETER` if `err` or `out` is NULL. Thread-safe.
+/// The raw response body of an HTTP error (the API's `ErrorResponse` JSON).
+///
+/// Parameters: `err` and `out` are required; `*out` receives the body (not NUL-terminated),
+/// empty for other errors.
+///
+/// Ownership: the `ccx_str` borrows from `err`: valid until `ccx_error_free(err)`, never
+/// freed by the caller.
+///
+/// Thread safety: safe from any thread; an error is immutable and may be read by several
+/// threads at once until it is freed.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `err` or `out` (`*out`
+/// is then not written).
 ///
 /// # Safety
 /// `err` is NULL or a live `ccx_error`; `out` is NULL or writable.

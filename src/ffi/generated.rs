@@ -17,15 +17,22 @@ use super::types::ccx_bytes;
 
 /// One page of networks as the API's page envelope JSON.
 ///
-/// `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+/// (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+/// may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
-/// `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
-/// have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
-/// receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+/// `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -36,13 +43,21 @@ pub unsafe extern "C" fn ccx_networks_list(client: *const ccx_client, page: u32,
 
 /// Every network, all pages, as a JSON array.
 ///
-/// NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
-/// `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
-/// have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
-/// receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+/// `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -53,17 +68,25 @@ pub unsafe extern "C" fn ccx_networks_list_all(client: *const ccx_client, opts: 
 
 /// Create a network; the created item comes back as JSON.
 ///
-/// `json` is the network as a JSON object (required: `name`); a missing field or a wrong type is
-/// `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `json` is the network as a JSON object (required: `name`); a
+/// missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL
+/// (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+/// may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
-/// the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+/// included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+/// a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+/// the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -74,14 +97,24 @@ pub unsafe extern "C" fn ccx_networks_create(client: *const ccx_client, json: *c
 
 /// Get one network by id, as JSON.
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -92,18 +125,26 @@ pub unsafe extern "C" fn ccx_networks_get(client: *const ccx_client, id: *const 
 
 /// Update one network; the updated item comes back as JSON.
 ///
-/// `json` is the network as a JSON object; a missing field or a wrong type is
-/// `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `json` is the network as a JSON object; a missing field or a wrong type is
+/// `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+/// trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
-/// `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+/// or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+/// `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+/// `json`; the codes given above for refused values; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -117,13 +158,23 @@ pub unsafe extern "C" fn ccx_networks_update(client: *const ccx_client, id: *con
 
 /// Delete one network (and what it contains).
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -134,15 +185,22 @@ pub unsafe extern "C" fn ccx_networks_delete(client: *const ccx_client, id: *con
 
 /// One page of hosts as the API's page envelope JSON.
 ///
-/// `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+/// (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+/// may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
-/// `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
-/// have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
-/// receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+/// `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -153,13 +211,21 @@ pub unsafe extern "C" fn ccx_hosts_list(client: *const ccx_client, page: u32, si
 
 /// Every host, all pages, as a JSON array.
 ///
-/// NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
-/// `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
-/// have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
-/// receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+/// `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -170,17 +236,25 @@ pub unsafe extern "C" fn ccx_hosts_list_all(client: *const ccx_client, opts: *co
 
 /// Create a host; the created item comes back as JSON.
 ///
-/// `json` is the host as a JSON object (required: `name`); a missing field or a wrong type is
-/// `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `json` is the host as a JSON object (required: `name`); a
+/// missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL
+/// (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+/// may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
-/// the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+/// included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+/// a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+/// the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -191,14 +265,24 @@ pub unsafe extern "C" fn ccx_hosts_create(client: *const ccx_client, json: *cons
 
 /// Get one host by id, as JSON.
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -209,18 +293,26 @@ pub unsafe extern "C" fn ccx_hosts_get(client: *const ccx_client, id: *const c_c
 
 /// Update one host; the updated item comes back as JSON.
 ///
-/// `json` is the host as a JSON object; a missing field or a wrong type is `CCX_CODE_INVALID_JSON`
-/// naming the field.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `json` is the host as a JSON object; a missing field or a wrong type is
+/// `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+/// trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
-/// `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+/// or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+/// `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+/// `json`; the codes given above for refused values; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -234,13 +326,23 @@ pub unsafe extern "C" fn ccx_hosts_update(client: *const ccx_client, id: *const 
 
 /// Delete one host (and what it contains).
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -251,15 +353,22 @@ pub unsafe extern "C" fn ccx_hosts_delete(client: *const ccx_client, id: *const 
 
 /// One page of users as the API's page envelope JSON.
 ///
-/// `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+/// (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+/// may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
-/// `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
-/// have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
-/// receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+/// `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -270,13 +379,21 @@ pub unsafe extern "C" fn ccx_users_list(client: *const ccx_client, page: u32, si
 
 /// Every user, all pages, as a JSON array.
 ///
-/// NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
-/// `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
-/// have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
-/// receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+/// `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -287,17 +404,25 @@ pub unsafe extern "C" fn ccx_users_list_all(client: *const ccx_client, opts: *co
 
 /// Create a user; the created item comes back as JSON.
 ///
-/// `json` is the user as a JSON object (required: `username`, `email`); a missing field or a wrong
-/// type is `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `json` is the user as a JSON object (required: `username`,
+/// `email`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts`
+/// may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+/// `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
-/// the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+/// included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+/// a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+/// the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -308,14 +433,24 @@ pub unsafe extern "C" fn ccx_users_create(client: *const ccx_client, json: *cons
 
 /// Get one user by id, as JSON.
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -326,18 +461,26 @@ pub unsafe extern "C" fn ccx_users_get(client: *const ccx_client, id: *const c_c
 
 /// Update one user; the updated item comes back as JSON.
 ///
-/// `json` is the user as a JSON object; a missing field or a wrong type is `CCX_CODE_INVALID_JSON`
-/// naming the field.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `json` is the user as a JSON object; a missing field or a wrong type is
+/// `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+/// trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
-/// `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+/// or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+/// `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+/// `json`; the codes given above for refused values; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -351,13 +494,23 @@ pub unsafe extern "C" fn ccx_users_update(client: *const ccx_client, id: *const 
 
 /// Delete one user (and what it contains).
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -368,15 +521,22 @@ pub unsafe extern "C" fn ccx_users_delete(client: *const ccx_client, id: *const 
 
 /// One page of user groups as the API's page envelope JSON.
 ///
-/// `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+/// (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+/// may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
-/// `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
-/// have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
-/// receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+/// `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -387,13 +547,21 @@ pub unsafe extern "C" fn ccx_user_groups_list(client: *const ccx_client, page: u
 
 /// Every user group, all pages, as a JSON array.
 ///
-/// NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
-/// `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
-/// have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
-/// receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+/// `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -404,17 +572,25 @@ pub unsafe extern "C" fn ccx_user_groups_list_all(client: *const ccx_client, opt
 
 /// Create a user group; the created item comes back as JSON.
 ///
-/// `json` is the user group as a JSON object (required: `name`); a missing field or a wrong type is
-/// `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `json` is the user group as a JSON object (required: `name`);
+/// a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL
+/// (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+/// may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
-/// the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+/// included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+/// a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+/// the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -425,14 +601,24 @@ pub unsafe extern "C" fn ccx_user_groups_create(client: *const ccx_client, json:
 
 /// Get one user group by id, as JSON.
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -443,18 +629,26 @@ pub unsafe extern "C" fn ccx_user_groups_get(client: *const ccx_client, id: *con
 
 /// Update one user group; the updated item comes back as JSON.
 ///
-/// `json` is the user group as a JSON object; a missing field or a wrong type is
-/// `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `json` is the user group as a JSON object; a missing field or a wrong type is
+/// `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+/// trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
-/// `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+/// or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+/// `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+/// `json`; the codes given above for refused values; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -468,13 +662,23 @@ pub unsafe extern "C" fn ccx_user_groups_update(client: *const ccx_client, id: *
 
 /// Delete one user group (and what it contains).
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -485,15 +689,22 @@ pub unsafe extern "C" fn ccx_user_groups_delete(client: *const ccx_client, id: *
 
 /// One page of device postures as the API's page envelope JSON.
 ///
-/// `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+/// (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+/// may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
-/// `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
-/// have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
-/// receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+/// `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -504,13 +715,21 @@ pub unsafe extern "C" fn ccx_device_postures_list(client: *const ccx_client, pag
 
 /// Every device posture, all pages, as a JSON array.
 ///
-/// NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
-/// `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
-/// have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
-/// receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+/// `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -521,17 +740,25 @@ pub unsafe extern "C" fn ccx_device_postures_list_all(client: *const ccx_client,
 
 /// Create a device posture; the created item comes back as JSON.
 ///
-/// `json` is the device posture as a JSON object (required: `name`); a missing field or a wrong
-/// type is `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `json` is the device posture as a JSON object (required:
+/// `name`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may
+/// be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+/// `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
-/// the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+/// included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+/// a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+/// the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -542,14 +769,24 @@ pub unsafe extern "C" fn ccx_device_postures_create(client: *const ccx_client, j
 
 /// Get one device posture by id, as JSON.
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -560,18 +797,26 @@ pub unsafe extern "C" fn ccx_device_postures_get(client: *const ccx_client, id: 
 
 /// Update one device posture; the updated item comes back as JSON.
 ///
-/// `json` is the device posture as a JSON object; a missing field or a wrong type is
-/// `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `json` is the device posture as a JSON object; a missing field or a wrong type
+/// is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+/// trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
-/// `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+/// or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+/// `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+/// `json`; the codes given above for refused values; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -585,13 +830,23 @@ pub unsafe extern "C" fn ccx_device_postures_update(client: *const ccx_client, i
 
 /// Delete one device posture (and what it contains).
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -602,15 +857,22 @@ pub unsafe extern "C" fn ccx_device_postures_delete(client: *const ccx_client, i
 
 /// One page of DNS records as the API's page envelope JSON.
 ///
-/// `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+/// (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+/// may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
-/// `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
-/// have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
-/// receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+/// `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -621,13 +883,21 @@ pub unsafe extern "C" fn ccx_dns_records_list(client: *const ccx_client, page: u
 
 /// Every DNS record, all pages, as a JSON array.
 ///
-/// NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
-/// `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
-/// have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
-/// receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+/// `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -638,17 +908,25 @@ pub unsafe extern "C" fn ccx_dns_records_list_all(client: *const ccx_client, opt
 
 /// Create a DNS record; the created item comes back as JSON.
 ///
-/// `json` is the DNS record as a JSON object (required: `domain`); a missing field or a wrong type
-/// is `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `json` is the DNS record as a JSON object (required:
+/// `domain`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts`
+/// may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+/// `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
-/// the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+/// included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+/// a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+/// the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -659,14 +937,24 @@ pub unsafe extern "C" fn ccx_dns_records_create(client: *const ccx_client, json:
 
 /// Get one DNS record by id, as JSON.
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -677,18 +965,26 @@ pub unsafe extern "C" fn ccx_dns_records_get(client: *const ccx_client, id: *con
 
 /// Update one DNS record; the updated item comes back as JSON.
 ///
-/// `json` is the DNS record as a JSON object; a missing field or a wrong type is
-/// `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `json` is the DNS record as a JSON object; a missing field or a wrong type is
+/// `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+/// trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
-/// `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+/// or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+/// `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+/// `json`; the codes given above for refused values; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -702,13 +998,23 @@ pub unsafe extern "C" fn ccx_dns_records_update(client: *const ccx_client, id: *
 
 /// Delete one DNS record (and what it contains).
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -719,15 +1025,22 @@ pub unsafe extern "C" fn ccx_dns_records_delete(client: *const ccx_client, id: *
 
 /// One page of access groups as the API's page envelope JSON.
 ///
-/// `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+/// (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+/// may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
-/// `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
-/// have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
-/// receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+/// `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -738,13 +1051,21 @@ pub unsafe extern "C" fn ccx_access_groups_list(client: *const ccx_client, page:
 
 /// Every access group, all pages, as a JSON array.
 ///
-/// NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
-/// `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
-/// have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
-/// receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+/// `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -755,17 +1076,25 @@ pub unsafe extern "C" fn ccx_access_groups_list_all(client: *const ccx_client, o
 
 /// Create a access group; the created item comes back as JSON.
 ///
-/// `json` is the access group as a JSON object (required: `name`); a missing field or a wrong type
-/// is `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `json` is the access group as a JSON object (required:
+/// `name`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may
+/// be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+/// `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
-/// the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+/// included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+/// a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+/// the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -776,14 +1105,24 @@ pub unsafe extern "C" fn ccx_access_groups_create(client: *const ccx_client, jso
 
 /// Get one access group by id, as JSON.
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -794,18 +1133,26 @@ pub unsafe extern "C" fn ccx_access_groups_get(client: *const ccx_client, id: *c
 
 /// Update one access group; the updated item comes back as JSON.
 ///
-/// `json` is the access group as a JSON object; a missing field or a wrong type is
-/// `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `json` is the access group as a JSON object; a missing field or a wrong type is
+/// `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+/// trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
-/// `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+/// or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+/// `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+/// `json`; the codes given above for refused values; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -819,13 +1166,23 @@ pub unsafe extern "C" fn ccx_access_groups_update(client: *const ccx_client, id:
 
 /// Delete one access group (and what it contains).
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -836,15 +1193,22 @@ pub unsafe extern "C" fn ccx_access_groups_delete(client: *const ccx_client, id:
 
 /// One page of location contexts as the API's page envelope JSON.
 ///
-/// `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `page` counts from 0; `size` is 1..=1000. `opts` may be NULL
+/// (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+/// may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
-/// `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
-/// have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
-/// receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+/// `CCX_CODE_INVALID_PARAMETER` for a `size` outside 1..=1000; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -855,13 +1219,21 @@ pub unsafe extern "C" fn ccx_location_contexts_list(client: *const ccx_client, p
 
 /// Every location context, all pages, as a JSON array.
 ///
-/// NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
-/// `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
-/// have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
-/// receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+/// `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -872,17 +1244,25 @@ pub unsafe extern "C" fn ccx_location_contexts_list_all(client: *const ccx_clien
 
 /// Create a location context; the created item comes back as JSON.
 ///
-/// `json` is the location context as a JSON object (required: `name`); a missing field or a wrong
-/// type is `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `json` is the location context as a JSON object (required:
+/// `name`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may
+/// be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+/// `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of
-/// the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)`
+/// included) or malformed `json`; the codes given above for refused values; otherwise the codes of
+/// a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
+/// the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -893,14 +1273,24 @@ pub unsafe extern "C" fn ccx_location_contexts_create(client: *const ccx_client,
 
 /// Get one location context by id, as JSON.
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -911,18 +1301,26 @@ pub unsafe extern "C" fn ccx_location_contexts_get(client: *const ccx_client, id
 
 /// Update one location context; the updated item comes back as JSON.
 ///
-/// `json` is the location context as a JSON object; a missing field or a wrong type is
-/// `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `json` is the location context as a JSON object; a missing field or a wrong type
+/// is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+/// trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
-/// `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+/// or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+/// `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+/// `json`; the codes given above for refused values; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -936,13 +1334,23 @@ pub unsafe extern "C" fn ccx_location_contexts_update(client: *const ccx_client,
 
 /// Delete one location context (and what it contains).
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -954,17 +1362,25 @@ pub unsafe extern "C" fn ccx_location_contexts_delete(client: *const ccx_client,
 /// One page of network routes as the API's page envelope JSON, only those of the network
 /// `parent_id` unless it is empty.
 ///
-/// `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+/// UTF-8): empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000.
+/// `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+/// answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
-/// not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
-/// and body on the error); transport, limiter and breaker failures have their own codes
-/// (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
-/// with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+/// 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+/// `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -978,15 +1394,25 @@ pub unsafe extern "C" fn ccx_network_routes_list(client: *const ccx_client, pare
 
 /// Every network route (of the network `parent_id` unless it is empty), all pages, as a JSON array.
 ///
-/// NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
-/// not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
-/// and body on the error); transport, limiter and breaker failures have their own codes
-/// (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
-/// with `ccx_error_free`.
+/// Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+/// UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+/// or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+/// object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+/// (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `parent_id` not
+/// UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1000,18 +1426,28 @@ pub unsafe extern "C" fn ccx_network_routes_list_all(client: *const ccx_client, 
 
 /// Create a network route under the network `parent_id`; the created item comes back as JSON.
 ///
-/// `json` is the network route as a JSON object (required: `value`); a missing field or a wrong
-/// type is `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `parent_id` is a required, non-empty id: `parent_id_len` bytes
+/// of UTF-8, not NUL-terminated. `json` is the network route as a JSON object (required: `value`);
+/// a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL
+/// (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+/// may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
-/// UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `parent_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+/// empty `parent_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+/// `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+/// (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1025,14 +1461,24 @@ pub unsafe extern "C" fn ccx_network_routes_create(client: *const ccx_client, pa
 
 /// Get one network route by id, as JSON.
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1043,18 +1489,26 @@ pub unsafe extern "C" fn ccx_network_routes_get(client: *const ccx_client, id: *
 
 /// Update one network route; the updated item comes back as JSON.
 ///
-/// `json` is the network route as a JSON object; a missing field or a wrong type is
-/// `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `json` is the network route as a JSON object; a missing field or a wrong type is
+/// `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+/// trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
-/// `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+/// or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+/// `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+/// `json`; the codes given above for refused values; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1068,13 +1522,23 @@ pub unsafe extern "C" fn ccx_network_routes_update(client: *const ccx_client, id
 
 /// Delete one network route (and what it contains).
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1086,17 +1550,25 @@ pub unsafe extern "C" fn ccx_network_routes_delete(client: *const ccx_client, id
 /// One page of network connectors as the API's page envelope JSON, only those of the network
 /// `parent_id` unless it is empty.
 ///
-/// `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+/// UTF-8): empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000.
+/// `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+/// answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
-/// not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
-/// and body on the error); transport, limiter and breaker failures have their own codes
-/// (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
-/// with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+/// 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+/// `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1111,15 +1583,25 @@ pub unsafe extern "C" fn ccx_network_connectors_list(client: *const ccx_client, 
 /// Every network connector (of the network `parent_id` unless it is empty), all pages, as a JSON
 /// array.
 ///
-/// NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
-/// not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
-/// and body on the error); transport, limiter and breaker failures have their own codes
-/// (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
-/// with `ccx_error_free`.
+/// Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+/// UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+/// or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+/// object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+/// (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `parent_id` not
+/// UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1133,18 +1615,28 @@ pub unsafe extern "C" fn ccx_network_connectors_list_all(client: *const ccx_clie
 
 /// Create a network connector under the network `parent_id`; the created item comes back as JSON.
 ///
-/// `json` is the network connector as a JSON object (required: `name`, `vpnRegionId`); a missing
-/// field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `parent_id` is a required, non-empty id: `parent_id_len` bytes
+/// of UTF-8, not NUL-terminated. `json` is the network connector as a JSON object (required:
+/// `name`, `vpnRegionId`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the
+/// field. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and
+/// receives the answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
-/// UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `parent_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+/// empty `parent_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+/// `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+/// (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1158,14 +1650,24 @@ pub unsafe extern "C" fn ccx_network_connectors_create(client: *const ccx_client
 
 /// Get one network connector by id, as JSON.
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1176,18 +1678,27 @@ pub unsafe extern "C" fn ccx_network_connectors_get(client: *const ccx_client, i
 
 /// Update one network connector; the updated item comes back as JSON.
 ///
-/// `json` is the network connector as a JSON object; a missing field or a wrong type is
-/// `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `json` is the network connector as a JSON object; a missing field or a wrong
+/// type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout
+/// or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+/// object).
 ///
-/// NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
-/// `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+/// or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+/// `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+/// `json`; the codes given above for refused values; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1201,13 +1712,23 @@ pub unsafe extern "C" fn ccx_network_connectors_update(client: *const ccx_client
 
 /// Delete one network connector (and what it contains).
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1219,17 +1740,25 @@ pub unsafe extern "C" fn ccx_network_connectors_delete(client: *const ccx_client
 /// One page of network IP services as the API's page envelope JSON, only those of the network
 /// `parent_id` unless it is empty.
 ///
-/// `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+/// UTF-8): empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000.
+/// `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+/// answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
-/// not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
-/// and body on the error); transport, limiter and breaker failures have their own codes
-/// (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
-/// with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+/// 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+/// `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1244,15 +1773,25 @@ pub unsafe extern "C" fn ccx_network_ip_services_list(client: *const ccx_client,
 /// Every network IP service (of the network `parent_id` unless it is empty), all pages, as a JSON
 /// array.
 ///
-/// NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
-/// not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
-/// and body on the error); transport, limiter and breaker failures have their own codes
-/// (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
-/// with `ccx_error_free`.
+/// Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+/// UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+/// or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+/// object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+/// (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `parent_id` not
+/// UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1266,18 +1805,28 @@ pub unsafe extern "C" fn ccx_network_ip_services_list_all(client: *const ccx_cli
 
 /// Create a network IP service under the network `parent_id`; the created item comes back as JSON.
 ///
-/// `json` is the network IP service as a JSON object (required: `name`); a missing field or a wrong
-/// type is `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `parent_id` is a required, non-empty id: `parent_id_len` bytes
+/// of UTF-8, not NUL-terminated. `json` is the network IP service as a JSON object (required:
+/// `name`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may
+/// be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+/// `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
-/// UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `parent_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+/// empty `parent_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+/// `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+/// (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1291,14 +1840,24 @@ pub unsafe extern "C" fn ccx_network_ip_services_create(client: *const ccx_clien
 
 /// Get one network IP service by id, as JSON.
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1309,18 +1868,27 @@ pub unsafe extern "C" fn ccx_network_ip_services_get(client: *const ccx_client, 
 
 /// Update one network IP service; the updated item comes back as JSON.
 ///
-/// `json` is the network IP service as a JSON object; a missing field or a wrong type is
-/// `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `json` is the network IP service as a JSON object; a missing field or a wrong
+/// type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout
+/// or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+/// object).
 ///
-/// NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
-/// `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+/// or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+/// `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+/// `json`; the codes given above for refused values; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1334,13 +1902,23 @@ pub unsafe extern "C" fn ccx_network_ip_services_update(client: *const ccx_clien
 
 /// Delete one network IP service (and what it contains).
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1352,17 +1930,25 @@ pub unsafe extern "C" fn ccx_network_ip_services_delete(client: *const ccx_clien
 /// One page of network applications as the API's page envelope JSON, only those of the network
 /// `parent_id` unless it is empty.
 ///
-/// `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+/// UTF-8): empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000.
+/// `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+/// answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
-/// not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
-/// and body on the error); transport, limiter and breaker failures have their own codes
-/// (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
-/// with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+/// 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+/// `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1377,15 +1963,25 @@ pub unsafe extern "C" fn ccx_network_applications_list(client: *const ccx_client
 /// Every network application (of the network `parent_id` unless it is empty), all pages, as a JSON
 /// array.
 ///
-/// NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
-/// not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
-/// and body on the error); transport, limiter and breaker failures have their own codes
-/// (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
-/// with `ccx_error_free`.
+/// Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+/// UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+/// or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+/// object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+/// (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `parent_id` not
+/// UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1399,18 +1995,28 @@ pub unsafe extern "C" fn ccx_network_applications_list_all(client: *const ccx_cl
 
 /// Create a network application under the network `parent_id`; the created item comes back as JSON.
 ///
-/// `json` is the network application as a JSON object (required: `name`); a missing field or a
-/// wrong type is `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `parent_id` is a required, non-empty id: `parent_id_len` bytes
+/// of UTF-8, not NUL-terminated. `json` is the network application as a JSON object (required:
+/// `name`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may
+/// be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+/// `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
-/// UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `parent_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+/// empty `parent_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+/// `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+/// (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1424,14 +2030,24 @@ pub unsafe extern "C" fn ccx_network_applications_create(client: *const ccx_clie
 
 /// Get one network application by id, as JSON.
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1442,18 +2058,27 @@ pub unsafe extern "C" fn ccx_network_applications_get(client: *const ccx_client,
 
 /// Update one network application; the updated item comes back as JSON.
 ///
-/// `json` is the network application as a JSON object; a missing field or a wrong type is
-/// `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `json` is the network application as a JSON object; a missing field or a wrong
+/// type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout
+/// or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+/// object).
 ///
-/// NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
-/// `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+/// or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+/// `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+/// `json`; the codes given above for refused values; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1467,13 +2092,23 @@ pub unsafe extern "C" fn ccx_network_applications_update(client: *const ccx_clie
 
 /// Delete one network application (and what it contains).
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1485,17 +2120,25 @@ pub unsafe extern "C" fn ccx_network_applications_delete(client: *const ccx_clie
 /// One page of host connectors as the API's page envelope JSON, only those of the host `parent_id`
 /// unless it is empty.
 ///
-/// `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+/// UTF-8): empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000.
+/// `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+/// answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
-/// not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
-/// and body on the error); transport, limiter and breaker failures have their own codes
-/// (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
-/// with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+/// 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+/// `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1509,15 +2152,25 @@ pub unsafe extern "C" fn ccx_host_connectors_list(client: *const ccx_client, par
 
 /// Every host connector (of the host `parent_id` unless it is empty), all pages, as a JSON array.
 ///
-/// NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
-/// not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
-/// and body on the error); transport, limiter and breaker failures have their own codes
-/// (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
-/// with `ccx_error_free`.
+/// Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+/// UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+/// or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+/// object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+/// (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `parent_id` not
+/// UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1531,18 +2184,28 @@ pub unsafe extern "C" fn ccx_host_connectors_list_all(client: *const ccx_client,
 
 /// Create a host connector under the host `parent_id`; the created item comes back as JSON.
 ///
-/// `json` is the host connector as a JSON object (required: `name`, `vpnRegionId`); a missing field
-/// or a wrong type is `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `parent_id` is a required, non-empty id: `parent_id_len` bytes
+/// of UTF-8, not NUL-terminated. `json` is the host connector as a JSON object (required: `name`,
+/// `vpnRegionId`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field.
+/// `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+/// answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
-/// UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `parent_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+/// empty `parent_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+/// `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+/// (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1556,14 +2219,24 @@ pub unsafe extern "C" fn ccx_host_connectors_create(client: *const ccx_client, p
 
 /// Get one host connector by id, as JSON.
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1574,18 +2247,26 @@ pub unsafe extern "C" fn ccx_host_connectors_get(client: *const ccx_client, id: 
 
 /// Update one host connector; the updated item comes back as JSON.
 ///
-/// `json` is the host connector as a JSON object; a missing field or a wrong type is
-/// `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `json` is the host connector as a JSON object; a missing field or a wrong type
+/// is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+/// trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
-/// `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+/// or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+/// `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+/// `json`; the codes given above for refused values; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1599,13 +2280,23 @@ pub unsafe extern "C" fn ccx_host_connectors_update(client: *const ccx_client, i
 
 /// Delete one host connector (and what it contains).
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1617,17 +2308,25 @@ pub unsafe extern "C" fn ccx_host_connectors_delete(client: *const ccx_client, i
 /// One page of host IP services as the API's page envelope JSON, only those of the host `parent_id`
 /// unless it is empty.
 ///
-/// `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+/// UTF-8): empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000.
+/// `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+/// answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
-/// not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
-/// and body on the error); transport, limiter and breaker failures have their own codes
-/// (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
-/// with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+/// 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+/// `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1641,15 +2340,25 @@ pub unsafe extern "C" fn ccx_host_ip_services_list(client: *const ccx_client, pa
 
 /// Every host IP service (of the host `parent_id` unless it is empty), all pages, as a JSON array.
 ///
-/// NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
-/// not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
-/// and body on the error); transport, limiter and breaker failures have their own codes
-/// (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
-/// with `ccx_error_free`.
+/// Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+/// UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+/// or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+/// object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+/// (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `parent_id` not
+/// UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1663,18 +2372,28 @@ pub unsafe extern "C" fn ccx_host_ip_services_list_all(client: *const ccx_client
 
 /// Create a host IP service under the host `parent_id`; the created item comes back as JSON.
 ///
-/// `json` is the host IP service as a JSON object (required: `name`); a missing field or a wrong
-/// type is `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `parent_id` is a required, non-empty id: `parent_id_len` bytes
+/// of UTF-8, not NUL-terminated. `json` is the host IP service as a JSON object (required: `name`);
+/// a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL
+/// (no cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out`
+/// may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
-/// UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `parent_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+/// empty `parent_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+/// `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+/// (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1688,14 +2407,24 @@ pub unsafe extern "C" fn ccx_host_ip_services_create(client: *const ccx_client, 
 
 /// Get one host IP service by id, as JSON.
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1706,18 +2435,26 @@ pub unsafe extern "C" fn ccx_host_ip_services_get(client: *const ccx_client, id:
 
 /// Update one host IP service; the updated item comes back as JSON.
 ///
-/// `json` is the host IP service as a JSON object; a missing field or a wrong type is
-/// `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `json` is the host IP service as a JSON object; a missing field or a wrong type
+/// is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+/// trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
-/// `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+/// or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+/// `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+/// `json`; the codes given above for refused values; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1731,13 +2468,23 @@ pub unsafe extern "C" fn ccx_host_ip_services_update(client: *const ccx_client, 
 
 /// Delete one host IP service (and what it contains).
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1749,17 +2496,25 @@ pub unsafe extern "C" fn ccx_host_ip_services_delete(client: *const ccx_client, 
 /// One page of host applications as the API's page envelope JSON, only those of the host
 /// `parent_id` unless it is empty.
 ///
-/// `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+/// UTF-8): empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000.
+/// `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+/// answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
-/// not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
-/// and body on the error); transport, limiter and breaker failures have their own codes
-/// (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
-/// with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+/// 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+/// `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1773,15 +2528,25 @@ pub unsafe extern "C" fn ccx_host_applications_list(client: *const ccx_client, p
 
 /// Every host application (of the host `parent_id` unless it is empty), all pages, as a JSON array.
 ///
-/// NULL `client` or `json_out`, or a NULL `parent_id` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `parent_id` (`(NULL, 0)` included) means none. `parent_id`
-/// not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status
-/// and body on the error); transport, limiter and breaker failures have their own codes
-/// (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
-/// with `ccx_error_free`.
+/// Parameters: `client` is required. `parent_id` is an optional id (`parent_id_len` bytes of
+/// UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+/// or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+/// object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `parent_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+/// (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `parent_id` not
+/// UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1795,18 +2560,28 @@ pub unsafe extern "C" fn ccx_host_applications_list_all(client: *const ccx_clien
 
 /// Create a host application under the host `parent_id`; the created item comes back as JSON.
 ///
-/// `json` is the host application as a JSON object (required: `name`); a missing field or a wrong
-/// type is `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `parent_id` is a required, non-empty id: `parent_id_len` bytes
+/// of UTF-8, not NUL-terminated. `json` is the host application as a JSON object (required:
+/// `name`); a missing field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may
+/// be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+/// `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `parent_id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `parent_id`: `CCX_CODE_INVALID_PARAMETER`. `parent_id` not
-/// UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `parent_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+/// empty `parent_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+/// `CCX_CODE_INVALID_UTF8` for `parent_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+/// (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1820,14 +2595,24 @@ pub unsafe extern "C" fn ccx_host_applications_create(client: *const ccx_client,
 
 /// Get one host application by id, as JSON.
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1838,18 +2623,26 @@ pub unsafe extern "C" fn ccx_host_applications_get(client: *const ccx_client, id
 
 /// Update one host application; the updated item comes back as JSON.
 ///
-/// `json` is the host application as a JSON object; a missing field or a wrong type is
-/// `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `json` is the host application as a JSON object; a missing field or a wrong type
+/// is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel token, timeout or
+/// trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
-/// `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+/// or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+/// `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+/// `json`; the codes given above for refused values; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1863,13 +2656,23 @@ pub unsafe extern "C" fn ccx_host_applications_update(client: *const ccx_client,
 
 /// Delete one host application (and what it contains).
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1881,14 +2684,24 @@ pub unsafe extern "C" fn ccx_host_applications_delete(client: *const ccx_client,
 /// Generate a new OpenVPN profile (the `.ovpn` text) of network connector `id`; it comes back as a
 /// JSON string. Each call issues a new profile.
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1903,14 +2716,24 @@ pub unsafe extern "C" fn ccx_network_connectors_profile(client: *const ccx_clien
 /// Generate a new OpenVPN profile (the `.ovpn` text) of host connector `id`; it comes back as a
 /// JSON string. Each call issues a new profile.
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1924,14 +2747,24 @@ pub unsafe extern "C" fn ccx_host_connectors_profile(client: *const ccx_client, 
 
 /// Revoke the profile of network connector `id`; the answer is JSON `true` when revoked.
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1945,14 +2778,24 @@ pub unsafe extern "C" fn ccx_network_connectors_revoke_profile(client: *const cc
 
 /// Revoke the profile of host connector `id`; the answer is JSON `true` when revoked.
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1967,14 +2810,24 @@ pub unsafe extern "C" fn ccx_host_connectors_revoke_profile(client: *const ccx_c
 /// Generate an encrypted profile token of network connector `id` (the value pasted into
 /// `openvpn-connector-setup`), as a JSON string.
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -1989,14 +2842,24 @@ pub unsafe extern "C" fn ccx_network_connectors_encrypted_profile(client: *const
 /// Generate an encrypted profile token of host connector `id` (the value pasted into
 /// `openvpn-connector-setup`), as a JSON string.
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2010,17 +2873,25 @@ pub unsafe extern "C" fn ccx_host_connectors_encrypted_profile(client: *const cc
 
 /// The URL of an installer bundling network connector `id` with its profile, as a JSON string.
 ///
-/// `bundle_type`: 0 = DMG (macOS), 1 = MSI (Windows); other values are
-/// `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `bundle_type`: 0 = DMG (macOS), 1 = MSI (Windows); other values are
+/// `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or trace). `json_out`
+/// is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; the codes given above for refused values; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2035,17 +2906,25 @@ pub unsafe extern "C" fn ccx_network_connectors_bundle(client: *const ccx_client
 
 /// The URL of an installer bundling host connector `id` with its profile, as a JSON string.
 ///
-/// `bundle_type`: 0 = DMG (macOS), 1 = MSI (Windows); other values are
-/// `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `bundle_type`: 0 = DMG (macOS), 1 = MSI (Windows); other values are
+/// `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or trace). `json_out`
+/// is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; the codes given above for refused values; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2060,13 +2939,23 @@ pub unsafe extern "C" fn ccx_host_connectors_bundle(client: *const ccx_client, i
 
 /// Activate network connector `id` (API v1.2), suspended by `suspend`.
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2081,13 +2970,23 @@ pub unsafe extern "C" fn ccx_network_connectors_activate(client: *const ccx_clie
 
 /// Activate host connector `id` (API v1.2), suspended by `suspend`.
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2102,13 +3001,23 @@ pub unsafe extern "C" fn ccx_host_connectors_activate(client: *const ccx_client,
 
 /// Suspend network connector `id` (API v1.2) until `activate`.
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2123,13 +3032,23 @@ pub unsafe extern "C" fn ccx_network_connectors_suspend(client: *const ccx_clien
 
 /// Suspend host connector `id` (API v1.2) until `activate`.
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2144,13 +3063,23 @@ pub unsafe extern "C" fn ccx_host_connectors_suspend(client: *const ccx_client, 
 
 /// Activate user `id` (API v1.2): its status becomes `ACTIVE`.
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2165,13 +3094,23 @@ pub unsafe extern "C" fn ccx_users_activate(client: *const ccx_client, id: *cons
 
 /// Suspend user `id` (API v1.2): its status becomes `SUSPENDED`.
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2187,13 +3126,23 @@ pub unsafe extern "C" fn ccx_users_suspend(client: *const ccx_client, id: *const
 /// Start the IPsec tunnel of IPsec network connector `id` (a connector of a network whose
 /// tunnelling protocol is IPsec).
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2209,13 +3158,23 @@ pub unsafe extern "C" fn ccx_network_connectors_start_ipsec(client: *const ccx_c
 /// Stop the IPsec tunnel of IPsec network connector `id`; the connector reads `SUSPENDED` until
 /// started again.
 ///
-/// NULL `client`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service
-/// is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL `id`
+/// with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an unusable id (`.`,
+/// `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id` not UTF-8; otherwise
+/// the codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status
+/// and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2231,17 +3190,25 @@ pub unsafe extern "C" fn ccx_network_connectors_stop_ipsec(client: *const ccx_cl
 /// One page of devices as the API's page envelope JSON, only those of user `user_id` unless it is
 /// empty.
 ///
-/// `page` counts from 0; `size` is 1..=1000, else `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `user_id` is an optional id (`user_id_len` bytes of UTF-8):
+/// empty, `(NULL, 0)` included, means none. `page` counts from 0; `size` is 1..=1000. `opts` may
+/// be NULL (no cancel token, timeout or trace). `json_out` is required and receives the answer.
+/// `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `user_id` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `user_id` (`(NULL, 0)` included) means none. `user_id` not
-/// UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
-/// body on the error); transport, limiter and breaker failures have their own codes (`ccx_code`).
-/// `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed with
-/// `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `user_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for a `size` outside
+/// 1..=1000, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+/// `CCX_CODE_INVALID_UTF8` for `user_id` not UTF-8; otherwise the codes of a call (see `ccx_code`):
+/// a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2256,15 +3223,24 @@ pub unsafe extern "C" fn ccx_devices_list(client: *const ccx_client, user_id: *c
 
 /// Every device (of user `user_id` unless it is empty), all pages, as a JSON array.
 ///
-/// NULL `client` or `json_out`, or a NULL `user_id` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `user_id` (`(NULL, 0)` included) means none. `user_id` not
-/// UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
-/// body on the error); transport, limiter and breaker failures have their own codes (`ccx_code`).
-/// `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed with
-/// `ccx_error_free`.
+/// Parameters: `client` is required. `user_id` is an optional id (`user_id_len` bytes of UTF-8):
+/// empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout or
+/// trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `user_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an unusable id
+/// (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `user_id` not
+/// UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2278,15 +3254,25 @@ pub unsafe extern "C" fn ccx_devices_list_all(client: *const ccx_client, user_id
 
 /// Device `id` of user `user_id`, as JSON (a device of another user is an HTTP 404).
 ///
-/// NULL `client` or `json_out`, or a NULL `user_id` or `id` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `user_id` or `id`: `CCX_CODE_INVALID_PARAMETER`. `user_id`
-/// or `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
-/// (status and body on the error); transport, limiter and breaker failures have their own codes
-/// (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
-/// with `ccx_error_free`.
+/// Parameters: `client` is required. `user_id` is a required, non-empty id: `user_id_len` bytes of
+/// UTF-8, not NUL-terminated. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `user_id` or `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty
+/// `user_id` or `id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+/// `CCX_CODE_INVALID_UTF8` for `user_id` or `id` not UTF-8; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2301,18 +3287,28 @@ pub unsafe extern "C" fn ccx_devices_get(client: *const ccx_client, user_id: *co
 
 /// Create a device of user `user_id`; the created device comes back as JSON.
 ///
-/// `json` is the device as a JSON object (required: `name`); a missing field or a wrong type is
-/// `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `user_id` is a required, non-empty id: `user_id_len` bytes of
+/// UTF-8, not NUL-terminated. `json` is the device as a JSON object (required: `name`); a missing
+/// field or a wrong type is `CCX_CODE_INVALID_JSON` naming the field. `opts` may be NULL (no cancel
+/// token, timeout or trace). `json_out` is required and receives the answer. `err_out` may be NULL
+/// (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `user_id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `user_id`: `CCX_CODE_INVALID_PARAMETER`. `user_id` not
-/// UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `user_id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty
+/// `user_id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+/// `CCX_CODE_INVALID_UTF8` for `user_id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+/// (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2328,18 +3324,28 @@ pub unsafe extern "C" fn ccx_devices_create(client: *const ccx_client, user_id: 
 
 /// Update device `id` of user `user_id`; the updated device comes back as JSON.
 ///
-/// `json` is the device as a JSON object; a wrong type is `CCX_CODE_INVALID_JSON` naming the field.
+/// Parameters: `client` is required. `user_id` is a required, non-empty id: `user_id_len` bytes of
+/// UTF-8, not NUL-terminated. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `json` is the device as a JSON object; a wrong type is `CCX_CODE_INVALID_JSON`
+/// naming the field. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `user_id`, `id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `user_id` or `id`: `CCX_CODE_INVALID_PARAMETER`. `user_id`
-/// or `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed
-/// JSON: `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
-/// body on the error); transport, limiter and breaker failures have their own codes (`ccx_code`).
-/// `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed with
-/// `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `user_id`, `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+/// empty `user_id` or `id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+/// `CCX_CODE_INVALID_UTF8` for `user_id` or `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+/// (`(NULL, 0)` included) or malformed `json`; the codes given above for refused values;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2356,13 +3362,24 @@ pub unsafe extern "C" fn ccx_devices_update(client: *const ccx_client, user_id: 
 
 /// Delete device `id` of user `user_id`.
 ///
-/// NULL `client`, or a NULL `user_id` or `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An
-/// empty `user_id` or `id`: `CCX_CODE_INVALID_PARAMETER`. `user_id` or `id` not UTF-8:
-/// `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `user_id` is a required, non-empty id: `user_id_len` bytes of
+/// UTF-8, not NUL-terminated. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `err_out` may be NULL
+/// (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL
+/// `user_id` or `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `user_id` or
+/// `id`, or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8`
+/// for `user_id` or `id` not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of
+/// the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2379,15 +3396,27 @@ pub unsafe extern "C" fn ccx_devices_delete(client: *const ccx_client, user_id: 
 /// Generate an OpenVPN profile of device `id` of user `user_id` in region `region_id`; the `.ovpn`
 /// text comes back as a JSON string. An unknown region is an HTTP 400.
 ///
-/// NULL `client` or `json_out`, or a NULL `user_id`, `id` or `region_id` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `user_id`, `id` or `region_id`:
-/// `CCX_CODE_INVALID_PARAMETER`. `user_id`, `id` or `region_id` not UTF-8: `CCX_CODE_INVALID_UTF8`.
-/// A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport,
-/// limiter and breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be
-/// NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `user_id` is a required, non-empty id: `user_id_len` bytes of
+/// UTF-8, not NUL-terminated. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `region_id` is a required, non-empty id: `region_id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `user_id`, `id` or `region_id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER`
+/// for an empty `user_id`, `id` or `region_id`, or an unusable id (`.`, `..`, over 512 bytes,
+/// control characters); `CCX_CODE_INVALID_UTF8` for `user_id`, `id` or `region_id` not UTF-8;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2404,15 +3433,25 @@ pub unsafe extern "C" fn ccx_devices_generate_profile(client: *const ccx_client,
 /// Revoke the profiles of device `id` of user `user_id`; the service's confirmation text comes back
 /// as a JSON string.
 ///
-/// NULL `client` or `json_out`, or a NULL `user_id` or `id` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `user_id` or `id`: `CCX_CODE_INVALID_PARAMETER`. `user_id`
-/// or `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
-/// (status and body on the error); transport, limiter and breaker failures have their own codes
-/// (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
-/// with `ccx_error_free`.
+/// Parameters: `client` is required. `user_id` is a required, non-empty id: `user_id_len` bytes of
+/// UTF-8, not NUL-terminated. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `user_id` or `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty
+/// `user_id` or `id`, or an unusable id (`.`, `..`, over 512 bytes, control characters);
+/// `CCX_CODE_INVALID_UTF8` for `user_id` or `id` not UTF-8; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2427,13 +3466,21 @@ pub unsafe extern "C" fn ccx_devices_revoke_profile(client: *const ccx_client, u
 
 /// Every VPN region, as a JSON array (one call, not paged).
 ///
-/// NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
-/// `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
-/// have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
-/// receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+/// `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2447,14 +3494,24 @@ pub unsafe extern "C" fn ccx_regions_list(client: *const ccx_client, opts: *cons
 /// The VPN region with id `id` as JSON, or JSON `null` when there is none (the API has no
 /// single-region call: this fetches the list and scans it).
 ///
-/// NULL `client` or `json_out`, or a NULL `id` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required
+/// and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`, or an
+/// unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`
+/// not UTF-8; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2468,18 +3525,28 @@ pub unsafe extern "C" fn ccx_regions_get(client: *const ccx_client, id: *const c
 
 /// Add a source to access group `id`; the group as stored comes back as JSON.
 ///
-/// `json` is a JSON access item (`{"type": "USER_GROUP", "allCovered": false, "parent": …,
-/// "children": […]}`; required: `type`); an item with the same type and parent is merged.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `json` is a JSON access item
+/// (`{"type": "USER_GROUP", "allCovered": false, "parent": …, "children": […]}`;
+/// required: `type`); an item with the same type and parent is merged. `opts` may be NULL (no
+/// cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out` may
+/// be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
-/// `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+/// or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+/// `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+/// `json`; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2495,18 +3562,28 @@ pub unsafe extern "C" fn ccx_access_groups_add_source(client: *const ccx_client,
 
 /// Add a destination to access group `id`; the group as stored comes back as JSON.
 ///
-/// `json` is a JSON access item (`{"type": "USER_GROUP", "allCovered": false, "parent": …,
-/// "children": […]}`; required: `type`); an item with the same type and parent is merged.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `json` is a JSON access item
+/// (`{"type": "USER_GROUP", "allCovered": false, "parent": …, "children": […]}`;
+/// required: `type`); an item with the same type and parent is merged. `opts` may be NULL (no
+/// cancel token, timeout or trace). `json_out` is required and receives the answer. `err_out` may
+/// be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `id` or `json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `id`: `CCX_CODE_INVALID_PARAMETER`. `id` not UTF-8:
-/// `CCX_CODE_INVALID_UTF8`. An empty `json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id` or `json` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `id`,
+/// or an unusable id (`.`, `..`, over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for
+/// `id` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or malformed
+/// `json`; otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2525,19 +3602,31 @@ pub unsafe extern "C" fn ccx_access_groups_add_destination(client: *const ccx_cl
 /// empty: none; a child without a parent is `CCX_CODE_INVALID_PARAMETER`). The group as stored
 /// comes back as JSON.
 ///
-/// `item_type` is the API spelling of the item type (`USER_GROUP`, `NETWORK_SERVICE`, `HOST`,
-/// `HOST_SERVICE`, `PUBLISHED_SERVICE`); an unknown type is `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `item_type` is the API spelling of the item type (`USER_GROUP`,
+/// `NETWORK_SERVICE`, `HOST`, `HOST_SERVICE`, `PUBLISHED_SERVICE`); an unknown type is
+/// `CCX_CODE_INVALID_PARAMETER`. `parent_id` is an optional id (`parent_id_len` bytes of UTF-8):
+/// empty, `(NULL, 0)` included, means none. `child_id` is an optional id (`child_id_len` bytes of
+/// UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+/// or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+/// object).
 ///
-/// NULL `client` or `json_out`, or a NULL `id`, `item_type`, `parent_id` or `child_id` with a
-/// non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id` or `item_type`:
-/// `CCX_CODE_INVALID_PARAMETER`. An empty `parent_id` or `child_id` (`(NULL, 0)` included) means
-/// none. `id`, `item_type`, `parent_id` or `child_id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id`, `item_type`, `parent_id` or `child_id` with a non-zero length;
+/// `CCX_CODE_INVALID_PARAMETER` for an empty `id` or `item_type`, or an unusable id (`.`, `..`,
+/// over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`, `item_type`, `parent_id`
+/// or `child_id` not UTF-8; the codes given above for refused values; otherwise the codes of a call
+/// (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the
+/// error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2556,19 +3645,31 @@ pub unsafe extern "C" fn ccx_access_groups_remove_source(client: *const ccx_clie
 /// Remove destinations of access group `id`, chosen as by `ccx_access_groups_remove_source`. The
 /// group as stored comes back as JSON.
 ///
-/// `item_type` is the API spelling of the item type (`USER_GROUP`, `NETWORK_SERVICE`, `HOST`,
-/// `HOST_SERVICE`, `PUBLISHED_SERVICE`); an unknown type is `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `id` is a required, non-empty id: `id_len` bytes of UTF-8, not
+/// NUL-terminated. `item_type` is the API spelling of the item type (`USER_GROUP`,
+/// `NETWORK_SERVICE`, `HOST`, `HOST_SERVICE`, `PUBLISHED_SERVICE`); an unknown type is
+/// `CCX_CODE_INVALID_PARAMETER`. `parent_id` is an optional id (`parent_id_len` bytes of UTF-8):
+/// empty, `(NULL, 0)` included, means none. `child_id` is an optional id (`child_id_len` bytes of
+/// UTF-8): empty, `(NULL, 0)` included, means none. `opts` may be NULL (no cancel token, timeout
+/// or trace). `json_out` is required and receives the answer. `err_out` may be NULL (no error
+/// object).
 ///
-/// NULL `client` or `json_out`, or a NULL `id`, `item_type`, `parent_id` or `child_id` with a
-/// non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty `id` or `item_type`:
-/// `CCX_CODE_INVALID_PARAMETER`. An empty `parent_id` or `child_id` (`(NULL, 0)` included) means
-/// none. `id`, `item_type`, `parent_id` or `child_id` not UTF-8: `CCX_CODE_INVALID_UTF8`. A refusal
-/// of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and
-/// breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `id`, `item_type`, `parent_id` or `child_id` with a non-zero length;
+/// `CCX_CODE_INVALID_PARAMETER` for an empty `id` or `item_type`, or an unusable id (`.`, `..`,
+/// over 512 bytes, control characters); `CCX_CODE_INVALID_UTF8` for `id`, `item_type`, `parent_id`
+/// or `child_id` not UTF-8; the codes given above for refused values; otherwise the codes of a call
+/// (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the
+/// error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2586,19 +3687,27 @@ pub unsafe extern "C" fn ccx_access_groups_remove_destination(client: *const ccx
 
 /// One page of VPN sessions as JSON `{"sessions": […], "nextCursor": …}`.
 ///
-/// `query_json` is a JSON object, every field optional: `size` (1..=100, default 100), `startDate`,
-/// `endDate` (RFC 3339), `status` (`ACTIVE`, `COMPLETED`, `FAILED`), `returnOnlyNew` (bool),
-/// `cursor` (a previous page's `nextCursor`); `(NULL, 0)` means all defaults. Unknown fields and
-/// bad types are `CCX_CODE_INVALID_JSON` naming the field; values out of range (a `size` of 0 or
-/// above 100, a date that is not RFC 3339) are `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `query_json` is a JSON object, every field optional: `size`
+/// (1..=100, default 100), `startDate`, `endDate` (RFC 3339), `status` (`ACTIVE`, `COMPLETED`,
+/// `FAILED`), `returnOnlyNew` (bool), `cursor` (a previous page's `nextCursor`); `(NULL, 0)`
+/// means all defaults. Unknown fields and bad types are `CCX_CODE_INVALID_JSON` naming the field;
+/// values out of range (a `size` of 0 or above 100, a date that is not RFC 3339) are
+/// `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or trace). `json_out`
+/// is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `query_json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body
-/// on the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `query_json` with a non-zero length; the codes given above for refused values;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2614,19 +3723,27 @@ pub unsafe extern "C" fn ccx_sessions_list(client: *const ccx_client, query_json
 /// Every VPN session matching `query_json`, following the cursors from `cursor` on, as a JSON
 /// array.
 ///
-/// `query_json` is a JSON object, every field optional: `size` (1..=100, default 100), `startDate`,
-/// `endDate` (RFC 3339), `status` (`ACTIVE`, `COMPLETED`, `FAILED`), `returnOnlyNew` (bool),
-/// `cursor` (a previous page's `nextCursor`); `(NULL, 0)` means all defaults. Unknown fields and
-/// bad types are `CCX_CODE_INVALID_JSON` naming the field; values out of range (a `size` of 0 or
-/// above 100, a date that is not RFC 3339) are `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `query_json` is a JSON object, every field optional: `size`
+/// (1..=100, default 100), `startDate`, `endDate` (RFC 3339), `status` (`ACTIVE`, `COMPLETED`,
+/// `FAILED`), `returnOnlyNew` (bool), `cursor` (a previous page's `nextCursor`); `(NULL, 0)`
+/// means all defaults. Unknown fields and bad types are `CCX_CODE_INVALID_JSON` naming the field;
+/// values out of range (a `size` of 0 or above 100, a date that is not RFC 3339) are
+/// `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or trace). `json_out`
+/// is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `query_json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body
-/// on the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `query_json` with a non-zero length; the codes given above for refused values;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2639,13 +3756,18 @@ pub unsafe extern "C" fn ccx_sessions_list_all(client: *const ccx_client, query_
     })
 }
 
-/// The names `ccx_settings_get` and `ccx_settings_set` accept, as a JSON array of `{"name":
-/// "wpc/topology", "writable": true}`.
+/// The names `ccx_settings_get` and `ccx_settings_set` accept, as a JSON array of
+/// `{"name": "wpc/topology", "writable": true}`.
 ///
-/// NULL `json_out`: `CCX_CODE_NULL_PARAMETER`. Makes no request.
+/// Parameters: `json_out` is required and receives the answer.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written.
+///
+/// Thread safety: safe from any thread, at any time.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `json_out`. Makes no
+/// request.
 ///
 /// # Safety
 /// `json_out` is NULL or writable.
@@ -2658,18 +3780,26 @@ pub unsafe extern "C" fn ccx_settings_names(json_out: *mut ccx_bytes) -> ccx_cod
 /// `"FULL_MESH"`), `true`/`false`, a number (`user/device-allowance`), an array (`dns/zones`), an
 /// object (`wpc/subnet`; `dns/custom-servers` is `null` when none).
 ///
-/// `name` is the setting's path under `/api/v1/settings/`, e.g. `wpc/topology`;
-/// `ccx_settings_names` lists them. An unknown name is `CCX_CODE_INVALID_PARAMETER`, the message
-/// listing the valid names.
+/// Parameters: `client` is required. `name` is the setting's path under `/api/v1/settings/`, e.g.
+/// `wpc/topology`; `ccx_settings_names` lists them. An unknown name is
+/// `CCX_CODE_INVALID_PARAMETER`, the message listing the valid names. `opts` may be NULL (no cancel
+/// token, timeout or trace). `json_out` is required and receives the answer. `err_out` may be NULL
+/// (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `name` with a non-zero length: `CCX_CODE_NULL_PARAMETER`.
-/// An empty `name`: `CCX_CODE_INVALID_PARAMETER`. `name` not UTF-8: `CCX_CODE_INVALID_UTF8`. A
-/// refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport,
-/// limiter and breaker failures have their own codes (`ccx_code`). `opts` and `err_out` may be
-/// NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `name` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an empty `name`;
+/// `CCX_CODE_INVALID_UTF8` for `name` not UTF-8; the codes given above for refused values;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2685,22 +3815,30 @@ pub unsafe extern "C" fn ccx_settings_get(client: *const ccx_client, name: *cons
 /// Change one account setting. The stored value comes back as JSON; for the text and enum settings,
 /// whose API answer has no value, it is the value sent.
 ///
-/// `name` is the setting's path under `/api/v1/settings/`, e.g. `wpc/topology`;
-/// `ccx_settings_names` lists them. An unknown name is `CCX_CODE_INVALID_PARAMETER`, the message
-/// listing the valid names. `json_value` is the new value in the JSON shape the getter answers
-/// (`"CUSTOM"`, `true`, `3`, `["a"]`, `{"ipV4Address": …}`); a value of the wrong type or an
-/// unknown enum value is `CCX_CODE_INVALID_JSON`, a read-only setting (the SAML and LDAP group
-/// mappings) `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `name` is the setting's path under `/api/v1/settings/`, e.g.
+/// `wpc/topology`; `ccx_settings_names` lists them. An unknown name is
+/// `CCX_CODE_INVALID_PARAMETER`, the message listing the valid names. `json_value` is the new value
+/// in the JSON shape the getter answers (`"CUSTOM"`, `true`, `3`, `["a"]`,
+/// `{"ipV4Address": …}`); a value of the wrong type or an unknown enum value is
+/// `CCX_CODE_INVALID_JSON`, a read-only setting (the SAML and LDAP group mappings)
+/// `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or trace). `json_out`
+/// is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `name` or `json_value` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `name`: `CCX_CODE_INVALID_PARAMETER`. `name` not UTF-8:
-/// `CCX_CODE_INVALID_UTF8`. An empty `json_value` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `name` or `json_value` with a non-zero length; `CCX_CODE_INVALID_PARAMETER` for an
+/// empty `name`; `CCX_CODE_INVALID_UTF8` for `name` not UTF-8; `CCX_CODE_INVALID_JSON` for an empty
+/// (`(NULL, 0)` included) or malformed `json_value`; the codes given above for refused values;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2717,13 +3855,21 @@ pub unsafe extern "C" fn ccx_settings_set(client: *const ccx_client, name: *cons
 
 /// Whether DNS resolutions are recorded (API v1.2), as JSON `true`/`false`.
 ///
-/// NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
-/// `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
-/// have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
-/// receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+/// `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2736,12 +3882,20 @@ pub unsafe extern "C" fn ccx_dns_log_enabled(client: *const ccx_client, opts: *c
 
 /// Start recording DNS resolutions.
 ///
-/// NULL `client`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
-/// (status and body on the error); transport, limiter and breaker failures have their own codes
-/// (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
-/// with `ccx_error_free`.
+/// Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+/// `err_out` may be NULL (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`; otherwise the
+/// codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
+/// body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2755,12 +3909,20 @@ pub unsafe extern "C" fn ccx_dns_log_enable(client: *const ccx_client, opts: *co
 
 /// Stop recording DNS resolutions (the log then reads empty).
 ///
-/// NULL `client`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
-/// (status and body on the error); transport, limiter and breaker failures have their own codes
-/// (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
-/// with `ccx_error_free`.
+/// Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+/// `err_out` may be NULL (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`; otherwise the
+/// codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
+/// body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2774,19 +3936,27 @@ pub unsafe extern "C" fn ccx_dns_log_disable(client: *const ccx_client, opts: *c
 
 /// One page of the DNS log as the API's page envelope JSON.
 ///
-/// `query_json` is a JSON object: `startHour` (required, RFC 3339, at most 30 days back),
-/// `hoursBack` (1 or 2, default 1), `page` (from 0, default 0), `size` (10..=10000, default 500). A
-/// missing `startHour`, unknown fields and bad types are `CCX_CODE_INVALID_JSON` naming the field;
-/// values out of range are `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `query_json` is a JSON object: `startHour` (required, RFC
+/// 3339, at most 30 days back), `hoursBack` (1 or 2, default 1), `page` (from 0, default 0), `size`
+/// (10..=10000, default 500). A missing `startHour`, unknown fields and bad types are
+/// `CCX_CODE_INVALID_JSON` naming the field; values out of range are `CCX_CODE_INVALID_PARAMETER`.
+/// `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+/// answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `query_json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `query_json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `query_json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty
+/// (`(NULL, 0)` included) or malformed `query_json`; the codes given above for refused values;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2802,19 +3972,27 @@ pub unsafe extern "C" fn ccx_dns_log_page(client: *const ccx_client, query_json:
 /// Every DNS log entry of the hours chosen by `query_json` (its `page` and `size` are ignored), all
 /// pages, as a JSON array.
 ///
-/// `query_json` is a JSON object: `startHour` (required, RFC 3339, at most 30 days back),
-/// `hoursBack` (1 or 2, default 1), `page` (from 0, default 0), `size` (10..=10000, default 500). A
-/// missing `startHour`, unknown fields and bad types are `CCX_CODE_INVALID_JSON` naming the field;
-/// values out of range are `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `query_json` is a JSON object: `startHour` (required, RFC
+/// 3339, at most 30 days back), `hoursBack` (1 or 2, default 1), `page` (from 0, default 0), `size`
+/// (10..=10000, default 500). A missing `startHour`, unknown fields and bad types are
+/// `CCX_CODE_INVALID_JSON` naming the field; values out of range are `CCX_CODE_INVALID_PARAMETER`.
+/// `opts` may be NULL (no cancel token, timeout or trace). `json_out` is required and receives the
+/// answer. `err_out` may be NULL (no error object).
 ///
-/// NULL `client` or `json_out`, or a NULL `query_json` with a non-zero length:
-/// `CCX_CODE_NULL_PARAMETER`. An empty `query_json` (`(NULL, 0)` included) or malformed JSON:
-/// `CCX_CODE_INVALID_JSON`. A refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on
-/// the error); transport, limiter and breaker failures have their own codes (`ccx_code`). `opts`
-/// and `err_out` may be NULL; on failure `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`,
+/// or a NULL `query_json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty
+/// (`(NULL, 0)` included) or malformed `query_json`; the codes given above for refused values;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2829,13 +4007,21 @@ pub unsafe extern "C" fn ccx_dns_log_list_all(client: *const ccx_client, query_j
 
 /// Whether access visibility is on (API v1.2), as JSON `true`/`false`.
 ///
-/// NULL `client` or `json_out`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is
-/// `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker failures
-/// have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out`
-/// receives an error freed with `ccx_error_free`.
+/// Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+/// `json_out` is required and receives the answer. `err_out` may be NULL (no error object).
 ///
-/// `json_out` is written only on success and owned by the caller (free it with `ccx_bytes_free`).
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on success `*json_out` holds JSON (not NUL-terminated) that the caller frees with
+/// `ccx_bytes_free`; on failure it is not written. On failure a non-NULL `err_out` receives an
+/// error the caller frees with `ccx_error_free`; on success `*err_out` is not written. `client`,
+/// `opts` and the input buffers are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client` or `json_out`;
+/// otherwise the codes of a call (see `ccx_code`): a refusal of the service is
+/// `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2848,12 +4034,20 @@ pub unsafe extern "C" fn ccx_access_visibility_enabled(client: *const ccx_client
 
 /// Turn access visibility on (API v1.2).
 ///
-/// NULL `client`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
-/// (status and body on the error); transport, limiter and breaker failures have their own codes
-/// (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
-/// with `ccx_error_free`.
+/// Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+/// `err_out` may be NULL (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`; otherwise the
+/// codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
+/// body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2867,12 +4061,20 @@ pub unsafe extern "C" fn ccx_access_visibility_enable(client: *const ccx_client,
 
 /// Turn access visibility off (API v1.2).
 ///
-/// NULL `client`: `CCX_CODE_NULL_PARAMETER`. A refusal of the service is `CCX_CODE_HTTP_STATUS`
-/// (status and body on the error); transport, limiter and breaker failures have their own codes
-/// (`ccx_code`). `opts` and `err_out` may be NULL; on failure `*err_out` receives an error freed
-/// with `ccx_error_free`.
+/// Parameters: `client` is required. `opts` may be NULL (no cancel token, timeout or trace).
+/// `err_out` may be NULL (no error object).
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
+///
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`; otherwise the
+/// codes of a call (see `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and
+/// body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2886,17 +4088,24 @@ pub unsafe extern "C" fn ccx_access_visibility_disable(client: *const ccx_client
 
 /// Add domains to the Cyber Shield block list.
 ///
-/// `json` is a JSON array of `{"domain": "ads.example", "comment": "why"}` (1 to 1000 items, each
-/// domain plus comment at most 150 characters); an item without a non-blank `domain` is
-/// `CCX_CODE_INVALID_JSON` naming it, the limits are `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `json` is a JSON array of
+/// `{"domain": "ads.example", "comment": "why"}` (1 to 1000 items, each domain plus comment
+/// at most 150 characters); an item without a non-blank `domain` is `CCX_CODE_INVALID_JSON` naming
+/// it, the limits are `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or
+/// trace). `err_out` may be NULL (no error object).
 ///
-/// NULL `client`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty
-/// `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of the
-/// service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL
+/// `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or
+/// malformed `json`; the codes given above for refused values; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2912,15 +4121,22 @@ pub unsafe extern "C" fn ccx_cybershield_block_list_add(client: *const ccx_clien
 
 /// Remove domains from the Cyber Shield block list.
 ///
-/// `json` is a JSON array of domain strings; an empty array is `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `json` is a JSON array of domain strings; an empty array is
+/// `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or trace). `err_out`
+/// may be NULL (no error object).
 ///
-/// NULL `client`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty
-/// `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of the
-/// service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL
+/// `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or
+/// malformed `json`; the codes given above for refused values; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2936,17 +4152,24 @@ pub unsafe extern "C" fn ccx_cybershield_block_list_remove(client: *const ccx_cl
 
 /// Add domains to the Cyber Shield allow list.
 ///
-/// `json` is a JSON array of `{"domain": "ads.example", "comment": "why"}` (1 to 1000 items, each
-/// domain plus comment at most 150 characters); an item without a non-blank `domain` is
-/// `CCX_CODE_INVALID_JSON` naming it, the limits are `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `json` is a JSON array of
+/// `{"domain": "ads.example", "comment": "why"}` (1 to 1000 items, each domain plus comment
+/// at most 150 characters); an item without a non-blank `domain` is `CCX_CODE_INVALID_JSON` naming
+/// it, the limits are `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or
+/// trace). `err_out` may be NULL (no error object).
 ///
-/// NULL `client`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty
-/// `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of the
-/// service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL
+/// `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or
+/// malformed `json`; the codes given above for refused values; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.
@@ -2962,15 +4185,22 @@ pub unsafe extern "C" fn ccx_cybershield_allow_list_add(client: *const ccx_clien
 
 /// Remove domains from the Cyber Shield allow list.
 ///
-/// `json` is a JSON array of domain strings; an empty array is `CCX_CODE_INVALID_PARAMETER`.
+/// Parameters: `client` is required. `json` is a JSON array of domain strings; an empty array is
+/// `CCX_CODE_INVALID_PARAMETER`. `opts` may be NULL (no cancel token, timeout or trace). `err_out`
+/// may be NULL (no error object).
 ///
-/// NULL `client`, or a NULL `json` with a non-zero length: `CCX_CODE_NULL_PARAMETER`. An empty
-/// `json` (`(NULL, 0)` included) or malformed JSON: `CCX_CODE_INVALID_JSON`. A refusal of the
-/// service is `CCX_CODE_HTTP_STATUS` (status and body on the error); transport, limiter and breaker
-/// failures have their own codes (`ccx_code`). `opts` and `err_out` may be NULL; on failure
-/// `*err_out` receives an error freed with `ccx_error_free`.
+/// Ownership: on failure a non-NULL `err_out` receives an error the caller frees with
+/// `ccx_error_free`; on success `*err_out` is not written. `client`, `opts` and the input buffers
+/// are only borrowed for the call.
 ///
-/// Thread-safe: any thread, concurrently on one client.
+/// Thread safety: safe from any thread; any number of calls may run at once on one `client`. One
+/// `opts` may serve concurrent calls while no thread changes it. The request and log callbacks run
+/// on the threads that call the client, and on the library's token thread for token requests.
+///
+/// Returns: `CCX_CODE_OK` on success; `CCX_CODE_NULL_PARAMETER` for a NULL `client`, or a NULL
+/// `json` with a non-zero length; `CCX_CODE_INVALID_JSON` for an empty (`(NULL, 0)` included) or
+/// malformed `json`; the codes given above for refused values; otherwise the codes of a call (see
+/// `ccx_code`): a refusal of the service is `CCX_CODE_HTTP_STATUS` (status and body on the error).
 ///
 /// # Safety
 /// Pointers are NULL or valid for their lengths; `opts` and `err_out` may be NULL.

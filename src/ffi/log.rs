@@ -101,10 +101,27 @@ fn level(l: log::Level) -> ccx_log_level {
     }
 }
 
-/// Send the library's log lines at `max_level` (a `ccx_log_level`, 1..=5) and above to
-/// `callback(userdata, record)`. Process-wide; a later call replaces the callback (the old
-/// `free_userdata` runs then). If the process already has another Rust logger installed,
-/// `CCX_CODE_INVALID_PARAMETER` is returned and nothing changes.
+/// Send the library's log lines at `max_level` and above to `callback(userdata, record)`.
+/// Process-wide: one callback for every client; a later call replaces it. If the process
+/// already has another Rust logger installed nothing changes.
+///
+/// Parameters: `max_level` is a `ccx_log_level` (1..=5). `callback` is required. `userdata`
+/// is passed to `callback` untouched and may be NULL. `free_userdata` may be NULL (nothing
+/// to release).
+///
+/// Ownership: the library holds `userdata` until the callback is replaced
+/// (`ccx_set_logger`) or removed (`ccx_clear_logger`); then `free_userdata(userdata)` runs
+/// once, on the thread making that call. If this function fails, `free_userdata` is not
+/// called.
+///
+/// Thread safety: safe from any thread, but not from inside a log callback (it waits for
+/// running callbacks to return). `callback` is called concurrently from every thread that
+/// calls the library, and from the library's token thread; it must be thread-safe, quick,
+/// must not unwind and must not call `ccx_*` functions that log.
+///
+/// Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `callback`;
+/// `CCX_CODE_INVALID_PARAMETER` for a `max_level` outside 1..=5 or when another logger is
+/// installed.
 ///
 /// # Safety
 /// `callback` must be a valid function; `userdata` is passed through untouched.
@@ -146,7 +163,17 @@ pub unsafe extern "C" fn ccx_set_logger(
     })
 }
 
-/// Stop forwarding log lines; the current `free_userdata` runs. Safe to call at any time.
+/// Stop forwarding log lines. Safe to call when no logger is set.
+///
+/// Parameters: none.
+///
+/// Ownership: the current `free_userdata(userdata)` runs, on this thread, before it
+/// returns.
+///
+/// Thread safety: safe from any thread, but not from inside a log callback; it waits for
+/// running callbacks to return.
+///
+/// Returns: nothing.
 #[unsafe(no_mangle)]
 pub extern "C" fn ccx_clear_logger() {
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(SINK.write().take())));

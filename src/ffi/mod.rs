@@ -28,3 +28,5 @@ pub mod types;
 
 #[cfg(test)]
 mod boundary_tests;
+#[cfg(test)]
+mod header_docs_tests;

@@ -25,7 +25,16 @@ pub struct ccx_call_options {
     pub(crate) timeout: Option<std::time::Duration>,
 }
 
-/// Create a cancel token. Free it with `ccx_cancel_token_free` after the calls using it returned.
+/// Create a cancel token (see `ccx_cancel_token` and `ccx_call_options_set_cancel`).
+///
+/// Parameters: `token_out` is required.
+///
+/// Ownership: on success `*token_out` is a new token the caller frees with
+/// `ccx_cancel_token_free`; on failure it is not written.
+///
+/// Thread safety: safe from any thread; the token itself is thread-safe.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `token_out`.
 ///
 /// # Safety
 /// `out` is NULL or writable.
@@ -39,8 +48,18 @@ pub unsafe extern "C" fn ccx_cancel_token_new(token_out: *mut *mut ccx_cancel_to
     })
 }
 
-/// Cancel: calls running with this token, waiting or with a request on the wire, fail
-/// with `CCX_CODE_CANCELLED`; later calls with it fail at once. Callable from any thread.
+/// Cancel: calls running with this token, waiting or with a request on the wire, fail with
+/// `CCX_CODE_CANCELLED` within milliseconds; later calls with it fail at once. Cancelling
+/// twice is harmless; a token cannot be reset.
+///
+/// Parameters: `token` is required.
+///
+/// Ownership: nothing changes hands.
+///
+/// Thread safety: safe from any thread, concurrently with the calls it cancels and with
+/// other cancels.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `token`.
 ///
 /// # Safety
 /// `token` is NULL or a live token.
@@ -53,7 +72,16 @@ pub unsafe extern "C" fn ccx_cancel_token_cancel(token: *const ccx_cancel_token)
     })
 }
 
-/// Free a cancel token. NULL is accepted. Calls still using it keep a reference of their own.
+/// Free a cancel token. Call options and calls still using it keep a reference of their
+/// own, so it may be freed while they run.
+///
+/// Parameters: `token` may be NULL (nothing happens).
+///
+/// Ownership: `token` is invalid afterwards.
+///
+/// Thread safety: no other call on this `token` pointer may be running or start.
+///
+/// Returns: nothing.
 ///
 /// # Safety
 /// `token` is NULL or a live token not freed yet.
@@ -65,7 +93,17 @@ pub unsafe extern "C" fn ccx_cancel_token_free(token: *mut ccx_cancel_token) {
     }
 }
 
-/// Create empty call options.
+/// Create empty call options: no cancel token, no timeout of their own, no trace.
+///
+/// Parameters: `options_out` is required.
+///
+/// Ownership: on success `*options_out` is new options the caller frees with
+/// `ccx_call_options_free`; on failure it is not written.
+///
+/// Thread safety: safe from any thread. The options are then set by one thread at a time
+/// and may serve concurrent calls once set.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `options_out`.
 ///
 /// # Safety
 /// `options_out` is NULL or writable.
@@ -79,7 +117,17 @@ pub unsafe extern "C" fn ccx_call_options_new(options_out: *mut *mut ccx_call_op
     })
 }
 
-/// Run the calls made with these options under `token` (the options keep their own reference).
+/// Run the calls made with these options under `token`, replacing any token set before.
+///
+/// Parameters: `options` and `token` are required.
+///
+/// Ownership: the options keep their own reference to the token: `token` may be freed
+/// afterwards.
+///
+/// Thread safety: one thread at a time per options object, and not while a call is using
+/// `options`. `token` may be used from any thread meanwhile.
+///
+/// Returns: `CCX_CODE_OK`, or `CCX_CODE_NULL_PARAMETER` for a NULL `options` or `token`.
 ///
 /// # Safety
 /// Both pointers are NULL or live.
@@ -98,9 +146,20 @@ pub unsafe extern "C" fn ccx_call_options_set_cancel(
 
 /// Bound each call made with these options to `timeout_ms` milliseconds over all its
 /// attempts, waits and backoff: the call's deadline is the sooner of this and the client's
-/// call timeout (`ccx_client_config_set_call_timeout_ms`, default 120 s). A call that runs
-/// out fails with `CCX_CODE_TIMEOUT` (phase "call"), ending a request on the wire within
-/// milliseconds. 0 removes the bound. At most 24 h (`CCX_CODE_INVALID_PARAMETER` above).
+/// call timeout (`ccx_client_config_set_timeouts`, default 120 s). A call that runs out
+/// fails with `CCX_CODE_TIMEOUT` (phase "call"), ending a request on the wire within
+/// milliseconds.
+///
+/// Parameters: `options` is required. `timeout_ms` is at most 86400000 (24 h); 0 removes
+/// the bound.
+///
+/// Ownership: nothing changes hands.
+///
+/// Thread safety: one thread at a time per options object, and not while a call is using
+/// `options`.
+///
+/// Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `options`;
+/// `CCX_CODE_INVALID_PARAMETER` for a `timeout_ms` above 24 h.
 ///
 /// # Safety
 /// `options` is NULL or live.
@@ -117,9 +176,21 @@ pub unsafe extern "C" fn ccx_call_options_set_timeout_ms(options: *mut ccx_call_
     })
 }
 
-/// Use the caller's W3C `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`) as the trace of the
-/// calls; each request then carries the same trace id and its own span id.
-/// `CCX_CODE_INVALID_PARAMETER` if it does not parse.
+/// Use the caller's W3C `traceparent` as the trace of the calls made with these options;
+/// each request then carries the same trace id and its own span id.
+///
+/// Parameters: `options` is required. `traceparent` is `traceparent_len` bytes of text,
+/// `00-<32 hex>-<16 hex>-<2 hex>`, not NUL-terminated.
+///
+/// Ownership: the trace is copied; `traceparent` stays the caller's.
+///
+/// Thread safety: one thread at a time per options object, and not while a call is using
+/// `options`.
+///
+/// Returns: `CCX_CODE_OK`; `CCX_CODE_NULL_PARAMETER` for a NULL `options`, or a NULL
+/// `traceparent` with a non-zero length; `CCX_CODE_INVALID_UTF8` for a `traceparent` that
+/// is not UTF-8; `CCX_CODE_INVALID_PARAMETER` for one that does not parse (an empty one
+/// included).
 ///
 /// # Safety
 /// `options` is NULL or live; `traceparent` points to `traceparent_len` bytes.
@@ -141,7 +212,17 @@ pub unsafe extern "C" fn ccx_call_options_set_traceparent(
     })
 }
 
-/// Free call options. NULL is accepted.
+/// Free call options. A token set on them is released (the caller's own token handle stays
+/// valid).
+///
+/// Parameters: `options` may be NULL (nothing happens).
+///
+/// Ownership: `options` is invalid afterwards.
+///
+/// Thread safety: no call using these options, and no other call on `options`, may be
+/// running or start.
+///
+/// Returns: nothing.
 ///
 /// # Safety
 /// `options` is NULL or live and not freed yet.

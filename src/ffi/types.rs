@@ -53,7 +53,18 @@ impl ccx_bytes {
 }
 
 /// Free a buffer the library filled and set it to `{NULL, 0}`, so freeing it twice is
-/// harmless. NULL and empty buffers are accepted. Not thread-safe for one buffer.
+/// harmless.
+///
+/// Parameters: `bytes` may be NULL (nothing happens); an empty buffer (`{NULL, 0}`, e.g.
+/// zero-initialised) is accepted.
+///
+/// Ownership: the memory `bytes->data` pointed to is released; `*bytes` itself stays the
+/// caller's (usually on the stack).
+///
+/// Thread safety: safe from any thread; no other thread may use the same `ccx_bytes`
+/// meanwhile.
+///
+/// Returns: nothing.
 ///
 /// # Safety
 /// `bytes` is NULL or points to a `ccx_bytes` filled by this library (or zeroed).
