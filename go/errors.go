@@ -24,6 +24,7 @@ const (
 	CodeIO               Code = 204
 	CodeCancelled        Code = 205
 	CodeProtocol         Code = 206
+	CodeProxy            Code = 207
 	CodeHTTPStatus       Code = 300
 	CodeAuth             Code = 301
 	CodeDecode           Code = 302

@@ -115,7 +115,8 @@ pub unsafe extern "C" fn ccx_error_message(err: *const ccx_error, out: *mut ccx_
     get(err, out, |e| ccx_str::of(&e.message))
 }
 
-/// The HTTP status for `CCX_CODE_HTTP_STATUS` and `CCX_CODE_AUTH` errors, else 0.
+/// The HTTP status for `CCX_CODE_HTTP_STATUS` and `CCX_CODE_AUTH` errors, the proxy's status
+/// for `CCX_CODE_PROXY` errors, else 0.
 /// `CCX_CODE_NULL_PARAMETER` if `err` or `out` is NULL. Thread-safe.
 ///
 /// # Safety
