@@ -544,9 +544,11 @@ fn produce_errors(shown: &mut Shown) {
 
     // a proxy that refuses the tunnel: Proxy{407}; its password is the secret
     let refusing = server(|_| response(407, &[], ""));
-    let via = valid()
-        .api_url("https://api.example.invalid")
-        .proxy(Some(refusing.url().replace("http://", &format!("http://proxyuser:{SECRET}@"))));
+    let via = valid().api_url("https://api.example.invalid").proxy(Some(
+        refusing
+            .url()
+            .replace("http://", &format!("http://proxyuser:{SECRET}@")),
+    ));
     shown.add("proxy builder", format!("{via:?}"));
     let c5 = via.build().unwrap();
     shown.add("proxied client", format!("{c5:?}"));
