@@ -24,6 +24,7 @@ const (
 	CodeIO               Code = 204
 	CodeCancelled        Code = 205
 	CodeProtocol         Code = 206
+	CodeProxy            Code = 207
 	CodeHTTPStatus       Code = 300
 	CodeAuth             Code = 301
 	CodeDecode           Code = 302
@@ -55,6 +56,8 @@ var (
 	ErrAuth          = errors.New("cloudconnexa: authentication failed")
 	// ErrProtocol: the server's answer was not valid HTTP (CodeProtocol).
 	ErrProtocol = errors.New("cloudconnexa: malformed HTTP response")
+	// ErrProxy: the proxy refused the tunnel (CodeProxy; Status is the proxy's status).
+	ErrProxy = errors.New("cloudconnexa: proxy refused the tunnel")
 	// ErrClosed: the Client was closed (before the call, or during it).
 	ErrClosed = errors.New("cloudconnexa: client is closed")
 )
@@ -63,7 +66,8 @@ var (
 type Error struct {
 	Code    Code
 	Message string
-	// Status is the HTTP status for CodeHTTPStatus and CodeAuth errors, else 0.
+	// Status is the HTTP status for CodeHTTPStatus and CodeAuth errors, the proxy's
+	// status for CodeProxy errors, else 0.
 	Status int
 	// Retryable: trying the same call again later may succeed.
 	Retryable bool
@@ -107,6 +111,8 @@ func (e *Error) Is(target error) bool {
 		return e.Code == CodeAuth
 	case ErrProtocol:
 		return e.Code == CodeProtocol
+	case ErrProxy:
+		return e.Code == CodeProxy
 	}
 	return false
 }

@@ -112,6 +112,12 @@ enum ccx_code
    */
   CCX_CODE_PROTOCOL = 206,
   /**
+   * The HTTP proxy refused to open the tunnel to the API (it answered `CONNECT` with
+   * 407/401: credentials missing or wrong, or 403: forbidden by its rules; see
+   * `ccx_error_http_status` for its status). The request never reached the API. Not retried.
+   */
+  CCX_CODE_PROXY = 207,
+  /**
    * The server answered with a non-success HTTP status (see `ccx_error_http_status`).
    */
   CCX_CODE_HTTP_STATUS = 300,
@@ -775,7 +781,9 @@ ccx_code ccx_client_config_set_user_agent(struct ccx_client_config *config,
                                           size_t user_agent_len);
 
 /**
- * Proxy URL (`http://host:port`); an empty string means no proxy. Default none.
+ * Proxy URL (`http://[user:pass@]host:port`, HTTP `CONNECT`; Basic credentials
+ * percent-encoded, never logged); an empty string means no proxy. Default none. A proxy
+ * that refuses the tunnel fails calls with `CCX_CODE_PROXY`.
  *
  * Parameters: `config` is required. `proxy` is the URL: `proxy_len` bytes of UTF-8, not
  * NUL-terminated; `(NULL, 0)` is the empty string.
@@ -1083,7 +1091,9 @@ ccx_code ccx_client_config_set_client_certificate(struct ccx_client_config *conf
                                                   size_t key_len);
 
 /**
- * Read `HTTPS_PROXY`/`ALL_PROXY`/`NO_PROXY` from the environment. Default false.
+ * Without an explicit proxy, read `HTTPS_PROXY`/`https_proxy`/`ALL_PROXY`/`all_proxy` and
+ * `NO_PROXY`/`no_proxy` from the environment when the client is built (`HTTP_PROXY` is
+ * not read). Default false.
  *
  * Parameters: `config` is required. `enabled` true reads them.
  *
@@ -1611,7 +1621,8 @@ ccx_code ccx_error_code(const struct ccx_error *err, ccx_code *out);
 ccx_code ccx_error_message(const struct ccx_error *err, struct ccx_str *out);
 
 /**
- * The HTTP status of a `CCX_CODE_HTTP_STATUS` or `CCX_CODE_AUTH` error.
+ * The HTTP status of a `CCX_CODE_HTTP_STATUS` or `CCX_CODE_AUTH` error, or the proxy's
+ * status of a `CCX_CODE_PROXY` error.
  *
  * Parameters: `err` and `out` are required; `*out` receives the status, or 0 for other
  * errors.

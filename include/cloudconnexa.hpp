@@ -97,6 +97,8 @@ public:
     bool is_timeout() const noexcept { return code_ == CCX_CODE_TIMEOUT; }
     /// The server's answer was not valid HTTP (CCX_CODE_PROTOCOL).
     bool is_protocol() const noexcept { return code_ == CCX_CODE_PROTOCOL; }
+    /// The proxy refused the tunnel (CCX_CODE_PROXY); http_status() is the proxy's status.
+    bool is_proxy() const noexcept { return code_ == CCX_CODE_PROXY; }
     bool is_rate_limited() const noexcept { return code_ == CCX_CODE_RATE_LIMITED; }
     bool is_circuit_open() const noexcept { return code_ == CCX_CODE_CIRCUIT_OPEN; }
 

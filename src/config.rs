@@ -395,14 +395,24 @@ impl ClientBuilder {
         self
     }
 
-    /// Send everything through this proxy (`http://host:port`). Default none.
+    /// Send everything through this HTTP proxy (`http://[user:pass@]host:port`, one
+    /// `CONNECT` tunnel per connection; `NO_PROXY` does not apply). Basic credentials
+    /// (percent-encoded) go in `Proxy-Authorization` and are never logged, printed by
+    /// `Debug` or put in an error. A proxy that refuses the tunnel (407, 401, 403) fails
+    /// the call with [`ErrorKind::Proxy`](crate::ErrorKind::Proxy), not retried. SOCKS URLs
+    /// are refused at build. Default none.
     pub fn proxy(mut self, url: Option<String>) -> Self {
         self.transport.proxy = url;
         self
     }
 
-    /// Honour `HTTPS_PROXY`/`ALL_PROXY`/`NO_PROXY` from the environment. Default off,
-    /// so a library embedded in a service never picks up a proxy by surprise.
+    /// Without an explicit [`proxy`](Self::proxy), use the proxy of the first non-empty of
+    /// `HTTPS_PROXY`, `https_proxy`, `ALL_PROXY`, `all_proxy` (`HTTP_PROXY` is not read: the
+    /// API is HTTPS) and go direct to the hosts of `NO_PROXY` (else `no_proxy`): `*`,
+    /// `example.com` (that host and those under it), `.example.com` (only those under it),
+    /// IP addresses; a `:port` is ignored, CIDR ranges are not supported. Read when the
+    /// client (its transport) is built. Default off, so a library embedded in a service
+    /// never picks up a proxy by surprise.
     pub fn proxy_from_env(mut self, on: bool) -> Self {
         self.transport.proxy_from_env = on;
         self

@@ -102,11 +102,20 @@ pub enum ErrorKind {
     /// over the size limit. Not retried for POST; an idempotent call is sent again once,
     /// on a new connection.
     Protocol,
+    /// The HTTP proxy refused to open the tunnel to the API: it answered `CONNECT` with
+    /// this status, other than 2xx and 5xx (407 or 401: its credentials are missing or
+    /// wrong; 403: its rules forbid the target). The request never reached the API. Never
+    /// retryable (the same proxy refuses the same tunnel again); a 5xx answer of the proxy
+    /// (it cannot reach the API) is [`Connect`](Self::Connect) instead, which is.
+    Proxy {
+        /// The proxy's HTTP status (0 when its answer had none that could be read).
+        status: u16,
+    },
 }
 
 impl ErrorKind {
     /// Every kind's [`name`](Self::name), in declaration order.
-    pub const NAMES: [&'static str; 15] = [
+    pub const NAMES: [&'static str; 16] = [
         "invalid_input",
         "dns",
         "connect",
@@ -122,6 +131,7 @@ impl ErrorKind {
         "pool_exhausted",
         "cancelled",
         "protocol",
+        "proxy",
     ];
 
     /// Position of this kind in [`NAMES`](Self::NAMES).
@@ -142,12 +152,13 @@ impl ErrorKind {
             ErrorKind::PoolExhausted => 12,
             ErrorKind::Cancelled => 13,
             ErrorKind::Protocol => 14,
+            ErrorKind::Proxy { .. } => 15,
         }
     }
 
     /// A stable lower-case name for metrics and logs: `invalid_input`, `dns`, `connect`,
     /// `tls`, `timeout`, `io`, `http`, `auth`, `decode`, `body_too_large`, `rate_limited`,
-    /// `circuit_open`, `pool_exhausted`, `cancelled` or `protocol`.
+    /// `circuit_open`, `pool_exhausted`, `cancelled`, `protocol` or `proxy`.
     pub fn name(&self) -> &'static str {
         Self::NAMES[self.index()]
     }
@@ -243,11 +254,11 @@ impl Error {
         &self.inner.message
     }
 
-    /// The HTTP status, for `Http` and `Auth` errors.
+    /// The HTTP status, for `Http` and `Auth` errors, and the proxy's for `Proxy` errors.
     pub fn status(&self) -> Option<u16> {
         match self.inner.kind {
             ErrorKind::Http { status, .. } => Some(status),
-            ErrorKind::Auth { status } if status != 0 => Some(status),
+            ErrorKind::Auth { status } | ErrorKind::Proxy { status } if status != 0 => Some(status),
             _ => None,
         }
     }
@@ -267,7 +278,8 @@ impl Error {
 
     /// Whether the same call may succeed if tried again later: connection failures,
     /// timeouts, 408, 429, 5xx, rate limiting, an open breaker, an exhausted pool.
-    /// Input, TLS, malformed HTTP (`Protocol`), decode and other 4xx errors are not.
+    /// Input, TLS, malformed HTTP (`Protocol`), decode, other 4xx errors and a proxy's
+    /// refusal (`Proxy`) are not.
     pub fn is_retryable(&self) -> bool {
         match &self.inner.kind {
             ErrorKind::Dns | ErrorKind::Connect | ErrorKind::Timeout(_) | ErrorKind::Io => true,
@@ -279,7 +291,8 @@ impl Error {
             | ErrorKind::Decode
             | ErrorKind::BodyTooLarge { .. }
             | ErrorKind::Cancelled
-            | ErrorKind::Protocol => false,
+            | ErrorKind::Protocol
+            | ErrorKind::Proxy { .. } => false,
         }
     }
 }
@@ -303,6 +316,8 @@ impl fmt::Display for Error {
             ErrorKind::PoolExhausted => "connection pool exhausted".to_string(),
             ErrorKind::Cancelled => "cancelled".to_string(),
             ErrorKind::Protocol => "malformed HTTP response".to_string(),
+            ErrorKind::Proxy { status: 0 } => "proxy refused the tunnel".to_string(),
+            ErrorKind::Proxy { status } => format!("proxy refused the tunnel (HTTP {status})"),
         };
         write!(f, "{what}")?;
         if !self.inner.message.is_empty() {
@@ -391,6 +406,9 @@ mod tests {
         assert!(!Error::invalid("x").is_retryable());
         assert_eq!(http(404).status(), Some(404));
         assert_eq!(Error::new(ErrorKind::Auth { status: 401 }, "").status(), Some(401));
+        let proxy = Error::new(ErrorKind::Proxy { status: 407 }, "");
+        assert!(!proxy.is_retryable());
+        assert_eq!((proxy.status(), proxy.kind().name()), (Some(407), "proxy"));
     }
 
     #[test]

@@ -542,6 +542,18 @@ fn produce_errors(shown: &mut Shown) {
     let c4 = valid().api_url(tls.base_url()).build().unwrap();
     shown.err("tls", list(&c4));
 
+    // a proxy that refuses the tunnel: Proxy{407}; its password is the secret
+    let refusing = server(|_| response(407, &[], ""));
+    let via = valid().api_url("https://api.example.invalid").proxy(Some(
+        refusing
+            .url()
+            .replace("http://", &format!("http://proxyuser:{SECRET}@")),
+    ));
+    shown.add("proxy builder", format!("{via:?}"));
+    let c5 = via.build().unwrap();
+    shown.add("proxied client", format!("{c5:?}"));
+    shown.err("proxy 407", list(&c5));
+
     // local refusals: rate limiter (fail fast), breaker open, pool exhausted
     let ok = server(|_| response(200, &[], PAGE));
     let limited = builder(&ok.url())

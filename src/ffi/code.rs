@@ -46,6 +46,10 @@ pub enum ccx_code {
     /// conflicting `Content-Length`, broken chunking, head over the size limit). Not
     /// retried for POST; an idempotent call is sent again once, on a new connection.
     Protocol = 206,
+    /// The HTTP proxy refused to open the tunnel to the API (it answered `CONNECT` with
+    /// 407/401: credentials missing or wrong, or 403: forbidden by its rules; see
+    /// `ccx_error_http_status` for its status). The request never reached the API. Not retried.
+    Proxy = 207,
     /// The server answered with a non-success HTTP status (see `ccx_error_http_status`).
     HttpStatus = 300,
     /// The token endpoint refused the credentials or failed.
@@ -84,12 +88,13 @@ impl ccx_code {
             ErrorKind::PoolExhausted => ccx_code::PoolExhausted,
             ErrorKind::Cancelled => ccx_code::Cancelled,
             ErrorKind::Protocol => ccx_code::Protocol,
+            ErrorKind::Proxy { .. } => ccx_code::Proxy,
             #[allow(unreachable_patterns)]
             _ => ccx_code::Internal,
         }
     }
 
-    const ALL: [ccx_code; 21] = [
+    const ALL: [ccx_code; 22] = [
         ccx_code::Ok,
         ccx_code::NullParameter,
         ccx_code::InvalidParameter,
@@ -102,6 +107,7 @@ impl ccx_code {
         ccx_code::Io,
         ccx_code::Cancelled,
         ccx_code::Protocol,
+        ccx_code::Proxy,
         ccx_code::HttpStatus,
         ccx_code::Auth,
         ccx_code::Decode,
@@ -127,6 +133,7 @@ impl ccx_code {
             ccx_code::Io => c"connection broken",
             ccx_code::Cancelled => c"cancelled",
             ccx_code::Protocol => c"malformed HTTP response",
+            ccx_code::Proxy => c"proxy refused the tunnel",
             ccx_code::HttpStatus => c"HTTP error status",
             ccx_code::Auth => c"authentication failed",
             ccx_code::Decode => c"unexpected response body",

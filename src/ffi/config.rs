@@ -346,7 +346,9 @@ pub unsafe extern "C" fn ccx_client_config_set_user_agent(
     set_string(config, user_agent, user_agent_len, "user_agent", |b, s| b.user_agent(s))
 }
 
-/// Proxy URL (`http://host:port`); an empty string means no proxy. Default none.
+/// Proxy URL (`http://[user:pass@]host:port`, HTTP `CONNECT`; Basic credentials
+/// percent-encoded, never logged); an empty string means no proxy. Default none. A proxy
+/// that refuses the tunnel fails calls with `CCX_CODE_PROXY`.
 ///
 /// Parameters: `config` is required. `proxy` is the URL: `proxy_len` bytes of UTF-8, not
 /// NUL-terminated; `(NULL, 0)` is the empty string.
@@ -773,7 +775,9 @@ pub unsafe extern "C" fn ccx_client_config_set_client_certificate(
     })
 }
 
-/// Read `HTTPS_PROXY`/`ALL_PROXY`/`NO_PROXY` from the environment. Default false.
+/// Without an explicit proxy, read `HTTPS_PROXY`/`https_proxy`/`ALL_PROXY`/`all_proxy` and
+/// `NO_PROXY`/`no_proxy` from the environment when the client is built (`HTTP_PROXY` is
+/// not read). Default false.
 ///
 /// Parameters: `config` is required. `enabled` true reads them.
 ///

@@ -144,7 +144,8 @@ pub unsafe extern "C" fn ccx_error_message(err: *const ccx_error, out: *mut ccx_
     get(err, out, |e| ccx_str::of(&e.message))
 }
 
-/// The HTTP status of a `CCX_CODE_HTTP_STATUS` or `CCX_CODE_AUTH` error.
+/// The HTTP status of a `CCX_CODE_HTTP_STATUS` or `CCX_CODE_AUTH` error, or the proxy's
+/// status of a `CCX_CODE_PROXY` error.
 ///
 /// Parameters: `err` and `out` are required; `*out` receives the status, or 0 for other
 /// errors.

@@ -4,6 +4,7 @@
 
 mod connector;
 mod permits;
+mod proxy;
 mod resolver;
 mod tls;
 
@@ -77,9 +78,12 @@ pub struct TransportOptions {
     /// Client certificate for mutual TLS: the PEM chain and the PEM private key (a
     /// [`Secret`]). Default none.
     pub client_cert: Option<(Vec<u8>, Secret)>,
-    /// Explicit proxy URL. Default none.
+    /// Explicit proxy URL (`http://[user:pass@]host:port`, HTTP `CONNECT`), used for every
+    /// request. Default none.
     pub proxy: Option<String>,
-    /// Read proxies from the environment. Default off.
+    /// Without an explicit proxy, read `HTTPS_PROXY`/`https_proxy`/`ALL_PROXY`/`all_proxy`
+    /// and `NO_PROXY`/`no_proxy` when the transport is built (see
+    /// [`ClientBuilder::proxy_from_env`](crate::ClientBuilder::proxy_from_env)). Default off.
     pub proxy_from_env: bool,
 }
 
@@ -165,7 +169,7 @@ impl TransportOptions {
             return Err(Error::invalid("dns_cache_ttl must be within (0, 24 h]"));
         }
         if let Some(p) = &self.proxy {
-            ureq::Proxy::new(p).map_err(|e| Error::invalid(format!("proxy URL: {e}")))?;
+            proxy::setup(Some(p), false, |_| None)?;
         }
         Ok(())
     }
@@ -178,6 +182,8 @@ struct Inner {
     agent: Agent,
     /// For timeout messages.
     connect_timeout: Duration,
+    /// `host:port` of the proxy, for the error of a refused tunnel.
+    proxy: Option<String>,
     permits: HostPermits,
     conns: Arc<ConnStats>,
     dns: Arc<DnsStats>,
@@ -248,10 +254,10 @@ impl Transport {
     ) -> Result<Transport> {
         opts.validate()?;
         let tls = tls::tls_config(opts.tls_roots, &opts.extra_ca_pem, opts.client_cert.as_ref())?;
-        let proxy = match (&opts.proxy, opts.proxy_from_env) {
-            (Some(p), _) => Some(ureq::Proxy::new(p).map_err(|e| Error::invalid(format!("proxy URL: {e}")))?),
-            (None, true) => ureq::Proxy::try_from_env(),
-            (None, false) => None,
+        let proxy = proxy::setup(opts.proxy.as_deref(), opts.proxy_from_env, proxy::process_env)?;
+        let (proxy, proxy_label) = match proxy {
+            Some(p) => (Some(p.proxy), Some(p.label)),
+            None => (None, None),
         };
         let config = Agent::config_builder()
             .http_status_as_error(false)
@@ -301,6 +307,7 @@ impl Transport {
             inner: Arc::new(Inner {
                 agent,
                 connect_timeout: opts.connect_timeout,
+                proxy: proxy_label,
                 permits: HostPermits::new(opts.max_connections_per_host, opts.pool_wait.max_wait()),
                 conns,
                 dns,
@@ -395,11 +402,10 @@ impl Transport {
         // a cancel during the exchange shuts its socket down (see `cancel::watch_socket`)
         let _scope = crate::cancel::RequestScope::start();
         take_reset();
-        let mut resp = self
-            .inner
-            .agent
-            .run(req)
-            .map_err(|e| map_error(e, r, Stage::Head, self.inner.connect_timeout))?;
+        let mut resp = self.inner.agent.run(req).map_err(|e| match (e, &self.inner.proxy) {
+            (ureq::Error::ConnectProxyFailed(reason), Some(label)) => proxy::refused(&reason, label, &authority(r.url)),
+            (e, _) => map_error(e, r, Stage::Head, self.inner.connect_timeout),
+        })?;
         let status = resp.status().as_u16();
         let headers: Vec<(String, String)> = resp
             .headers()

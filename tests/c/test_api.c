@@ -1448,13 +1448,110 @@ typedef struct section {
     void (*run)(const ccx_client *);
 } section;
 
+/* Run each section on `c`, printing `ok` or `FAIL` and its name. */
+static void run_sections(const ccx_client *c, const section *sections, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        int before = g_failures;
+        sections[i].run(c);
+        fprintf(stderr, "%-4s %s\n", g_failures == before ? "ok" : "FAIL", sections[i].name);
+    }
+}
+
+/* ---- behind a proxy ------------------------------------------------------------------ */
+
+/* An environment variable that must be set (NULL and a failed check if it is not). */
+static const char *need_env(const char *name) {
+    const char *v = getenv(name);
+    CHECK(v != NULL && v[0] != '\0', "%s is not set", name);
+    return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/* A client of the TLS emulator through `proxy`, trusting only the CA PEM of `ca_file`. */
+static ccx_client *proxied_client(const char *proxy) {
+    const char *url = need_env("CCX_TEST_API_URL"), *id = need_env("CCX_TEST_CLIENT_ID");
+    const char *secret = need_env("CCX_TEST_CLIENT_SECRET"), *ca_file = need_env("CCX_TEST_CA_FILE");
+    if (url == NULL || id == NULL || secret == NULL || ca_file == NULL || proxy == NULL) {
+        return NULL;
+    }
+    char pem[16384];
+    FILE *f = fopen(ca_file, "rb");
+    size_t n = f != NULL ? fread(pem, 1, sizeof pem, f) : 0;
+    if (f != NULL) {
+        fclose(f);
+    }
+    CHECK(n > 0 && n < sizeof pem, "cannot read the CA %s", ca_file);
+    ccx_client_config *cfg = NULL;
+    if (ccx_client_config_new(&cfg) != CCX_CODE_OK) {
+        return NULL;
+    }
+    ccx_code rc = ccx_client_config_set_api_url(cfg, url, strlen(url));
+    rc = rc ? rc : ccx_client_config_set_client_id(cfg, id, strlen(id));
+    rc = rc ? rc : ccx_client_config_set_client_secret(cfg, secret, strlen(secret));
+    rc = rc ? rc : ccx_client_config_set_tls_roots(cfg, 2);
+    rc = rc ? rc : ccx_client_config_add_ca_pem(cfg, (const uint8_t *)pem, n);
+    rc = rc ? rc : ccx_client_config_set_proxy(cfg, proxy, strlen(proxy));
+    CHECK(rc == CCX_CODE_OK, "configuring the proxied client: %s", ccx_code_str(rc));
+    ccx_client *c = rc == CCX_CODE_OK ? build(cfg) : NULL;
+    ccx_client_config_free(cfg);
+    return c;
+}
+
+/* `--proxy`: one call through CCX_TEST_BAD_PROXY (wrong credentials), which must fail with
+ * CCX_CODE_PROXY at once, then every CRUD family, devices, regions, sessions and settings
+ * through the proxy of CCX_TEST_PROXY (tests/ffi_c.rs starts tinyproxy and the TLS
+ * emulator, and counts the tunnels). */
+static int proxy_mode(void) {
+    /* first, so that the token thread of this failed call (detached, as every token
+     * request's) has long finished when the process exits: valgrind then sees no thread
+     * still running */
+    int before = g_failures;
+    ccx_client *bad = proxied_client(need_env("CCX_TEST_BAD_PROXY"));
+    if (bad != NULL) {
+        ccx_bytes out = {0};
+        ccx_error *err = NULL;
+        ccx_code rc = ccx_networks_list(bad, 0, 10, NULL, &out, &err);
+        uint16_t status = 0;
+        bool retryable = true;
+        CHECK(err != NULL && ccx_error_http_status(err, &status) == CCX_CODE_OK && status == 401,
+              "the proxy's status: %u", (unsigned)status);
+        CHECK(err != NULL && ccx_error_is_retryable(err, &retryable) == CCX_CODE_OK && !retryable,
+              "a refusing proxy is not retryable");
+        CODE(rc, &err, CCX_CODE_PROXY, "refused CONNECT", "wrong proxy credentials");
+        CHECK(out.data == NULL && out.len == 0, "json_out written on failure");
+        ccx_client_free(bad);
+    }
+    fprintf(stderr, "%-4s proxy: wrong credentials\n", g_failures == before ? "ok" : "FAIL");
+
+    ccx_client *c = proxied_client(need_env("CCX_TEST_PROXY"));
+    if (c == NULL) {
+        fprintf(stderr, "C ABI tests: %d checks, %d failures (no client)\n", g_checks, g_failures + 1);
+        return 1;
+    }
+    static const section sections[] = {
+        {"proxy: networks, routes, connectors, services, applications", networks_and_children},
+        {"proxy: hosts, connectors, services, applications", hosts_and_children},
+        {"proxy: users, groups, postures, DNS records, access groups, location contexts", other_top_families},
+        {"proxy: users and devices", users_and_devices},
+        {"proxy: regions", regions},
+        {"proxy: sessions", sessions},
+        {"proxy: settings", settings},
+    };
+    run_sections(c, sections, sizeof sections / sizeof sections[0]);
+    ccx_client_free(c);
+    fprintf(stderr, "C ABI tests: %d checks, %d failures\n", g_checks, g_failures);
+    return g_failures == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
+    setvbuf(stderr, NULL, _IONBF, 0);
+    if (argc == 2 && strcmp(argv[1], "--proxy") == 0) {
+        return proxy_mode();
+    }
     if (argc != 2) {
-        fprintf(stderr, "usage: %s PATH/TO/cloudconnexa-mock\n", argv[0]);
+        fprintf(stderr, "usage: %s PATH/TO/cloudconnexa-mock | --proxy\n", argv[0]);
         return 2;
     }
     g_mock_bin = argv[1];
-    setvbuf(stderr, NULL, _IONBF, 0);
     mock m;
     if (!mock_start(&m, g_mock_bin, NULL)) {
         fprintf(stderr, "cannot start the emulator %s\n", g_mock_bin);
@@ -1482,11 +1579,7 @@ int main(int argc, char **argv) {
         {"argument errors", argument_errors},
         {"threads", threads},
     };
-    for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
-        int before = g_failures;
-        sections[i].run(c);
-        fprintf(stderr, "%-4s %s\n", g_failures == before ? "ok" : "FAIL", sections[i].name);
-    }
+    run_sections(c, sections, sizeof sections / sizeof sections[0]);
     int before = g_failures;
     null_arguments(c);
     fprintf(stderr, "%-4s NULL arguments\n", g_failures == before ? "ok" : "FAIL");

@@ -5,50 +5,17 @@
 
 #![allow(dead_code)]
 
-use std::io::ErrorKind;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use cloudconnexa_mock::TestPki;
 
-/// A loopback port nobody listened on a moment ago.
-pub fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-    l.local_addr().expect("local address").port()
-}
-
-/// A directory under the system's temporary directory, removed on drop.
-#[derive(Debug)]
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    pub fn new(what: &str) -> TempDir {
-        static N: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let dir = std::env::temp_dir().join(format!(
-            "ccx-{what}-{}-{}-{nanos}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).expect("create a temporary directory");
-        TempDir(dir)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+#[path = "../process_support/mod.rs"]
+mod process_support;
+pub use process_support::{TempDir, free_port};
 
 /// `redis-server`, or `$REDIS_SERVER`.
 fn server_bin() -> String {
@@ -58,22 +25,7 @@ fn server_bin() -> String {
 /// Whether redis-server is installed; prints the skip message when it is not (and
 /// panics under CI=true, where it must be).
 pub fn redis_installed() -> bool {
-    match Command::new(server_bin())
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-    {
-        Ok(_) => true,
-        Err(e) if e.kind() == ErrorKind::NotFound => {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("redis-server is not installed, and CI=true: apt-get install -y redis-server");
-            }
-            eprintln!("SKIPPED: redis-server is not installed (apt-get install -y redis-server)");
-            false
-        }
-        Err(e) => panic!("cannot run redis-server: {e}"),
-    }
+    process_support::installed(&server_bin(), "--version", "redis-server")
 }
 
 fn spawn(dir: &Path, args: &[String]) -> std::io::Result<Child> {
