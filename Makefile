@@ -7,6 +7,7 @@ CARGO ?= cargo
 .PHONY: cpp-test go-test
 .PHONY: c-test header-drift miri fuzz-smoke fuzz bench-compare bench-compare-smoke ccx-bench soak
 .PHONY: fleet fleet-smoke
+.PHONY: release-lib install uninstall
 
 # Everything CI checks, in order: system packages, formatting, no import cycle between
 # the root crate's modules, lints, tests (unit and
@@ -122,6 +123,28 @@ fleet:
 # The reference performance test against the embedded emulator (README's first command).
 ccx-bench:
 	$(CARGO) run --release -p ccx -- bench
+
+# Where `make install` puts the C library (DESTDIR is prepended to every path, for staged
+# installs; LIBDIR defaults to $(PREFIX)/lib).
+PREFIX ?= /usr/local
+DESTDIR ?=
+LIBDIR ?= $(PREFIX)/lib
+INSTALL_VARS = PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" LIBDIR="$(LIBDIR)"
+
+# The release libraries: `make install` installs libcloudconnexa.a and links the shared
+# library it installs from it.
+release-lib:
+	$(CARGO) build --release --lib
+
+# Install the C library: libcloudconnexa.so.X.Y.Z (symbol-versioned) with its links,
+# libcloudconnexa.a, the headers, cloudconnexa.pc and cloudconnexa-static.pc, the CMake
+# package and the valgrind suppressions (scripts/install.sh; docs/INSTALL.md).
+install: release-lib
+	$(INSTALL_VARS) bash scripts/install.sh install
+
+# Remove exactly what `make install` wrote (same PREFIX, DESTDIR and LIBDIR).
+uninstall:
+	$(INSTALL_VARS) bash scripts/install.sh uninstall
 
 # Remove build output.
 clean:
