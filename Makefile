@@ -7,13 +7,15 @@ CARGO ?= cargo
 .PHONY: cpp-test go-test readme-test
 .PHONY: c-test header-drift miri fuzz-smoke fuzz bench-compare bench-compare-smoke ccx-bench soak
 .PHONY: fleet fleet-smoke
+.PHONY: release-lib install uninstall examples-test install-test
 
 # Everything CI checks, in order: system packages, formatting, no import cycle between
 # the root crate's modules, lints, tests (unit and
 # integration, which include the fault matrix, the security suite, the concurrency stress
-# and the 20-second soak), the C/C++/Go layers, Miri, a bounded fuzz run, and seconds-long
-# smoke runs of both benchmarks.
-test: deps fmt-check cycles clippy doc-check unit c-test header-drift cpp-test go-test readme-test miri fuzz-smoke bench-smoke bench-compare-smoke fleet-smoke
+# and the 20-second soak), the C/C++/Go layers, the C and C++ examples and the installed
+# library (`install-test`), Miri, a bounded fuzz run, and seconds-long smoke runs of both
+# benchmarks.
+test: deps fmt-check cycles clippy doc-check unit c-test header-drift cpp-test go-test readme-test install-test miri fuzz-smoke bench-smoke bench-compare-smoke fleet-smoke
 
 # Install the system packages the tests and benchmarks need (nginx, wrk, pkg-config, cmake, tinyproxy,
 # redis-server, go, valgrind, jq, curl) with apt-get, only those that are missing.
@@ -129,6 +131,41 @@ fleet:
 # The reference performance test against the embedded emulator (README's first command).
 ccx-bench:
 	$(CARGO) run --release -p ccx -- bench
+
+# Where `make install` puts the C library (DESTDIR is prepended to every path, for staged
+# installs; LIBDIR defaults to $(PREFIX)/lib).
+PREFIX ?= /usr/local
+DESTDIR ?=
+LIBDIR ?= $(PREFIX)/lib
+INSTALL_VARS = PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" LIBDIR="$(LIBDIR)"
+
+# The release libraries: `make install` installs libcloudconnexa.a and links the shared
+# library it installs from it.
+release-lib:
+	$(CARGO) build --release --lib
+
+# Install the C library: libcloudconnexa.so.X.Y.Z (symbol-versioned) with its links,
+# libcloudconnexa.a, the headers, cloudconnexa.pc and cloudconnexa-static.pc, the CMake
+# package and the valgrind suppressions (scripts/install.sh; docs/INSTALL.md).
+install: release-lib
+	$(INSTALL_VARS) bash scripts/install.sh install
+
+# Remove exactly what `make install` wrote (same PREFIX, DESTDIR and LIBDIR).
+uninstall:
+	$(INSTALL_VARS) bash scripts/install.sh uninstall
+
+# The C and C++ examples (examples-c/) and the installed library: every example built from
+# the build tree, statically and dynamically, run under valgrind against the emulator; then
+# `make install` into a temporary prefix, the examples built from it through pkg-config and
+# CMake (static and shared, checked with readelf) and run, and `make uninstall` checked
+# (scripts/test-install.sh). `examples-test` is its first part alone.
+install-test: release-lib
+	$(CARGO) build --release -p cloudconnexa-mock
+	bash scripts/test-install.sh
+
+examples-test: release-lib
+	$(CARGO) build --release -p cloudconnexa-mock
+	bash scripts/test-install.sh --examples-only
 
 # Remove build output.
 clean:

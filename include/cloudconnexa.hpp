@@ -14,6 +14,8 @@
 //
 // Link: target/release/libcloudconnexa.a -lpthread -ldl -lm (static), or
 // -Ltarget/release -lcloudconnexa -Wl,-rpath,<that directory> (shared, through libcloudconnexa.so.0).
+// Installed (make install): $(pkg-config --libs cloudconnexa-static) (static) or
+// $(pkg-config --libs cloudconnexa) (shared); CMake: cloudconnexa::static or cloudconnexa::cloudconnexa.
 
 #ifndef CLOUDCONNEXA_HPP
 #define CLOUDCONNEXA_HPP

@@ -9,7 +9,9 @@
 //! * `header_check.c` / `header_check.cc`: the header compiles warning-free as C11 and
 //!   C++17 and links statically and dynamically (through the soname `libcloudconnexa.so.0`);
 //! * the exported symbols of the shared library are exactly the header's functions, all
-//!   prefixed `ccx_` (a function cbindgen cannot see would show up here);
+//!   prefixed `ccx_` (a function cbindgen cannot see would show up here); in the library
+//!   `make install` ships (`scripts/install.sh link-so`), each is versioned
+//!   `name@@CLOUDCONNEXA_0` (packaging/cloudconnexa.map);
 //! * `test_api.c --proxy`: every CRUD family (and devices, regions, sessions, settings)
 //!   through a real tinyproxy with Basic credentials to the emulator over HTTPS, then wrong
 //!   credentials (`CCX_CODE_PROXY`, one `CONNECT`); plainly, under valgrind (leaks and
@@ -502,13 +504,7 @@ fn c_exports_are_exactly_the_header_functions() {
     exported.sort();
     let bad: Vec<&String> = exported.iter().filter(|s| !s.starts_with("ccx_")).collect();
     assert!(bad.is_empty(), "exported functions without the ccx_ prefix: {bad:?}");
-    let listed = run(Command::new("python3").current_dir(&e.root).args([
-        "scripts/gen_null_tests.py",
-        "--list",
-        "include/cloudconnexa.h",
-    ]));
-    let mut declared: Vec<String> = text(&listed.stdout).lines().map(str::to_string).collect();
-    declared.sort();
+    let declared = declared_functions(e);
     let missing: Vec<&String> = exported.iter().filter(|s| !declared.contains(s)).collect();
     let absent: Vec<&String> = declared.iter().filter(|s| !exported.contains(s)).collect();
     assert!(
@@ -519,5 +515,84 @@ fn c_exports_are_exactly_the_header_functions() {
     eprintln!(
         "[ffi_c] exports: {} functions, all ccx_*, exactly the header's",
         exported.len()
+    );
+}
+
+/// The functions `include/cloudconnexa.h` declares, sorted.
+fn declared_functions(e: &Env) -> Vec<String> {
+    let listed = run(Command::new("python3").current_dir(&e.root).args([
+        "scripts/gen_null_tests.py",
+        "--list",
+        "include/cloudconnexa.h",
+    ]));
+    let mut declared: Vec<String> = text(&listed.stdout).lines().map(str::to_string).collect();
+    declared.sort();
+    declared
+}
+
+#[test]
+#[ignore = "builds the release library and the emulator; run by `make c-test`"]
+fn c_installed_library_exports_the_header_functions_under_one_version_node() {
+    let e = env();
+    // The shared library `make install` installs: libcloudconnexa.a linked with the version
+    // script (cargo's cdylib carries rustc's own, which leaves every export unversioned).
+    let dir = e.out.join("versioned");
+    let target = e.release.parent().expect("target/release has a parent");
+    let linked = run(Command::new("bash")
+        .current_dir(&e.root)
+        .env("CARGO_TARGET_DIR", target)
+        .args(["scripts/install.sh", "link-so"])
+        .arg(&dir));
+    let so = PathBuf::from(text(&linked.stdout).trim());
+    let dynamic = text(&run(Command::new("readelf").arg("-d").arg(&so)).stdout);
+    assert!(
+        dynamic.contains("Library soname: [libcloudconnexa.so.0]"),
+        "soname:\n{dynamic}"
+    );
+    let syms = text(&run(Command::new("readelf").args(["--dyn-syms", "-W"]).arg(&so)).stdout);
+    // Every defined dynamic symbol: the lines `N: Value Size Type Bind Vis Ndx Name` (not the
+    // column header `Num: ...`).
+    let defined: Vec<&str> = syms
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let entry = f
+                .first()
+                .and_then(|n| n.strip_suffix(':'))
+                .is_some_and(|n| n.parse::<u32>().is_ok());
+            if entry && f.len() >= 8 && f[6] != "UND" {
+                Some(f[7])
+            } else {
+                None
+            }
+        })
+        .collect();
+    let node: Vec<&&str> = defined.iter().filter(|s| **s == "CLOUDCONNEXA_0").collect();
+    assert_eq!(node.len(), 1, "the version node's symbol CLOUDCONNEXA_0:\n{syms}");
+    let outside: Vec<&&str> = defined
+        .iter()
+        .filter(|s| **s != "CLOUDCONNEXA_0" && !s.ends_with("@@CLOUDCONNEXA_0"))
+        .collect();
+    assert!(outside.is_empty(), "exports outside CLOUDCONNEXA_0: {outside:?}");
+    let mut versioned: Vec<String> = defined
+        .iter()
+        .filter_map(|s| s.strip_suffix("@@CLOUDCONNEXA_0"))
+        .map(str::to_string)
+        .collect();
+    versioned.sort();
+    assert_eq!(
+        versioned,
+        declared_functions(e),
+        "the versioned exports are not exactly the header's functions"
+    );
+    let verdef = text(&run(Command::new("readelf").args(["-V", "-W"]).arg(&so)).stdout);
+    assert!(
+        verdef.contains("Name: CLOUDCONNEXA_0"),
+        "no version definition CLOUDCONNEXA_0:\n{verdef}"
+    );
+    eprintln!(
+        "[ffi_c] {}: soname libcloudconnexa.so.0, {} exports, each name@@CLOUDCONNEXA_0, exactly the header's",
+        so.display(),
+        versioned.len()
     );
 }
