@@ -111,6 +111,8 @@ struct Shared {
 pub(crate) struct TokenManager {
     shared: Arc<Shared>,
     source: Arc<dyn TokenSource>,
+    /// The last token thread started, with its request's number (see `Drop`).
+    last: Mutex<Option<(u64, std::thread::JoinHandle<()>)>>,
 }
 
 #[derive(Deserialize)]
@@ -141,6 +143,7 @@ impl TokenManager {
                 stats: AuthStats::default(),
             }),
             source,
+            last: Mutex::new(None),
         }
     }
 
@@ -241,13 +244,18 @@ impl TokenManager {
             shared.finish(n, r.clone());
             source.report(&trace, &span, &r, latency);
         };
-        if let Err(e) = std::thread::Builder::new().name("ccx-token".into()).spawn(run) {
-            self.shared.stats.failures.fetch_add(1, Relaxed);
-            st.in_flight = None;
-            st.failed = Some((
-                n,
-                Error::new(ErrorKind::Io, format!("cannot start the token request: {e}")),
-            ));
+        match std::thread::Builder::new().name("ccx-token".into()).spawn(run) {
+            // an earlier thread's handle is dropped: that thread has published (this flight
+            // could not start otherwise) and ends on its own
+            Ok(handle) => *self.last.lock() = Some((n, handle)),
+            Err(e) => {
+                self.shared.stats.failures.fetch_add(1, Relaxed);
+                st.in_flight = None;
+                st.failed = Some((
+                    n,
+                    Error::new(ErrorKind::Io, format!("cannot start the token request: {e}")),
+                ));
+            }
         }
         n
     }
@@ -270,6 +278,24 @@ impl TokenManager {
             .current
             .as_ref()
             .map(|t| Duration::from_nanos(t.refresh_at.saturating_sub(now)))
+    }
+}
+
+impl Drop for TokenManager {
+    /// When the client goes, a token thread that has published its outcome is only
+    /// reporting it (metrics, log, the request hook): wait for that bounded tail, so no
+    /// thread of the library outlives the client (a C program that frees its client and
+    /// exits leaves nothing running for valgrind to find). A request still on the wire is
+    /// not waited for: it ends on its own within `call_timeout`. Never waits for itself
+    /// (the hook may hold the last handle of the client and drop it).
+    fn drop(&mut self) {
+        let Some((n, handle)) = self.last.get_mut().take() else {
+            return;
+        };
+        let published = self.shared.state.lock().in_flight != Some(n);
+        if published && handle.thread().id() != std::thread::current().id() {
+            let _ = handle.join();
+        }
     }
 }
 
